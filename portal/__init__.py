@@ -1,0 +1,88 @@
+"""The portal: create_app() builds the Flask application in named steps."""
+
+import logging
+from pathlib import Path
+
+from flask import Flask, abort, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal import config as config_module
+from portal import errors
+from portal.extensions import csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    test_config = dict(test_config or {})
+    instance_path = Path(test_config.pop("INSTANCE_PATH", ROOT / "instance"))
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(config_module.load(instance_path, test_config))
+    logging.basicConfig(level=app.config["LOG_LEVEL"])
+    if proxies := app.config["TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    register_templates(app)
+    register_input_guards(app)
+    register_security_headers(app)
+    errors.init_app(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "player.login"
+    login_manager.login_message = "Please log in to see this page."
+    login_manager.session_protection = "strong"
+    import portal.player.auth  # noqa: F401  (registers the user loader)
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.gateway.protocol import render_http_error
+    from portal.gateway.views import bp as gateway
+    from portal.player.views import bp as player
+
+    app.register_blueprint(player)
+    app.register_blueprint(gateway)
+    errors.register_error_renderer("/gateway", render_http_error)
+
+
+def register_commands(app: Flask) -> None:
+    from portal.cli import register
+
+    register(app)
+
+
+def register_templates(app: Flask) -> None:
+    from portal import messages
+
+    app.jinja_env.globals["message_text"] = messages.text
+
+
+def register_input_guards(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_characters():
+        """No text field anywhere accepts NUL (PostgreSQL cannot even store it)."""
+        for values in (request.args, request.form):
+            if any("\x00" in value for value in values.values()):
+                abort(400, "NUL characters are not accepted.")
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response

@@ -1,0 +1,40 @@
+"""Errors raised by account operations; each door maps them to its protocol."""
+
+from dataclasses import dataclass
+
+from portal.errors import DomainError
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    code: str  # a message_format code, e.g. "password_short"
+
+
+class ValidationFailed(DomainError):
+    """One or more fields broke a rule; `errors` lists every (field, code) found."""
+
+    def __init__(self, errors: list[FieldError]):
+        super().__init__(", ".join(f"{e.field}: {e.code}" for e in errors))
+        self.errors = errors
+
+    def codes(self, field: str | None = None) -> list[str]:
+        return [e.code for e in self.errors if field is None or e.field == field]
+
+
+class BrandNotFound(DomainError):
+    pass
+
+
+class InvalidCredentials(DomainError):
+    """Unknown login or wrong password: deliberately not told apart."""
+
+    keeps_changes = True  # the failed LoginEvent is kept
+
+
+class PlayerBlocked(DomainError):
+    keeps_changes = True
+
+
+class InvalidSession(DomainError):
+    """Missing, unknown, expired or revoked session token."""

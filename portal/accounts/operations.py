@@ -1,0 +1,238 @@
+"""Account operations: the one place where account rules live.
+
+Every door (player pages, gateway JSON, CLI) calls these. They flush but never commit:
+the caller's unit of work commits once (portal.database.transactional).
+"""
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from portal import money
+from portal.accounts import mail, validation
+from portal.accounts.errors import (
+    BrandNotFound,
+    FieldError,
+    InvalidCredentials,
+    PlayerBlocked,
+    ValidationFailed,
+)
+from portal.accounts.models import AdminUser, Brand, LoginEvent, Player
+from portal.accounts.passwords import hash_password, needs_rehash, policy_errors, verify_password
+from portal.accounts.sessions import open_session
+from portal.extensions import db
+from portal.timeutil import utcnow
+
+_BRAND_ID = re.compile(r"[1-9][0-9]{0,8}")
+
+
+@dataclass(frozen=True)
+class Client:
+    """Where a request came from, for sessions and login events."""
+
+    ip: str | None = None
+    user_agent: str | None = None
+    host: str | None = None
+
+
+def get_brand(brand_id) -> Brand:
+    """The brand with this id (an int or a numeric string); BrandNotFound otherwise."""
+    text = str(brand_id)
+    key = int(text) if _BRAND_ID.fullmatch(text) else 0
+    brand = db.session.get(Brand, key) if key else None
+    if brand is None:
+        raise BrandNotFound(brand_id)
+    return brand
+
+
+def create_brand(
+    name: str,
+    *,
+    currencies: list[str],
+    languages: list[str],
+    password_max_length: int = 15,
+    require_verified_email: bool = False,
+) -> Brand:
+    errors = []
+    if not name.strip() or len(name) > 100:
+        errors.append(FieldError("name", "name_invalid"))
+    elif db.session.scalar(select(Brand.id).where(Brand.name == name.strip())):
+        errors.append(FieldError("name", "name_already_exists"))
+    if not currencies or not all(money.is_currency(c) for c in currencies):
+        errors.append(FieldError("currencies", "currency_invalid"))
+    if not languages or not all(len(x) == 2 and x.isalpha() and x.islower() for x in languages):
+        errors.append(FieldError("languages", "language_invalid"))
+    if not 8 <= password_max_length <= 128:
+        errors.append(FieldError("password_max_length", "password_max_length_invalid"))
+    if errors:
+        raise ValidationFailed(errors)
+    brand = Brand(
+        name=name.strip(),
+        currencies=",".join(dict.fromkeys(currencies)),
+        languages=",".join(dict.fromkeys(languages)),
+        password_max_length=password_max_length,
+        require_verified_email=require_verified_email,
+    )
+    db.session.add(brand)
+    db.session.flush()
+    return brand
+
+
+def register_player(
+    brand: Brand,
+    *,
+    email: str | None,
+    password: str | None,
+    login_name: str | None = None,
+    currency: str | None = None,
+    language: str | None = None,
+    over18: bool = False,
+    btag: str | None = None,
+    bonus_code: str | None = None,
+    email_verified: bool = False,
+    terms_accepted: bool | None = None,
+    client: Client = Client(),
+) -> Player:
+    """Create a player; ValidationFailed lists every broken field rule at once.
+
+    `terms_accepted`: None where the door does not ask (the player accepts later);
+    False where it asked and the player did not tick the box.
+    """
+    email = (email or "").strip()
+    login_name = (login_name or "").strip() or None
+    currency = currency or brand.default_currency
+    language = language or brand.default_language
+    is_test = validation.is_test_login(login_name)
+
+    errors = validation.email_errors(email, is_test=is_test)
+    errors += validation.login_name_errors(login_name)
+    errors += password_errors(brand, password, login_name=login_name, email=email)
+    errors += validation.choice_errors(brand, currency=currency, language=language)
+    if not over18:
+        errors.append(FieldError("over18", "over18_required"))
+    if terms_accepted is False:
+        errors.append(FieldError("signTNC", "tnc_required"))
+    if not errors:
+        errors = _taken(brand, email, login_name)
+    if errors:
+        raise ValidationFailed(errors)
+
+    player = Player(
+        brand=brand,
+        email=email,
+        email_key=validation.email_key(email),
+        login_name=login_name,
+        login_name_key=login_name.casefold() if login_name else None,
+        password_hash=hash_password(password),
+        currency=currency,
+        active_currency=currency,
+        language=language,
+        is_test=is_test,
+        btag=(btag or None) and btag[:100],
+        bonus_code=(bonus_code or None) and bonus_code[:100],
+        email_verified_at=utcnow() if email_verified else None,
+        registration_ip=client.ip,
+        registration_user_agent=(client.user_agent or "")[:500] or None,
+    )
+    db.session.add(player)
+    try:
+        db.session.flush()
+    except IntegrityError:  # a concurrent registration took the address or name first
+        db.session.rollback()
+        raise ValidationFailed(
+            _taken(brand, email, login_name) or [FieldError("email", "email_already_exists")]
+        ) from None
+    mail.send_welcome(player)
+    return player
+
+
+def password_errors(brand: Brand, password: str | None, *, login_name, email) -> list:
+    if not password:
+        return [FieldError("password", "password_required")]
+    codes = policy_errors(
+        password, max_length=brand.password_max_length, identities=[login_name, email]
+    )
+    return [FieldError("password", code) for code in codes]
+
+
+def _taken(brand: Brand, email: str, login_name: str | None) -> list:
+    errors = []
+    if _find_player(brand, email):
+        errors.append(FieldError("email", "email_already_exists"))
+    if login_name and _find_player(brand, login_name):
+        errors.append(FieldError("loginName", "username_already_exists"))
+    return errors
+
+
+def _find_player(brand: Brand, identifier: str) -> Player | None:
+    """A player of the brand by email or login name, case-insensitively."""
+    key = identifier.strip().casefold()
+    if "\x00" in key:
+        return None
+    return db.session.scalar(
+        select(Player).where(
+            Player.brand_id == brand.id,
+            or_(Player.email_key == key, Player.login_name_key == key),
+        )
+    )
+
+
+def authenticate(
+    brand: Brand, identifier: str | None, password: str | None, *, channel: str, client: Client
+) -> Player:
+    """The player with these credentials; every attempt is recorded as a LoginEvent.
+
+    Unknown names and wrong passwords raise the same InvalidCredentials after the same
+    amount of hashing work, so the answer does not tell which addresses exist.
+    """
+    identifier = (identifier or "").strip()[: validation.EMAIL_MAX_LENGTH]
+    player = _find_player(brand, identifier) if identifier else None
+    ok = verify_password(player.password_hash if player else None, password or "")
+    reason = None if ok else "bad_credentials"
+    if ok and player.is_blocked:
+        reason = "blocked"
+    db.session.add(
+        LoginEvent(
+            brand_id=brand.id,
+            player_id=player.id if player else None,
+            channel=channel,
+            success=reason is None,
+            reason=reason,
+            ip=client.ip,
+            user_agent=(client.user_agent or "")[:500] or None,
+            host=(client.host or "")[:255] or None,
+        )
+    )
+    db.session.flush()
+    if reason == "blocked":
+        raise PlayerBlocked()
+    if reason:
+        raise InvalidCredentials()
+    if needs_rehash(player.password_hash):
+        player.password_hash = hash_password(password)
+    return player
+
+
+def login(brand: Brand, identifier, password, *, channel: str, client: Client):
+    """Authenticate and open a new session: (player, session token)."""
+    player = authenticate(brand, identifier, password, channel=channel, client=client)
+    token = open_session(player, channel=channel, ip=client.ip, user_agent=client.user_agent)
+    return player, token
+
+
+def create_admin(email: str, password: str) -> AdminUser:
+    errors = validation.email_errors(email, is_test=True)
+    codes = policy_errors(password or "", max_length=128, identities=[email])
+    errors += [FieldError("password", code) for code in codes]
+    if not errors and db.session.scalar(
+        select(AdminUser.id).where(AdminUser.email == validation.email_key(email))
+    ):
+        errors.append(FieldError("email", "email_already_exists"))
+    if errors:
+        raise ValidationFailed(errors)
+    admin = AdminUser(email=validation.email_key(email), password_hash=hash_password(password))
+    db.session.add(admin)
+    db.session.flush()
+    return admin

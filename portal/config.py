@@ -1,0 +1,90 @@
+"""Settings: defaults, overridden by the environment, overridden by test overrides.
+
+Every setting read here is documented in the README's configuration table.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(instance_path: Path) -> str:
+    """The SECRET_KEY from the environment, else one generated once and kept in instance/."""
+    from_env = os.environ.get("SECRET_KEY")
+    if from_env:
+        return from_env
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_hex(32)
+    key_file.touch(mode=0o600)
+    key_file.write_text(key)
+    return key
+
+
+def _domains(value: str) -> frozenset:
+    return frozenset(d.strip().casefold() for d in value.split(",") if d.strip())
+
+
+# (name, parser, default) for settings taken from the environment as they are.
+_ENVIRONMENT = [
+    ("PUBLIC_URL", str, "http://127.0.0.1:5000"),
+    ("SITE_BRAND_ID", int, 1),
+    ("MAIL_SERVER", str, ""),
+    ("MAIL_PORT", int, 25),
+    ("MAIL_USERNAME", str, ""),
+    ("MAIL_PASSWORD", str, ""),
+    ("MAIL_USE_TLS", _bool, False),
+    ("MAIL_DEFAULT_SENDER", str, "portal@localhost"),
+    ("LOGIN_RATE_LIMIT", str, "10 per minute"),
+    ("RATELIMIT_STORAGE_URI", str, "memory://"),
+    ("SESSION_IDLE_MINUTES", int, 60),
+    ("SESSION_MAX_HOURS", int, 24),
+    ("SESSION_COOKIE_SECURE", _bool, False),
+    ("LOG_LEVEL", str, "INFO"),
+    ("TRUSTED_PROXIES", int, 0),
+    (
+        "EMAIL_FRAUD_DOMAINS",
+        _domains,
+        _domains("mailinator.com,guerrillamail.com,yopmail.com,10minutemail.com,tempmail.com"),
+    ),
+]
+
+
+def load(instance_path: Path, overrides: dict | None = None) -> dict:
+    """Build the configuration mapping for one app."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    overrides = dict(overrides or {})
+    config: dict = {}
+    for name, parse, default in _ENVIRONMENT:
+        raw = os.environ.get(name)
+        config[name] = parse(raw) if raw not in (None, "") else default
+    database_url = overrides.pop("DATABASE_URL", None) or os.environ.get("DATABASE_URL")
+    if not database_url:
+        database_url = f"sqlite:///{instance_path / 'portal.sqlite3'}"
+    config.update(
+        SQLALCHEMY_DATABASE_URI=_sqlalchemy_url(database_url),
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SECRET_KEY=overrides.pop("SECRET_KEY", None) or _secret_key(instance_path),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_DURATION=0,
+        MAX_CONTENT_LENGTH=64 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+        RATELIMIT_HEADERS_ENABLED=True,
+        JSON_SORT_KEYS=False,
+    )
+    config.update(overrides)
+    return config
+
+
+def _sqlalchemy_url(url: str) -> str:
+    """Accept the plain `postgres://` / `postgresql://` URLs hosts hand out; use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

@@ -1,0 +1,117 @@
+"""The seed 002 gateway protocol: JSON in, JSON out, one error shape per status.
+
+400 {"errMsg": "invalid input - invalid brand id"}   unknown brand
+400 {"errMsg": "invalid input"}                      malformed JSON / wrong field types
+401 {"errMsg": "invalid input - invalid token"}      missing/bad/expired/revoked token
+422 {"result": [{"field", "errorCode"}]}             field rules broken
+500 {"result": "internal server error"}              anything unexpected (never a traceback)
+"""
+
+from flask import jsonify, request
+
+from portal.accounts import operations
+from portal.accounts.errors import (
+    BrandNotFound,
+    InvalidCredentials,
+    InvalidSession,
+    PlayerBlocked,
+    ValidationFailed,
+)
+from portal.accounts.sessions import resolve_session
+from portal.errors import DomainError
+
+SUPPORTED_VERSIONS = {"1"}
+
+
+class BadInput(DomainError):
+    def __init__(self, detail: str = ""):
+        super().__init__(detail)
+        self.detail = detail
+
+
+class UnsupportedVersion(DomainError):
+    pass
+
+
+def err(status: int, message: str):
+    return jsonify(errMsg=message), status
+
+
+def render_http_error(status: int, description: str):
+    """HTTP-level errors under /gateway, in the gateway's shape."""
+    if status >= 500:
+        return jsonify(result="internal server error"), 500
+    messages = {
+        404: "not found",
+        405: "method not allowed",
+        413: "invalid input - request too large",
+        429: "too many requests",
+    }
+    return err(status, messages.get(status, "invalid input"))
+
+
+def render_domain_error(exc: DomainError):
+    if isinstance(exc, BrandNotFound):
+        return err(400, "invalid input - invalid brand id")
+    if isinstance(exc, UnsupportedVersion):
+        return err(400, "invalid input - unsupported version")
+    if isinstance(exc, BadInput):
+        return err(400, f"invalid input - {exc.detail}" if exc.detail else "invalid input")
+    if isinstance(exc, InvalidSession):
+        return err(401, "invalid input - invalid token")
+    if isinstance(exc, InvalidCredentials):
+        return jsonify(
+            errMsg="invalid input - invalid credentials", message_format="login_failed"
+        ), 401
+    if isinstance(exc, PlayerBlocked):
+        return jsonify(errMsg="player blocked", message_format="player_blocked"), 403
+    if isinstance(exc, ValidationFailed):
+        return jsonify(result=[{"field": e.field, "errorCode": e.code} for e in exc.errors]), 422
+    raise exc
+
+
+def check_version(version: str) -> None:
+    if version not in SUPPORTED_VERSIONS:
+        raise UnsupportedVersion(version)
+
+
+def brand_for(version: str, brand_id: str):
+    check_version(version)
+    return operations.get_brand(brand_id)
+
+
+def json_body() -> dict:
+    """The request's JSON object; BadInput for another content type or malformed JSON."""
+    if not request.is_json:
+        raise BadInput("content type must be application/json")
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # absurdly deep nesting is malformed input, not a crash
+        body = None
+    if not isinstance(body, dict):
+        raise BadInput("body must be a JSON object")
+    return body
+
+
+def field(body: dict, name: str, kind=str, *, default=None):
+    """A typed optional field; BadInput when present with the wrong JSON type."""
+    value = body.get(name, default)
+    if value is None:
+        return default
+    if kind is bool and not isinstance(value, bool):
+        raise BadInput(f"{name} must be a boolean")
+    if kind is str and not isinstance(value, str):
+        raise BadInput(f"{name} must be a string")
+    if kind is str and "\x00" in value:
+        raise BadInput(f"{name} contains a NUL character")
+    return value
+
+
+def current_session():
+    return resolve_session(request.headers.get("x-auth-token"))
+
+
+def client():
+    return operations.Client(
+        ip=request.remote_addr, user_agent=request.user_agent.string, host=request.host
+    )

@@ -1,0 +1,32 @@
+"""Flask-Login over server-side sessions: the cookie holds only the session token."""
+
+from flask import current_app
+from flask_login import UserMixin
+
+from portal.accounts.errors import InvalidSession
+from portal.accounts.models import Player, PlayerSession
+from portal.accounts.sessions import resolve_session
+from portal.extensions import login_manager
+
+
+class SessionUser(UserMixin):
+    """The logged-in player of one web session (Flask-Login's "user")."""
+
+    def __init__(self, session: PlayerSession, token: str):
+        self.session = session
+        self.player: Player = session.player
+        self._token = token
+
+    def get_id(self) -> str:
+        return self._token
+
+
+@login_manager.user_loader
+def load_user(token: str) -> SessionUser | None:
+    try:
+        session = resolve_session(token)
+    except InvalidSession:
+        return None
+    if session.channel != "web" or session.player.brand_id != current_app.config["SITE_BRAND_ID"]:
+        return None
+    return SessionUser(session, token)

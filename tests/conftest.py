@@ -1,0 +1,182 @@
+"""Fixtures: every database test runs on SQLite and on PostgreSQL.
+
+The schema is built once per backend from the migration files (so the migrations are
+exercised too); after each test every table is emptied. Tests commit for real, because the
+code under test commits once per request and the concurrency tests need real transactions.
+"""
+
+import re
+
+import pytest
+from bs4 import BeautifulSoup
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from portal import create_app
+from portal.extensions import db
+from tests.harness.postgres import PostgresUnavailable, TemporaryPostgres
+from tests.harness.requirements import unavailable
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    server = TemporaryPostgres()
+    try:
+        server.start()
+    except PostgresUnavailable as exc:
+        yield exc
+        return
+    yield server
+    server.stop()
+
+
+def _postgres_url(request, name: str) -> str:
+    server = request.getfixturevalue("postgres_server")
+    if isinstance(server, PostgresUnavailable):
+        unavailable(f"PostgreSQL is not available: {server.reason}")
+    return server.create_database(name)
+
+
+def _config(database_url: str, instance_path, **overrides) -> dict:
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "INSTANCE_PATH": str(instance_path),
+        "SECRET_KEY": "test-secret-key",
+        "RATELIMIT_ENABLED": False,
+        "PUBLIC_URL": "http://portal.test",
+        **overrides,
+    }
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory):
+    """A database of the parametrized backend with the schema built by the migrations."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'portal.sqlite3'}"
+    else:
+        url = _postgres_url(request, "portal_test")
+    app = create_app(_config(url, tmp_path_factory.mktemp("instance")))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture
+def make_app(database_url, tmp_path):
+    """Build apps on the test database with config overrides; tables emptied afterwards."""
+    apps = []
+
+    def factory(**overrides):
+        app = create_app(_config(database_url, tmp_path / "instance", **overrides))
+        apps.append(app)
+        return app
+
+    yield factory
+    if apps:
+        with apps[0].app_context():
+            _empty_tables()
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = db.metadata.sorted_tables
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in reversed(tables):
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context, for calling the core directly."""
+    with app.app_context():
+        yield
+
+
+# --- factories --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_brand(app):
+    def factory(name="Test Casino", currencies=("EUR", "USD"), languages=("en",), **kw):
+        from portal.accounts import operations
+
+        with app.app_context():
+            brand = operations.create_brand(
+                name, currencies=list(currencies), languages=list(languages), **kw
+            )
+            db.session.commit()
+            return brand.id
+
+    return factory
+
+
+@pytest.fixture
+def brand_id(make_brand):
+    return make_brand()
+
+
+@pytest.fixture
+def make_player(app, brand_id):
+    """make_player(email=..., password=...) -> player id (active, email verified)."""
+
+    def factory(email="player@example.com", password="secret123", *, brand=None, **kw):
+        from portal.accounts import operations
+
+        with app.app_context():
+            player = operations.register_player(
+                operations.get_brand(brand or brand_id),
+                email=email,
+                password=password,
+                over18=True,
+                email_verified=True,
+                **kw,
+            )
+            db.session.commit()
+            return player.id
+
+    return factory
+
+
+# --- protocol helpers ------------------------------------------------------------------
+
+
+def csrf_token(html: str) -> str:
+    field = BeautifulSoup(html, "html.parser").find("input", {"name": "csrf_token"})
+    assert field is not None, "the page has no CSRF token"
+    return field["value"]
+
+
+def submit_form(client, url: str, data: dict, *, page: str | None = None, **kwargs):
+    """Load the form page like a browser, then post the form with its CSRF token."""
+    html = client.get(page or url).get_data(as_text=True)
+    return client.post(url, data={"csrf_token": csrf_token(html), **data}, **kwargs)
+
+
+def page_text(response) -> str:
+    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    return re.sub(r"\s+", " ", soup.get_text(" ")).strip()
