@@ -1,0 +1,1 @@
+"""Accounts core: brands, players, admins, sessions, passwords, mail."""

@@ -1,0 +1,1 @@
+"""The gateway door: seed 002 JSON API."""

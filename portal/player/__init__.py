@@ -1,0 +1,1 @@
+"""The player door: server-rendered HTML pages."""
