@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from portal import config as config_module
 from portal import errors
 from portal.extensions import csrf, db, limiter, login_manager, migrate
+from portal.json_provider import PortalJSONProvider
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(test_config: dict | None = None) -> Flask:
     test_config = dict(test_config or {})
     instance_path = Path(test_config.pop("INSTANCE_PATH", ROOT / "instance"))
+    Flask.json_provider_class = PortalJSONProvider
     app = Flask(
         __name__,
         instance_path=str(instance_path),

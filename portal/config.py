@@ -76,7 +76,6 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         MAX_CONTENT_LENGTH=64 * 1024,
         WTF_CSRF_TIME_LIMIT=None,
         RATELIMIT_HEADERS_ENABLED=True,
-        JSON_SORT_KEYS=False,
     )
     config.update(overrides)
     return config
