@@ -51,8 +51,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal.gateway import admission, content, online, personal  # noqa: F401 (routes)
+    from portal.gateway.blueprint import bp as gateway
     from portal.gateway.protocol import render_http_error
-    from portal.gateway.views import bp as gateway
     from portal.player.views import bp as player
 
     app.register_blueprint(player)

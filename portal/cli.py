@@ -6,7 +6,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from portal import messages
-from portal.accounts import mail, operations
+from portal.accounts import credentials, documents, mail, operations
 from portal.accounts.errors import BrandNotFound, ValidationFailed
 from portal.accounts.models import AdminUser, Brand, OutboundMail, Player
 from portal.database import commit, rollback
@@ -16,10 +16,21 @@ brands = AppGroup("brands", help="Create and list brands.")
 admins = AppGroup("admins", help="Create back-office users.")
 players = AppGroup("players", help="Create players for support and testing.")
 mails = AppGroup("mail", help="Read and deliver the mail outbox.")
+documents_cli = AppGroup("documents", help="Publish terms and privacy policies.")
 
 DEMO_BRAND = "Demo Casino"
 DEMO_PLAYER = ("demo@example.com", "demo1234")
 DEMO_ADMIN = ("admin@example.com", "admin1234")
+DEMO_DOCUMENTS = [
+    ("tnc", "en", "Terms and Conditions"),
+    ("tnc", "de", "Allgemeine Geschäftsbedingungen"),
+    ("privacy", "en", "Privacy Policy"),
+    ("privacy", "de", "Datenschutzerklärung"),
+]
+DEMO_DOCUMENT_TEXT = {
+    "en": "Demo text. Play responsibly; you must be 18 or older. We keep your data safe.",
+    "de": "Demotext. Spiele verantwortungsvoll; du musst mindestens 18 sein.",
+}
 
 
 def _csv(value: str) -> list[str]:
@@ -63,6 +74,32 @@ def create_brand(name, currencies, languages, password_max_length, require_verif
     click.echo(f"brand {brand.id} created: {brand.name} ({brand.currencies}; {brand.languages})")
 
 
+@brands.command("set")
+@click.argument("brand_id", type=int)
+@click.option("--password-max-length", type=click.IntRange(8, 128))
+@click.option("--require-verified-email/--no-require-verified-email", default=None)
+@click.option(
+    "--reality-check-minutes",
+    type=click.IntRange(0, 24 * 60),
+    help="Minutes between reality checks; 0 turns them off.",
+)
+def set_brand(brand_id, password_max_length, require_verified_email, reality_check_minutes):
+    """Change a brand's account settings."""
+    brand = run(operations.get_brand, brand_id)
+    if password_max_length is not None:
+        brand.password_max_length = password_max_length
+    if require_verified_email is not None:
+        brand.require_verified_email = require_verified_email
+    if reality_check_minutes is not None:
+        brand.reality_check_minutes = reality_check_minutes or None
+    commit()
+    click.echo(
+        f"brand {brand.id}: password max {brand.password_max_length}, verified email "
+        f"{'required' if brand.require_verified_email else 'optional'}, reality check "
+        f"{brand.reality_check_minutes or 'off'}"
+    )
+
+
 @brands.command("list")
 def list_brands():
     for brand in db.session.scalars(select(Brand).order_by(Brand.id)):
@@ -84,9 +121,30 @@ def create_admin(email, password):
 @click.option("--currency", help="One of the brand's currencies (default: the brand's first).")
 @click.option("--login-name")
 def create_player(brand_id, email, password, currency, login_name):
-    """An active player with a verified email."""
+    """A ready player: email verified, registration complete, current documents signed."""
     player = run(_create_player, brand_id, email, password, currency, login_name)
     click.echo(f"player {player.id} created: {player.email} ({player.currency})")
+
+
+@players.command("temporary-password")
+@click.argument("player_id", type=int)
+@click.option("--password", required=True, help="Told to the player, who must change it.")
+def temporary_password(player_id, password):
+    """Support sets a temporary password; the player must choose a new one at next login."""
+    player = db.session.get(Player, player_id)
+    if player is None:
+        raise click.ClickException(f"no player with id {player_id}")
+    errors = credentials.new_password_errors(player, password)
+    if errors:
+        run(_raise, errors)
+    credentials.set_password(player, password, operator="support", comment="temporary password")
+    player.password_change_required = True
+    commit()
+    click.echo(f"player {player.id} must change the password at the next login")
+
+
+def _raise(errors):
+    raise ValidationFailed(errors)
 
 
 def _create_player(brand_id, email, password, currency, login_name) -> Player:
@@ -98,6 +156,7 @@ def _create_player(brand_id, email, password, currency, login_name) -> Player:
         currency=currency.upper() if currency else None,
         over18=True,
         email_verified=True,
+        complete=True,
     )
 
 
@@ -113,6 +172,16 @@ def demo():
             currencies=["EUR", "USD", "BTC"],
             languages=["en", "de"],
         )
+        for doc_type, language, title in DEMO_DOCUMENTS:
+            run(
+                documents.publish,
+                brand,
+                doc_type,
+                language=language,
+                title=title,
+                content=DEMO_DOCUMENT_TEXT[language],
+                version=1,
+            )
     email, password = DEMO_PLAYER
     if not db.session.scalar(
         select(Player.id).where(Player.brand_id == brand.id, Player.email_key == email)
@@ -124,6 +193,40 @@ def demo():
     click.echo(f"brand  {brand.id}: {brand.name} ({brand.currencies})")
     click.echo(f"player {email} / {password} (login name: demo)")
     click.echo(f"admin  {admin_email} / {admin_password}")
+
+
+@documents_cli.command("publish")
+@click.option("--brand-id", required=True, type=int)
+@click.option("--type", "doc_type", required=True, type=click.Choice(documents.TYPES))
+@click.option("--language", required=True)
+@click.option("--title", required=True)
+@click.option(
+    "--file",
+    "content",
+    required=True,
+    type=click.File(encoding="utf-8"),
+    help="The document's text (plain text or simple HTML).",
+)
+@click.option(
+    "--version",
+    type=click.IntRange(1),
+    help="Add a language to this version instead of publishing a new one.",
+)
+def publish_document(brand_id, doc_type, language, title, content, version):
+    """Publish a document; a new version asks every player to accept it again."""
+    document = run(_publish, brand_id, doc_type, language, title, content.read(), version)
+    click.echo(f"{document.type} version {document.version} ({document.language}) published")
+
+
+def _publish(brand_id, doc_type, language, title, content, version):
+    return documents.publish(
+        operations.get_brand(brand_id),
+        doc_type,
+        language=language,
+        title=title,
+        content=content,
+        version=version,
+    )
 
 
 @mails.command("list")
@@ -156,5 +259,5 @@ def deliver_mail():
 
 
 def register(app: Flask) -> None:
-    for group in (brands, admins, players, mails, demo):
+    for group in (brands, admins, players, mails, documents_cli, demo):
         app.cli.add_command(group)

@@ -45,6 +45,9 @@ _ENVIRONMENT = [
     ("SESSION_IDLE_MINUTES", int, 60),
     ("SESSION_MAX_HOURS", int, 24),
     ("SESSION_COOKIE_SECURE", _bool, False),
+    ("PASSWORD_RESET_MINUTES", int, 30),
+    ("ACTIVATION_TOKEN_MINUTES", int, 2880),
+    ("EMAIL_CHANGE_TOKEN_MINUTES", int, 1440),
     ("LOG_LEVEL", str, "INFO"),
     ("TRUSTED_PROXIES", int, 0),
     (

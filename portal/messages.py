@@ -1,23 +1,44 @@
 """The texts behind every message_format / errorCode the portal emits, per language.
 
 Pages show these texts instead of raw codes; the gateway's message-format endpoint
-(seed 002) serves them to sites that render their own pages.
+(seed 002) serves them to sites that render their own pages. A test checks that every
+code the code base can emit has a text in every language here.
 """
 
 DEFAULT_LANGUAGE = "en"
 
+# Codes that report success; every other code is an error.
+INFO_CODES = frozenset(
+    {
+        "forgot_email_sent",
+        "password_replaced",
+        "password_successfully_changed",
+        "email_change_pending",
+        "email_verified",
+        "activation_sent",
+    }
+)
+
+TITLES = {
+    "en": {"info": "Done", "error": "Please check", "button": "OK"},
+    "de": {"info": "Erledigt", "error": "Bitte prüfen", "button": "OK"},
+}
+
 TEXTS: dict[str, dict[str, str]] = {
     "en": {
+        # email
         "email_required": "An email address is required.",
         "email_syntax_error": "The email syntax is wrong. The format is aaa@bbb.ccc.",
         "email_fraud": "Email addresses of this domain are not accepted.",
         "email_already_exists": "This email address is already registered.",
         "email_long": "The email address is too long.",
         "invalid_email": "The email address entered is invalid.",
+        # login name
         "username_short": "The login name must have at least 3 characters.",
         "username_long": "The login name can have at most 50 characters.",
         "username_invalid": "The login name may use only letters, digits, '_', '.' and '-'.",
         "username_already_exists": "This login name is already taken.",
+        # passwords
         "password_required": "A password is required.",
         "password_short": (
             "The password is too short. It must have at least 8 characters, including a "
@@ -31,22 +52,147 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
         "password_mix_characters": "The password must have a combination of letters and digits.",
         "wrong_old_password": "The verification password entered is not valid.",
+        "password_replaced": "Your password was changed.",
+        "password_successfully_changed": "Your password was changed. You are logged in.",
+        "forgot_email_sent": (
+            "If an account uses this address, we have sent it a link to choose a new password."
+        ),
+        "general_failure": "This link is not valid any more. Please ask for a new one.",
+        # registration
         "currency_invalid": "This currency is not offered.",
         "language_invalid": "This language is not offered.",
         "over18_required": "You must confirm that you are over 18.",
         "tnc_required": "Please accept the terms and conditions.",
+        "first_name_required": "Please enter your first name.",
+        "first_name_invalid": "The first name can have at most 100 characters.",
+        "last_name_required": "Please enter your last name.",
+        "last_name_invalid": "The last name can have at most 100 characters.",
+        "birthdate_required": "Please enter your date of birth.",
+        "birthdate_invalid": "Please enter your date of birth as YYYY-MM-DD.",
+        "underage": "You must be at least 18 years old to play.",
+        "gender_invalid": "Please choose F or M.",
+        "country_required": "Please choose your country.",
+        "country_invalid": "Please choose a country from the list.",
+        "city_invalid": "The city can have at most 100 characters.",
+        "address_invalid": "The address can have at most 200 characters.",
+        "zip_code_invalid": "The postal code can have at most 20 characters.",
+        "phone_invalid": "Please enter a phone number of digits, e.g. 44-7911123456.",
+        "opt_out_invalid": "Contact preferences must be yes or no.",
+        "custom_field_invalid": "A custom field has a wrong id, name or value.",
+        # gating and terms
+        "tnc_approval_required": "Please accept the current terms and conditions first.",
+        "privacy_approval_required": "Please accept the current privacy policy first.",
+        "incomplete_registration": "Please complete your registration first.",
+        "password_change_required": "Please choose a new password first.",
+        "email_not_verified": "Please confirm your email address first.",
+        "document_type_invalid": "Unknown document type.",
+        "document_not_published": "There is no such document to accept.",
+        # email changes and activation
+        "email_change_pending": (
+            "We sent a confirmation link to your new address. Until you open it, your "
+            "account keeps its current address."
+        ),
+        "email_verified": "Your email address is confirmed.",
+        "activation_sent": "We sent you a new confirmation link.",
+        # sessions
         "login_failed": "Wrong login name, email or password.",
         "player_blocked": "This account is blocked. Please contact support.",
         "too_many_requests": "Too many attempts. Please wait a minute and try again.",
         "session_expired": "Your session has ended. Please log in again.",
+    },
+    "de": {
+        "email_required": "Bitte gib eine E-Mail-Adresse ein.",
+        "email_syntax_error": "Die E-Mail-Adresse hat das falsche Format (aaa@bbb.ccc).",
+        "email_fraud": "E-Mail-Adressen dieser Domain werden nicht angenommen.",
+        "email_already_exists": "Diese E-Mail-Adresse ist schon registriert.",
+        "email_long": "Die E-Mail-Adresse ist zu lang.",
+        "invalid_email": "Die E-Mail-Adresse ist ungültig.",
+        "username_short": "Der Benutzername braucht mindestens 3 Zeichen.",
+        "username_long": "Der Benutzername darf höchstens 50 Zeichen haben.",
+        "username_invalid": "Der Benutzername darf nur Buchstaben, Ziffern, '_', '.' und '-' enthalten.",
+        "username_already_exists": "Dieser Benutzername ist schon vergeben.",
+        "password_required": "Bitte gib ein Passwort ein.",
+        "password_short": (
+            "Das Passwort ist zu kurz. Es braucht mindestens 8 Zeichen mit Buchstaben und "
+            "Ziffern und mindestens 4 verschiedene Zeichen."
+        ),
+        "password_long": "Das Passwort ist zu lang.",
+        "password_match_user_name": "Das Passwort muss sich von E-Mail und Benutzername unterscheiden.",
+        "password_same_letters": (
+            "Das Passwort wiederholt zu viele Zeichen. Es braucht mindestens 4 verschiedene Zeichen."
+        ),
+        "password_mix_characters": "Das Passwort braucht Buchstaben und Ziffern.",
+        "wrong_old_password": "Das bisherige Passwort stimmt nicht.",
+        "password_replaced": "Dein Passwort wurde geändert.",
+        "password_successfully_changed": "Dein Passwort wurde geändert. Du bist angemeldet.",
+        "forgot_email_sent": (
+            "Falls ein Konto diese Adresse nutzt, haben wir einen Link für ein neues Passwort "
+            "geschickt."
+        ),
+        "general_failure": "Dieser Link gilt nicht mehr. Bitte fordere einen neuen an.",
+        "currency_invalid": "Diese Währung wird nicht angeboten.",
+        "language_invalid": "Diese Sprache wird nicht angeboten.",
+        "over18_required": "Bitte bestätige, dass du über 18 bist.",
+        "tnc_required": "Bitte akzeptiere die Geschäftsbedingungen.",
+        "first_name_required": "Bitte gib deinen Vornamen ein.",
+        "first_name_invalid": "Der Vorname darf höchstens 100 Zeichen haben.",
+        "last_name_required": "Bitte gib deinen Nachnamen ein.",
+        "last_name_invalid": "Der Nachname darf höchstens 100 Zeichen haben.",
+        "birthdate_required": "Bitte gib dein Geburtsdatum ein.",
+        "birthdate_invalid": "Bitte gib dein Geburtsdatum als JJJJ-MM-TT ein.",
+        "underage": "Du musst mindestens 18 Jahre alt sein.",
+        "gender_invalid": "Bitte wähle F oder M.",
+        "country_required": "Bitte wähle dein Land.",
+        "country_invalid": "Bitte wähle ein Land aus der Liste.",
+        "city_invalid": "Der Ort darf höchstens 100 Zeichen haben.",
+        "address_invalid": "Die Adresse darf höchstens 200 Zeichen haben.",
+        "zip_code_invalid": "Die Postleitzahl darf höchstens 20 Zeichen haben.",
+        "phone_invalid": "Bitte gib eine Telefonnummer aus Ziffern ein, z. B. 49-1701234567.",
+        "opt_out_invalid": "Kontaktwünsche müssen ja oder nein sein.",
+        "custom_field_invalid": "Ein Zusatzfeld hat eine falsche Kennung, Bezeichnung oder einen falschen Wert.",
+        "tnc_approval_required": "Bitte akzeptiere zuerst die aktuellen Geschäftsbedingungen.",
+        "privacy_approval_required": "Bitte akzeptiere zuerst die aktuelle Datenschutzerklärung.",
+        "incomplete_registration": "Bitte schließe zuerst deine Registrierung ab.",
+        "password_change_required": "Bitte wähle zuerst ein neues Passwort.",
+        "email_not_verified": "Bitte bestätige zuerst deine E-Mail-Adresse.",
+        "document_type_invalid": "Unbekannte Dokumentart.",
+        "document_not_published": "Es gibt kein solches Dokument zum Akzeptieren.",
+        "email_change_pending": (
+            "Wir haben einen Bestätigungslink an deine neue Adresse geschickt. Bis du ihn "
+            "öffnest, behält dein Konto die bisherige Adresse."
+        ),
+        "email_verified": "Deine E-Mail-Adresse ist bestätigt.",
+        "activation_sent": "Wir haben dir einen neuen Bestätigungslink geschickt.",
+        "login_failed": "Benutzername, E-Mail oder Passwort stimmen nicht.",
+        "player_blocked": "Dieses Konto ist gesperrt. Bitte wende dich an den Support.",
+        "too_many_requests": "Zu viele Versuche. Bitte warte eine Minute.",
+        "session_expired": "Deine Sitzung ist abgelaufen. Bitte melde dich erneut an.",
     },
 }
 
 
 def text(code: str, language: str = DEFAULT_LANGUAGE) -> str:
     """The text for a code in the language, else in English, else the code itself."""
+    code = code.lower()
     for lang in (language, DEFAULT_LANGUAGE):
         found = TEXTS.get(lang, {}).get(code)
         if found:
             return found
     return code
+
+
+def message_format(code: str, language: str) -> dict | None:
+    """The seed 002 message format for a code: {type, title, content, button}."""
+    key = code.lower()
+    if key not in TEXTS[DEFAULT_LANGUAGE]:
+        return None
+    language = language if language in TEXTS else DEFAULT_LANGUAGE
+    kind = "info" if key in INFO_CODES else "error"
+    return {
+        "message_string": key,
+        "language": language,
+        "type": kind,
+        "title": TITLES[language][kind],
+        "content": text(key, language),
+        "button_text": TITLES[language]["button"],
+    }

@@ -142,7 +142,7 @@ def brand_id(make_brand):
 
 @pytest.fixture
 def make_player(app, brand_id):
-    """make_player(email=..., password=...) -> player id (active, email verified)."""
+    """make_player(email=..., password=...) -> player id (ready to play unless complete=False)."""
 
     def factory(email="player@example.com", password="secret123", *, brand=None, **kw):
         from portal.accounts import operations
@@ -154,6 +154,7 @@ def make_player(app, brand_id):
                 password=password,
                 over18=True,
                 email_verified=True,
+                complete=kw.pop("complete", True),
                 **kw,
             )
             db.session.commit()

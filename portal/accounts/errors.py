@@ -38,3 +38,16 @@ class PlayerBlocked(DomainError):
 
 class InvalidSession(DomainError):
     """Missing, unknown, expired or revoked session token."""
+
+
+class ActionRequired(DomainError):
+    """The player must first do something (sign the terms, finish registration…).
+    `actions` are gating codes such as TNC_APPROVAL_REQUIRED, first one first."""
+
+    def __init__(self, actions: list[str]):
+        super().__init__(actions[0])
+        self.actions = actions
+
+
+class InvalidLink(DomainError):
+    """A mail link (reset, activation, email change) that is unknown, used or expired."""

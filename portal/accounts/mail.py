@@ -30,13 +30,13 @@ def send(recipient: str, subject: str, body: str) -> OutboundMail:
     return message
 
 
+def render(template: str, **context) -> str:
+    return render_template(f"email/{template}.txt", **context)
+
+
 def send_template(player: Player, template: str, subject: str, **context) -> OutboundMail:
-    body = render_template(f"email/{template}.txt", player=player, **context)
-    return send(player.email, subject, body)
-
-
-def send_welcome(player: Player) -> OutboundMail:
-    return send_template(player, "welcome", f"Welcome to {player.brand.name}")
+    """A templated mail to the player's current address."""
+    return send(player.email, subject, render(template, player=player, **context))
 
 
 def deliver(ids: list[int] | None = None) -> tuple[int, int]:

@@ -1,8 +1,8 @@
 """Brands, players, admins, server-side sessions, login events and the mail outbox."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -25,6 +25,7 @@ class Brand(Timestamped, db.Model):
     languages: Mapped[str] = mapped_column(String(200))  # "en,de"; first is the default
     password_max_length: Mapped[int] = mapped_column(default=15)
     require_verified_email: Mapped[bool] = mapped_column(default=False)
+    reality_check_minutes: Mapped[int | None]  # None: no reality check
 
     @property
     def currency_list(self) -> list[str]:
@@ -69,6 +70,28 @@ class Player(Timestamped, db.Model):
     bonus_code: Mapped[str | None] = mapped_column(String(100))
     registration_ip: Mapped[str | None] = mapped_column(String(45))
     registration_user_agent: Mapped[str | None] = mapped_column(String(500))
+    registration_completed_at: Mapped[datetime | None]  # set by registration step two
+    pending_email: Mapped[str | None] = mapped_column(String(254))
+    # personal details (seed 002)
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    last_name: Mapped[str | None] = mapped_column(String(100))
+    birthdate: Mapped[date | None] = mapped_column(Date)
+    gender: Mapped[str | None] = mapped_column(String(1))  # F | M
+    country: Mapped[str | None] = mapped_column(String(2))  # ISO 3166-1 alpha-2
+    city: Mapped[str | None] = mapped_column(String(100))
+    address: Mapped[str | None] = mapped_column(String(200))
+    zip_code: Mapped[str | None] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    opt_out_chat: Mapped[bool] = mapped_column(default=False)
+    opt_out_sms: Mapped[bool] = mapped_column(default=False)
+    opt_out_email: Mapped[bool] = mapped_column(default=False)
+    opt_out_phone: Mapped[bool] = mapped_column(default=False)
+    is_2fa_required: Mapped[bool] = mapped_column(default=False)
+    mobile_verification_status: Mapped[int] = mapped_column(default=0)
+    mobile_verification_status_date: Mapped[datetime | None]
+    mobile_verification_changed_by: Mapped[str | None] = mapped_column(String(50))
+    pending_mobile_number: Mapped[str | None] = mapped_column(String(30))
+    vip_level: Mapped[int] = mapped_column(default=0)
 
     brand: Mapped[Brand] = relationship()
 
@@ -79,6 +102,77 @@ class Player(Timestamped, db.Model):
     @property
     def display_name(self) -> str:
         return self.login_name or self.email
+
+
+class PlayerChange(db.Model):
+    """History of changes to a player's details: who changed what, when and why."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    player_id: Mapped[int] = mapped_column(ForeignKey("player.id"), index=True)
+    field: Mapped[str] = mapped_column(String(50))
+    old_value: Mapped[str | None] = mapped_column(String(500))
+    new_value: Mapped[str | None] = mapped_column(String(500))
+    comment: Mapped[str | None] = mapped_column(String(500))
+    operator: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PlayerCustomField(Timestamped, db.Model):
+    """An operator-defined string or integer field of a player (seed 002 custom fields)."""
+
+    __table_args__ = (UniqueConstraint("player_id", "kind", "field_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    player_id: Mapped[int] = mapped_column(ForeignKey("player.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(3))  # str | int
+    field_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(100))
+    str_value: Mapped[str | None] = mapped_column(String(1000))
+    int_value: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class EmailToken(db.Model):
+    """A single-use link token sent by mail; only its SHA-256 is stored."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    player_id: Mapped[int] = mapped_column(ForeignKey("player.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))  # activate|email_change|email_cancel|reset
+    email: Mapped[str] = mapped_column(String(254))  # the address the link proves
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    player: Mapped[Player] = relationship()
+
+
+class Document(db.Model):
+    """A published version of a brand's terms (tnc) or privacy policy, in one language."""
+
+    __table_args__ = (UniqueConstraint("brand_id", "type", "version", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brand.id"), index=True)
+    type: Mapped[str] = mapped_column(String(10))  # tnc | privacy
+    version: Mapped[int]
+    language: Mapped[str] = mapped_column(String(5))
+    title: Mapped[str] = mapped_column(String(200))
+    content: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Signature(db.Model):
+    """A player's acceptance of one version of a document type."""
+
+    __table_args__ = (UniqueConstraint("player_id", "type", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    player_id: Mapped[int] = mapped_column(ForeignKey("player.id"), index=True)
+    type: Mapped[str] = mapped_column(String(10))
+    version: Mapped[int]
+    language: Mapped[str] = mapped_column(String(5))
+    signed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ip: Mapped[str | None] = mapped_column(String(45))
 
 
 class AdminUser(Timestamped, db.Model):
@@ -101,6 +195,7 @@ class PlayerSession(db.Model):
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]  # absolute limit
     revoked_at: Mapped[datetime | None]
+    reality_check_due_at: Mapped[datetime | None]  # next reality check (brand interval)
     ip: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str | None] = mapped_column(String(500))
 

@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from portal import money
-from portal.accounts import mail, validation
+from portal.accounts import credentials, documents, validation
 from portal.accounts.errors import (
     BrandNotFound,
     FieldError,
@@ -93,12 +93,15 @@ def register_player(
     bonus_code: str | None = None,
     email_verified: bool = False,
     terms_accepted: bool | None = None,
+    complete: bool = False,
     client: Client = Client(),
 ) -> Player:
     """Create a player; ValidationFailed lists every broken field rule at once.
 
     `terms_accepted`: None where the door does not ask (the player accepts later);
-    False where it asked and the player did not tick the box.
+    False where it asked and the player did not tick the box; True signs the brand's
+    current documents. `complete`: support creates a ready player (step two done, current
+    documents signed) instead of one that still has registration step two to do.
     """
     email = (email or "").strip()
     login_name = (login_name or "").strip() or None
@@ -108,7 +111,7 @@ def register_player(
 
     errors = validation.email_errors(email, is_test=is_test)
     errors += validation.login_name_errors(login_name)
-    errors += password_errors(brand, password, login_name=login_name, email=email)
+    errors += validation.password_errors(brand, password, login_name=login_name, email=email)
     errors += validation.choice_errors(brand, currency=currency, language=language)
     if not over18:
         errors.append(FieldError("over18", "over18_required"))
@@ -144,17 +147,12 @@ def register_player(
         raise ValidationFailed(
             _taken(brand, email, login_name) or [FieldError("email", "email_already_exists")]
         ) from None
-    mail.send_welcome(player)
+    if terms_accepted or complete:
+        documents.sign_all(player, language=language, ip=client.ip)
+    if complete:
+        player.registration_completed_at = utcnow()
+    credentials.send_welcome(player)
     return player
-
-
-def password_errors(brand: Brand, password: str | None, *, login_name, email) -> list:
-    if not password:
-        return [FieldError("password", "password_required")]
-    codes = policy_errors(
-        password, max_length=brand.password_max_length, identities=[login_name, email]
-    )
-    return [FieldError("password", code) for code in codes]
 
 
 def _taken(brand: Brand, email: str, login_name: str | None) -> list:

@@ -37,6 +37,11 @@ def open_session(player: Player, *, channel: str, ip=None, user_agent=None) -> s
             created_at=now,
             last_seen_at=now,
             expires_at=now + timedelta(hours=max_hours),
+            reality_check_due_at=(
+                now + timedelta(minutes=player.brand.reality_check_minutes)
+                if player.brand.reality_check_minutes
+                else None
+            ),
             ip=ip,
             user_agent=(user_agent or "")[:500] or None,
         )

@@ -7,6 +7,7 @@ from flask import current_app
 
 from portal.accounts.errors import FieldError
 from portal.accounts.models import Brand
+from portal.accounts.passwords import policy_errors
 
 EMAIL_MAX_LENGTH = 254
 LOGIN_NAME_MIN, LOGIN_NAME_MAX = 3, 50
@@ -50,6 +51,16 @@ def login_name_errors(login_name: str | None) -> list:
     if not _LOGIN_NAME.fullmatch(login_name):
         return [FieldError("loginName", "username_invalid")]
     return []
+
+
+def password_errors(brand: Brand, password: str | None, *, login_name, email) -> list:
+    """The seed 002 policy codes for a new password, as field errors of "password"."""
+    if not password:
+        return [FieldError("password", "password_required")]
+    codes = policy_errors(
+        password, max_length=brand.password_max_length, identities=[login_name, email]
+    )
+    return [FieldError("password", code) for code in codes]
 
 
 def choice_errors(brand: Brand, *, currency: str, language: str) -> list:

@@ -11,8 +11,10 @@ from flask import jsonify, request
 
 from portal.accounts import operations
 from portal.accounts.errors import (
+    ActionRequired,
     BrandNotFound,
     InvalidCredentials,
+    InvalidLink,
     InvalidSession,
     PlayerBlocked,
     ValidationFailed,
@@ -66,8 +68,16 @@ def render_domain_error(exc: DomainError):
     if isinstance(exc, PlayerBlocked):
         return jsonify(errMsg="player blocked", message_format="player_blocked"), 403
     if isinstance(exc, ValidationFailed):
-        return jsonify(result=[{"field": e.field, "errorCode": e.code} for e in exc.errors]), 422
+        return jsonify(result=field_errors(exc)), 422
+    if isinstance(exc, ActionRequired):
+        return jsonify(result=exc.actions[0]), 401
+    if isinstance(exc, InvalidLink):
+        return jsonify(message_format="general_failure"), 400
     raise exc
+
+
+def field_errors(exc: ValidationFailed) -> list[dict]:
+    return [{"field": e.field, "errorCode": e.code} for e in exc.errors]
 
 
 def check_version(version: str) -> None:
@@ -100,6 +110,12 @@ def field(body: dict, name: str, kind=str, *, default=None):
         return default
     if kind is bool and not isinstance(value, bool):
         raise BadInput(f"{name} must be a boolean")
+    if kind is int and (type(value) is not int):
+        raise BadInput(f"{name} must be an integer")
+    if kind is list and not isinstance(value, list):
+        raise BadInput(f"{name} must be a list")
+    if kind is dict and not isinstance(value, dict):
+        raise BadInput(f"{name} must be an object")
     if kind is str and not isinstance(value, str):
         raise BadInput(f"{name} must be a string")
     if kind is str and "\x00" in value:
@@ -107,8 +123,12 @@ def field(body: dict, name: str, kind=str, *, default=None):
     return value
 
 
-def current_session():
-    return resolve_session(request.headers.get("x-auth-token"))
+def current_session(brand=None):
+    """The session of the x-auth-token header (of a player of `brand`, when given)."""
+    session = resolve_session(request.headers.get("x-auth-token"))
+    if brand is not None and session.player.brand_id != brand.id:
+        raise InvalidSession()
+    return session
 
 
 def client():

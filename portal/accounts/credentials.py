@@ -1,0 +1,250 @@
+"""Passwords and email addresses: change, reset, verify, with a notice for each change.
+
+Links in mails carry single-use tokens (accounts.tokens). A password reset or change ends
+the player's other sessions; an email change stays pending until the new address confirms
+it, and the old address gets a link that cancels (or undoes) the change.
+"""
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from portal.accounts import mail, tokens, validation
+from portal.accounts.errors import FieldError, InvalidLink, ValidationFailed
+from portal.accounts.models import EmailToken, Player, PlayerChange, PlayerSession
+from portal.accounts.passwords import hash_password, verify_password
+from portal.accounts.sessions import revoke_all_sessions, token_hash
+from portal.extensions import db
+from portal.timeutil import utcnow
+
+
+def _link(path: str, token: str) -> str:
+    return f"{current_app.config['PUBLIC_URL'].rstrip('/')}{path}?token={token}"
+
+
+def _lifetime(setting: str) -> timedelta:
+    return timedelta(minutes=current_app.config[setting])
+
+
+def record_change(player: Player, field: str, old, new, *, comment=None, operator="Player"):
+    db.session.add(
+        PlayerChange(
+            player_id=player.id,
+            field=field,
+            old_value=None if old is None else str(old)[:500],
+            new_value=None if new is None else str(new)[:500],
+            comment=(comment or "player request")[:500],
+            operator=(operator or "Player")[:100],
+        )
+    )
+
+
+# --- passwords --------------------------------------------------------------------------
+
+
+def new_password_errors(player: Player, password: str | None) -> list[FieldError]:
+    return validation.password_errors(
+        player.brand, password, login_name=player.login_name, email=player.email
+    )
+
+
+def set_password(player: Player, password: str, *, operator="Player", comment=None) -> None:
+    player.password_hash = hash_password(password)
+    player.password_change_required = False
+    record_change(player, "password", None, None, comment=comment, operator=operator)
+
+
+def change_password(
+    player: Player, old: str | None, new: str | None, *, keep: PlayerSession | None = None
+) -> None:
+    """Replace the password after checking the old one; end the player's other sessions."""
+    if not verify_password(player.password_hash, old or ""):
+        raise ValidationFailed([FieldError("password", "wrong_old_password")])
+    errors = new_password_errors(player, new)
+    if errors:
+        raise ValidationFailed(errors)
+    set_password(player, new)
+    revoke_all_sessions(player, keep=keep)
+    mail.send_template(player, "password_changed", "Your password was changed")
+
+
+def request_password_reset(brand, email: str | None) -> None:
+    """Mail a reset link when the address belongs to a player; silent otherwise."""
+    if not (email or "").strip():
+        raise ValidationFailed([FieldError("mail", "email_required")])
+    key = validation.email_key(email)[: validation.EMAIL_MAX_LENGTH]
+    player = db.session.scalar(
+        select(Player).where(Player.brand_id == brand.id, Player.email_key == key)
+    )
+    if player is None or player.is_blocked:
+        return
+    token = tokens.issue(
+        player, "reset", player.email, lifetime=_lifetime("PASSWORD_RESET_MINUTES")
+    )
+    mail.send_template(
+        player,
+        "password_reset",
+        "Reset your password",
+        link=_link("/reset-password", token).replace("?token=", "?hash="),
+        minutes=current_app.config["PASSWORD_RESET_MINUTES"],
+    )
+
+
+def reset_password(brand, token: str | None, new: str | None) -> Player:
+    """Set a new password through a reset link; the link is used only if the password is
+    acceptable. Every session of the player ends."""
+    found = _peek(token, "reset")
+    if found is None or found.player.brand_id != brand.id:
+        raise InvalidLink()
+    player = found.player
+    errors = new_password_errors(player, new)
+    if errors:
+        raise ValidationFailed(errors)
+    if tokens.consume(token, "reset") is None:  # used concurrently
+        raise InvalidLink()
+    set_password(player, new, comment="password reset by mail link")
+    if player.email_verified_at is None and found.email == player.email:
+        player.email_verified_at = utcnow()  # the link proved the address
+    revoke_all_sessions(player)
+    mail.send_template(player, "password_changed", "Your password was changed")
+    return player
+
+
+def _peek(token: str | None, purpose: str) -> EmailToken | None:
+    if not token or len(token) > tokens.MAX_LENGTH or "\x00" in token:
+        return None
+    found = db.session.scalar(
+        select(EmailToken).where(
+            EmailToken.token_hash == token_hash(token), EmailToken.purpose == purpose
+        )
+    )
+    if found is None or found.used_at is not None or found.expires_at <= utcnow():
+        return None
+    return found
+
+
+# --- email addresses --------------------------------------------------------------------
+
+
+def send_welcome(player: Player) -> None:
+    """The registration mail, with an activation link while the address is unverified."""
+    link = None
+    if player.email_verified_at is None:
+        token = tokens.issue(
+            player, "activate", player.email, lifetime=_lifetime("ACTIVATION_TOKEN_MINUTES")
+        )
+        link = _link("/verify-email", token)
+    mail.send_template(player, "welcome", f"Welcome to {player.brand.name}", link=link)
+
+
+def send_activation(player: Player) -> bool:
+    """Mail an activation link to the player's address; False when it is verified already."""
+    if player.email_verified_at is not None:
+        return False
+    token = tokens.issue(
+        player, "activate", player.email, lifetime=_lifetime("ACTIVATION_TOKEN_MINUTES")
+    )
+    mail.send_template(
+        player, "activate", "Please confirm your email address", link=_link("/verify-email", token)
+    )
+    return True
+
+
+def activate(token: str | None) -> Player:
+    found = tokens.consume(token, "activate")
+    if found is None or found.email != found.player.email:
+        raise InvalidLink()
+    found.player.email_verified_at = found.player.email_verified_at or utcnow()
+    return found.player
+
+
+def request_email_change(
+    player: Player, new_email: str | None, *, comment=None, operator="Player"
+) -> None:
+    """Make `new_email` pending; mail a confirmation link to it and a cancel link to the
+    current address."""
+    new_email = (new_email or "").strip()
+    errors = validation.email_errors(new_email, is_test=player.is_test)
+    if not errors and _email_taken(player, new_email):
+        errors = [FieldError("email", "email_already_exists")]
+    if errors:
+        raise ValidationFailed(errors)
+    record_change(
+        player, "pending_email", player.pending_email, new_email, comment=comment, operator=operator
+    )
+    player.pending_email = new_email
+    lifetime = _lifetime("EMAIL_CHANGE_TOKEN_MINUTES")
+    confirm = tokens.issue(player, "email_change", new_email, lifetime=lifetime)
+    cancel = tokens.issue(player, "email_cancel", player.email, lifetime=timedelta(days=30))
+    mail.send(
+        new_email,
+        "Confirm your new email address",
+        mail.render("email_change_confirm", player=player, link=_link("/confirm-email", confirm)),
+    )
+    mail.send_template(
+        player,
+        "email_change_notice",
+        "Your email address is being changed",
+        new_email=new_email,
+        link=_link("/cancel-email-change", cancel),
+    )
+
+
+def _email_taken(player: Player, email: str) -> bool:
+    key = validation.email_key(email)
+    return bool(
+        db.session.scalar(
+            select(Player.id).where(Player.brand_id == player.brand_id, Player.email_key == key)
+        )
+    )
+
+
+def confirm_email_change(token: str | None) -> Player:
+    found = tokens.consume(token, "email_change")
+    if found is None or found.player.pending_email != found.email:
+        raise InvalidLink()
+    player = found.player
+    if _email_taken(player, found.email):
+        raise ValidationFailed([FieldError("email", "email_already_exists")])
+    record_change(player, "email", player.email, found.email, comment="confirmed by mail link")
+    player.email, player.email_key = found.email, validation.email_key(found.email)
+    player.email_verified_at, player.pending_email = utcnow(), None
+    return player
+
+
+def cancel_email_change(token: str | None) -> Player:
+    """The old address says "not me": drop the pending change, or undo a confirmed one and
+    end every session (whoever confirmed it may hold one)."""
+    found = tokens.consume(token, "email_cancel")
+    if found is None:
+        raise InvalidLink()
+    player = found.player
+    _retire(player, "email_change")
+    if player.pending_email is not None:
+        record_change(
+            player,
+            "pending_email",
+            player.pending_email,
+            None,
+            comment="cancelled from the old address",
+        )
+        player.pending_email = None
+    elif player.email != found.email and not _email_taken(player, found.email):
+        record_change(
+            player, "email", player.email, found.email, comment="change undone from the old address"
+        )
+        player.email, player.email_key = found.email, validation.email_key(found.email)
+        revoke_all_sessions(player)
+    return player
+
+
+def _retire(player: Player, purpose: str) -> None:
+    for token in db.session.scalars(
+        select(EmailToken).where(
+            EmailToken.player_id == player.id,
+            EmailToken.purpose == purpose,
+            EmailToken.used_at.is_(None),
+        )
+    ):
+        token.expires_at = utcnow()

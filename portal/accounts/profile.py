@@ -1,0 +1,177 @@
+"""Personal details, registration step two and custom fields (seed 002).
+
+Field codes: first_name_required/_invalid, last_name_required/_invalid,
+birthdate_required/_invalid, underage, gender_invalid, country_required/_invalid,
+city_invalid, address_invalid, zip_code_invalid, phone_invalid, language_invalid,
+custom_field_invalid.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from babel import Locale
+
+from portal.accounts.credentials import record_change
+from portal.accounts.errors import FieldError, ValidationFailed
+from portal.accounts.models import Player, PlayerCustomField
+from portal.extensions import db
+from portal.timeutil import utcnow
+
+COUNTRIES = frozenset(code for code in Locale("en").territories if re.fullmatch(r"[A-Z]{2}", code))
+MINIMUM_AGE = 18
+_PHONE = re.compile(r"\+?[0-9][0-9 \-]{3,28}[0-9]")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+# API field name -> (model attribute, maximum length, error code prefix)
+TEXT_FIELDS = {
+    "firstName": ("first_name", 100, "first_name"),
+    "lastName": ("last_name", 100, "last_name"),
+    "city": ("city", 100, "city"),
+    "address": ("address", 200, "address"),
+    "zipPostalCode": ("zip_code", 20, "zip_code"),
+}
+OPT_OUTS = ("chat", "sms", "email", "phone")
+
+
+@dataclass(frozen=True)
+class Details:
+    """A validated set of changes: model attribute -> new value."""
+
+    values: dict
+
+
+def validate_details(player: Player, given: dict, *, required=()) -> Details:
+    """Check the given API fields (None = not given); every broken rule at once."""
+    errors, values = [], {}
+    for name, (attribute, limit, code) in TEXT_FIELDS.items():
+        value = given.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if name in required:
+                errors.append(FieldError(name, f"{code}_required"))
+            continue
+        if not isinstance(value, str) or len(value.strip()) > limit:
+            errors.append(FieldError(name, f"{code}_invalid"))
+        else:
+            values[attribute] = value.strip()
+    for name, check in (
+        ("birthdate", _birthdate),
+        ("gender", _gender),
+        ("country", _country),
+        ("phone", _phone),
+    ):
+        value = given.get(name)
+        if value is None or value == "":
+            if name in required:
+                errors.append(FieldError(name, f"{name}_required"))
+            continue
+        result = check(value)
+        if isinstance(result, FieldError):
+            errors.append(FieldError(name, result.code))
+        else:
+            values[name] = result
+    language = given.get("language")
+    if language is not None:
+        if language not in player.brand.language_list:
+            errors.append(FieldError("language", "language_invalid"))
+        else:
+            values["language"] = language
+    for channel, value in (given.get("optOut") or {}).items():
+        if channel not in OPT_OUTS or not isinstance(value, bool):
+            errors.append(FieldError(f"optOut.{channel}", "opt_out_invalid"))
+        else:
+            values[f"opt_out_{channel}"] = value
+    if errors:
+        raise ValidationFailed(errors)
+    return Details(values)
+
+
+def _birthdate(value):
+    text = value.split(" ")[0] if isinstance(value, str) else ""
+    if not _DATE.fullmatch(text):
+        return FieldError("birthdate", "birthdate_invalid")
+    try:
+        born = date.fromisoformat(text)
+    except ValueError:
+        return FieldError("birthdate", "birthdate_invalid")
+    today = utcnow().date()
+    if born.year < 1900 or born > today:
+        return FieldError("birthdate", "birthdate_invalid")
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    return born if age >= MINIMUM_AGE else FieldError("birthdate", "underage")
+
+
+def _gender(value):
+    return value if value in ("F", "M") else FieldError("gender", "gender_invalid")
+
+
+def _country(value):
+    ok = isinstance(value, str) and value.upper() in COUNTRIES
+    return value.upper() if ok else FieldError("country", "country_invalid")
+
+
+def _phone(value):
+    ok = isinstance(value, str) and _PHONE.fullmatch(value.strip())
+    return value.strip() if ok else FieldError("phone", "phone_invalid")
+
+
+def update_details(player: Player, details: Details, *, comment=None, operator="Player") -> None:
+    """Apply validated changes, each recorded in the player's change history."""
+    for attribute, value in details.values.items():
+        old = getattr(player, attribute)
+        if old != value:
+            record_change(player, attribute, old, value, comment=comment, operator=operator)
+            setattr(player, attribute, value)
+    db.session.flush()
+
+
+REGISTRATION_REQUIRED = ("firstName", "lastName", "birthdate", "country")
+
+
+def complete_registration(player: Player, given: dict) -> None:
+    """Registration step two: the personal details the brand needs before play."""
+    details = validate_details(player, given, required=REGISTRATION_REQUIRED)
+    update_details(player, details, comment="registration step two")
+    player.registration_completed_at = player.registration_completed_at or utcnow()
+
+
+# --- custom fields ----------------------------------------------------------------------
+
+INT64 = 2**63
+
+
+def custom_fields(player: Player) -> dict[str, list[PlayerCustomField]]:
+    rows = db.session.scalars(
+        db.select(PlayerCustomField)
+        .where(PlayerCustomField.player_id == player.id)
+        .order_by(PlayerCustomField.id)
+    ).all()
+    return {kind: [r for r in rows if r.kind == kind] for kind in ("str", "int")}
+
+
+def set_custom_fields(player: Player, items: list[tuple[str, str, str, object]]) -> None:
+    """Upsert (kind, id, name, value) items; kind "str" takes strings, "int" integers."""
+    errors = []
+    for index, (kind, field_id, name, value) in enumerate(items):
+        ok = (
+            isinstance(field_id, str) and 0 < len(field_id) <= 64
+            and isinstance(name, str) and 0 < len(name) <= 100
+            and (
+                (kind == "str" and isinstance(value, str) and len(value) <= 1000)
+                or (kind == "int" and type(value) is int and -INT64 <= value < INT64)
+            )
+        )  # fmt: skip
+        if not ok:
+            errors.append(FieldError(f"{kind}CustomFields[{index}]", "custom_field_invalid"))
+    if errors:
+        raise ValidationFailed(errors)
+    existing = {(r.kind, r.field_id): r for rows in custom_fields(player).values() for r in rows}
+    for kind, field_id, name, value in items:
+        row = existing.get((kind, field_id))
+        if row is None:
+            row = PlayerCustomField(player_id=player.id, kind=kind, field_id=field_id)
+            db.session.add(row)
+            existing[(kind, field_id)] = row
+        row.name = name
+        row.str_value, row.int_value = (value, None) if kind == "str" else (None, value)
+    db.session.flush()

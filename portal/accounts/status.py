@@ -1,0 +1,140 @@
+"""What the gateway's online-player endpoints report: status, info, reality check.
+
+Balances and bet/win totals come from the wallet. Until the wallet exists (issue 4) the
+figures are zero; the field set and the reality-check timing are final.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from babel.numbers import get_currency_symbol
+
+from portal import money
+from portal.accounts.models import Player, PlayerSession
+from portal.timeutil import utcnow
+
+
+@dataclass(frozen=True)
+class Activity:
+    """Money figures of a player in one currency (totals since `since`)."""
+
+    real_balance: Decimal
+    bonus_balance: Decimal
+    total_bets: Decimal
+    total_wins: Decimal
+    rounds: int
+
+
+def activity(player: Player, currency: str, since=None) -> Activity:
+    zero = money.from_minor(0, currency)
+    return Activity(zero, zero, zero, zero, 0)
+
+
+def online_status(player: Player, session: PlayerSession) -> dict:
+    currency = player.active_currency
+    figures = activity(player, currency, since=session.created_at)
+    total = figures.real_balance + figures.bonus_balance
+    return {
+        "marketingSegmentation": "",
+        "tag_status": 0,
+        "deposit_count": 0,
+        "vip_level": str(player.vip_level),
+        "average_deposit": 0,
+        "billboard": "",
+        "segmentation_id": 0,
+        "maxBalance": total,
+        "UT": 0,
+        "decline": "0",
+        "VIP_segment": player.vip_level,
+        "total_balance": total,
+        "pending_withdrawal": 0,
+        "total_withdrawals": 0,
+        "last_bet": None,
+        "last_deposit": None,
+        "last_deposit_amount": 0,
+        "rounds_since_login": figures.rounds,
+        "balance_since_login": figures.total_wins - figures.total_bets,
+        "playerIdLink": "",
+        "bonusOptOut": 0,
+        "real_balance": figures.real_balance,
+        "freeTraffic": False,
+        "depositsAmount": 0,
+        "chat_opt_out": player.opt_out_chat,
+        "bonusBalance": figures.bonus_balance,
+        "maxWin": 0,
+        "wageringBalance": 0,
+        "wageringComplete": "",
+        "currency": currency,
+    }
+
+
+def player_info(player: Player) -> dict:
+    currency = player.active_currency
+    return {
+        "playerID": {
+            "username": player.login_name or player.email,
+            "ID": player.id,
+            "brand": player.brand_id,
+        },
+        "firstName": player.first_name or "",
+        "lastName": player.last_name or "",
+        "gender": player.gender or "",
+        "email": player.email,
+        "vip_level": player.vip_level,
+        "country": player.country or "",
+        "test_account": int(player.is_test),
+        "currencyName": currency,
+        "currencySymbol": get_currency_symbol(currency, locale="en"),
+        "bTag": player.btag or "",
+    }
+
+
+# --- reality check ----------------------------------------------------------------------
+
+
+def reality_check_due(session: PlayerSession) -> bool:
+    minutes = session.player.brand.reality_check_minutes
+    if not minutes:
+        return False
+    due = session.reality_check_due_at or session.created_at + timedelta(minutes=minutes)
+    return utcnow() >= due
+
+
+def reality_check(session: PlayerSession, *, short: bool = False) -> dict:
+    """The session summary the player must acknowledge (seed 002, 303 body)."""
+    player = session.player
+    minutes = player.brand.reality_check_minutes
+    figures = activity(player, player.active_currency, since=session.created_at)
+    played = int((utcnow() - session.created_at).total_seconds() // 60)
+    hours, mins = divmod(played, 60)
+    summary = {
+        "currency": player.active_currency,
+        "profit": figures.total_wins - figures.total_bets,
+    }
+    if not short:
+        summary |= {
+            "total_bets": figures.total_bets,
+            "total_wins": figures.total_wins,
+            "total_lossed": max(figures.total_bets - figures.total_wins, Decimal(0)),
+        }
+    return summary | {
+        "restart_period": f"{minutes}_min",
+        "time_played": _duration(hours, mins),
+        "min": str(mins),
+        "h": str(hours),
+    }
+
+
+def _duration(hours: int, minutes: int) -> str:
+    parts = []
+    if hours:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    return " ".join(parts)
+
+
+def acknowledge_reality_check(session: PlayerSession) -> None:
+    minutes = session.player.brand.reality_check_minutes
+    if minutes:
+        session.reality_check_due_at = utcnow() + timedelta(minutes=minutes)
