@@ -54,7 +54,8 @@ def register_blueprints(app: Flask) -> None:
     from portal.gateway import admission, content, online, personal  # noqa: F401 (routes)
     from portal.gateway.blueprint import bp as gateway
     from portal.gateway.protocol import render_http_error
-    from portal.player.views import bp as player
+    from portal.player import account, gating, recovery, views  # noqa: F401 (routes)
+    from portal.player.blueprint import bp as player
 
     app.register_blueprint(player)
     app.register_blueprint(gateway)

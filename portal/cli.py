@@ -137,8 +137,7 @@ def temporary_password(player_id, password):
     errors = credentials.new_password_errors(player, password)
     if errors:
         run(_raise, errors)
-    credentials.set_password(player, password, operator="support", comment="temporary password")
-    player.password_change_required = True
+    credentials.set_temporary_password(player, password)
     commit()
     click.echo(f"player {player.id} must change the password at the next login")
 

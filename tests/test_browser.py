@@ -40,6 +40,12 @@ def test_player_registers_logs_out_and_logs_in(browser, site, tmp_path):
     page.get_by_label("I am over 18 years old").check()
     page.get_by_label("I accept the terms and conditions").check()
     page.get_by_role("button", name="Register").click()
+    page.wait_for_selector("text=Complete your registration")
+    page.get_by_label("First name").fill("Sam")
+    page.get_by_label("Last name").fill("Surfer")
+    page.get_by_label("Date of birth (YYYY-MM-DD)").fill("1990-04-01")
+    page.get_by_label("Country").select_option("PT")
+    page.get_by_role("button", name="Complete registration").click()
     page.wait_for_selector("text=Hello, surfer")
     assert page.get_by_test_id("email").inner_text() == "browser@example.com"
 

@@ -21,11 +21,16 @@ def log_in(client, identifier="player@example.com", password="secret123", url="/
     return submit_form(client, url, {"identifier": identifier, "password": password}, page="/login")
 
 
+STEP_TWO = {"first_name": "Ann", "last_name": "Lee", "birthdate": "1990-04-01", "country": "GB"}
+
+
 def test_register_creates_player_and_logs_in(app, client, brand_id):
     response = submit_form(client, "/register", REGISTRATION)
     assert response.status_code == 302
     home = client.get("/")
-    assert "Hello, newbie" in page_text(home)
+    assert (home.status_code, home.headers["Location"]) == (302, "/register/details")
+    assert submit_form(client, "/register/details", STEP_TWO).status_code == 302
+    assert "Hello, newbie" in page_text(client.get("/"))
     with app.app_context():
         player = db.session.scalar(select(Player))
         assert (player.email, player.currency, player.login_name) == (

@@ -55,6 +55,14 @@ def set_password(player: Player, password: str, *, operator="Player", comment=No
     record_change(player, "password", None, None, comment=comment, operator=operator)
 
 
+def set_temporary_password(player: Player, password: str) -> None:
+    """Support sets a password the player must replace at the next login; every session
+    of the player ends."""
+    set_password(player, password, operator="support", comment="temporary password")
+    player.password_change_required = True
+    revoke_all_sessions(player)
+
+
 def change_password(
     player: Player, old: str | None, new: str | None, *, keep: PlayerSession | None = None
 ) -> None:

@@ -1,8 +1,12 @@
-"""Player forms. They check shape only; the account rules live in accounts.operations."""
+"""Player forms. They check shape only; the account rules live in accounts/."""
 
+from babel import Locale
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import InputRequired, Length
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional
+
+from portal.accounts.profile import COUNTRIES
 
 # Field names of the account core -> form field names.
 CORE_FIELDS = {
@@ -13,7 +17,31 @@ CORE_FIELDS = {
     "language": "language",
     "over18": "over18",
     "signTNC": "accept_terms",
+    "firstName": "first_name",
+    "lastName": "last_name",
+    "birthdate": "birthdate",
+    "gender": "gender",
+    "country": "country",
+    "city": "city",
+    "address": "address",
+    "zipPostalCode": "zip_code",
+    "phone": "phone",
+    "optOut.chat": "opt_out_chat",
+    "optOut.sms": "opt_out_sms",
+    "optOut.email": "opt_out_email",
+    "optOut.phone": "opt_out_phone",
+    "mail": "email",
 }
+
+
+def country_choices() -> list[SelectChoice]:
+    names = Locale("en").territories
+    countries = sorted(COUNTRIES, key=lambda code: names[code])
+    return [SelectChoice("", "—")] + [SelectChoice(code, names[code]) for code in countries]
+
+
+class ButtonForm(FlaskForm):
+    """A form with nothing but its CSRF token (log out, resend, acknowledge)."""
 
 
 class RegistrationForm(FlaskForm):
@@ -28,3 +56,68 @@ class RegistrationForm(FlaskForm):
 class LoginForm(FlaskForm):
     identifier = StringField("Email or login name", validators=[InputRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[InputRequired(), Length(max=128)])
+
+
+class DetailsForm(FlaskForm):
+    """Personal details; also registration step two (where four of them are required)."""
+
+    first_name = StringField("First name")
+    last_name = StringField("Last name")
+    birthdate = StringField("Date of birth (YYYY-MM-DD)")
+    gender = SelectField(
+        "Gender",
+        choices=[SelectChoice("", "—"), SelectChoice("F", "Female"), SelectChoice("M", "Male")],
+        validators=[Optional()],
+    )
+    country = SelectField("Country", choices=country_choices(), validators=[Optional()])
+    city = StringField("City")
+    address = StringField("Address")
+    zip_code = StringField("Postal code")
+    phone = StringField("Phone")
+    language = SelectField("Language", validators=[Optional()])
+    opt_out_chat = BooleanField("No chat messages")
+    opt_out_sms = BooleanField("No text messages")
+    opt_out_email = BooleanField("No marketing email")
+    opt_out_phone = BooleanField("No phone calls")
+
+    def core_values(self) -> dict:
+        """The form as the core's field dict (same keys as the gateway's)."""
+        return {
+            "firstName": self.first_name.data,
+            "lastName": self.last_name.data,
+            "birthdate": self.birthdate.data,
+            "gender": self.gender.data,
+            "country": self.country.data,
+            "city": self.city.data,
+            "address": self.address.data,
+            "zipPostalCode": self.zip_code.data,
+            "phone": self.phone.data,
+            "language": self.language.data or None,
+            "optOut": {
+                c: getattr(self, f"opt_out_{c}").data for c in ("chat", "sms", "email", "phone")
+            },
+        }
+
+
+class EmailChangeForm(FlaskForm):
+    email = EmailField("New email address", validators=[Length(max=300)])
+
+
+class PasswordChangeForm(FlaskForm):
+    old_password = PasswordField("Current password", validators=[Length(max=128)])
+    new_password = PasswordField("New password", validators=[Length(max=128)])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Email", validators=[Length(max=300)])
+
+
+class ResetPasswordForm(FlaskForm):
+    new_password = PasswordField("New password", validators=[Length(max=128)])
+
+
+class TermsForm(FlaskForm):
+    accept = BooleanField(
+        "I have read and accept these documents",
+        validators=[InputRequired("Please tick the box to accept.")],
+    )

@@ -1,51 +1,23 @@
 """Player pages: home, register, log in, log out."""
 
-from urllib.parse import urlsplit
-
-from flask import (
-    Blueprint,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal import messages
 from portal.accounts import operations
 from portal.accounts.errors import InvalidCredentials, PlayerBlocked, ValidationFailed
 from portal.accounts.sessions import open_session, resolve_session, revoke_session
 from portal.database import transactional
 from portal.extensions import limiter
 from portal.player.auth import SessionUser
-from portal.player.forms import CORE_FIELDS, LoginForm, RegistrationForm
-
-bp = Blueprint("player", __name__)
-
-
-def site_brand():
-    return operations.get_brand(current_app.config["SITE_BRAND_ID"])
+from portal.player.blueprint import bp, client, safe_next, show_errors, site_brand, text
+from portal.player.forms import LoginForm, RegistrationForm
 
 
-def _client():
-    return operations.Client(
-        ip=request.remote_addr, user_agent=request.user_agent.string, host=request.host
-    )
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def safe_next(target: str | None) -> str:
-    """`target` when it is a local path on this site, else the home page."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
-            return target
-    return url_for("player.home")
-
-
-def _start_web_session(token: str) -> None:
+def start_web_session(token: str) -> None:
     """A fresh Flask session for the new login (no fixation), holding only the token."""
     session.clear()
     login_user(SessionUser(resolve_session(token), token))
@@ -58,7 +30,7 @@ def home():
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], scope="register")
+@limiter.limit(_login_limit, methods=["POST"], scope="register")
 @transactional
 def register():
     brand = site_brand()
@@ -75,40 +47,38 @@ def register():
                 language=brand.default_language,
                 over18=form.over18.data,
                 terms_accepted=form.accept_terms.data,
-                client=_client(),
+                client=client(),
             )
         except ValidationFailed as exc:
-            for error in exc.errors:
-                target = getattr(form, CORE_FIELDS.get(error.field, ""), None) or form.email
-                target.errors = [*target.errors, messages.text(error.code)]
+            show_errors(form, exc)
         else:
             token = open_session(
-                player, channel="web", ip=request.remote_addr, user_agent=request.user_agent.string
+                player, channel="web", ip=client().ip, user_agent=client().user_agent
             )
-            _start_web_session(token)
-            flash("Welcome! Your account is ready.", "success")
+            start_web_session(token)
+            flash("Welcome! One more step: tell us who you are.", "success")
             return redirect(url_for("player.home"))
     status = 422 if form.is_submitted() else 200
     return render_template("player/register.html", form=form, brand=brand), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], scope="login")
+@limiter.limit(_login_limit, methods=["POST"], scope="login")
 @transactional
 def login():
     brand = site_brand()
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            player, token = operations.login(
-                brand, form.identifier.data, form.password.data, channel="web", client=_client()
+            _player, token = operations.login(
+                brand, form.identifier.data, form.password.data, channel="web", client=client()
             )
         except InvalidCredentials:
-            form.form_errors.append(messages.text("login_failed"))
+            form.form_errors.append(text("login_failed"))
         except PlayerBlocked:
-            form.form_errors.append(messages.text("player_blocked"))
+            form.form_errors.append(text("player_blocked"))
         else:
-            _start_web_session(token)
+            start_web_session(token)
             return redirect(safe_next(request.args.get("next")))
     status = (401 if form.form_errors else 422) if form.is_submitted() else 200
     return render_template("player/login.html", form=form, brand=brand), status

@@ -1,0 +1,59 @@
+"""Send a player who must act first to the page that resolves it; reality-check dialog."""
+
+from flask import redirect, request, url_for
+from flask_login import current_user
+
+from portal.accounts import gating, status
+from portal.database import transactional
+from portal.player.blueprint import bp, safe_next
+from portal.player.forms import ButtonForm
+
+RESOLVED_BY = {
+    gating.INCOMPLETE_REGISTRATION: "player.registration_details",
+    gating.TNC_APPROVAL_REQUIRED: "player.terms",
+    gating.PRIVACY_APPROVAL_REQUIRED: "player.terms",
+    gating.PASSWORD_CHANGE_REQUIRED: "player.change_password",
+    gating.EMAIL_NOT_VERIFIED: "player.email_unverified",
+}
+# Reachable whatever the player still has to do.
+ALWAYS_OPEN = {
+    "player.logout",
+    "player.verify_email",
+    "player.confirm_email",
+    "player.cancel_email_change",
+    "player.reset_password",
+    "player.forgot_password",
+    "player.resend_activation",
+    "player.change_email",
+}
+
+
+@bp.before_app_request
+def send_to_pending_action():
+    if not current_user.is_authenticated or request.blueprint != "player":
+        return None
+    if request.endpoint in ALWAYS_OPEN:
+        return None
+    actions = gating.pending_actions(current_user.player)
+    if actions and request.endpoint != RESOLVED_BY[actions[0]]:
+        return redirect(url_for(RESOLVED_BY[actions[0]]))
+    return None
+
+
+@bp.app_context_processor
+def reality_check_dialog():
+    if not getattr(current_user, "is_authenticated", False):  # no user when mails render
+        return {}
+    session = current_user.session
+    if not status.reality_check_due(session):
+        return {}
+    return {"reality_check": status.reality_check(session), "reality_check_form": ButtonForm()}
+
+
+@bp.post("/reality-check")
+@transactional
+def acknowledge_reality_check():
+    form = ButtonForm()
+    if current_user.is_authenticated and form.validate_on_submit():
+        status.acknowledge_reality_check(current_user.session)
+    return redirect(safe_next(request.form.get("next", "")))

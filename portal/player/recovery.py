@@ -1,0 +1,130 @@
+"""Pages behind mail links, and the forgotten-password flow.
+
+A link only shows a page; the change happens when the player presses its button (a POST
+with CSRF), so mail scanners that prefetch links cannot use them up.
+"""
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from portal.accounts import credentials
+from portal.accounts.errors import InvalidLink, ValidationFailed
+from portal.accounts.sessions import open_session
+from portal.database import transactional
+from portal.extensions import limiter
+from portal.player.blueprint import bp, client, show_errors, site_brand, text
+from portal.player.forms import ButtonForm, ForgotPasswordForm, ResetPasswordForm
+from portal.player.views import start_web_session
+
+
+def _limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(_limit, methods=["POST"], scope="forgot-password")
+@transactional
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        try:
+            credentials.request_password_reset(site_brand(), form.email.data)
+        except ValidationFailed as exc:
+            show_errors(form, exc)
+        else:
+            flash(text("forgot_email_sent"), "success")
+            return redirect(url_for("player.login"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("player/forgot_password.html", form=form), status
+
+
+@bp.route("/reset-password", methods=["GET", "POST"])
+@limiter.limit(_limit, methods=["POST"], scope="reset-password")
+@transactional
+def reset_password():
+    token = request.args.get("hash", "")
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            player = credentials.reset_password(site_brand(), token, form.new_password.data)
+        except InvalidLink:
+            return _link_failed()
+        except ValidationFailed as exc:
+            show_errors(form, exc, aliases={"password": "new_password"})
+        else:
+            if not player.is_blocked:
+                start_web_session(
+                    open_session(
+                        player, channel="web", ip=client().ip, user_agent=client().user_agent
+                    )
+                )
+            flash(text("password_successfully_changed"), "success")
+            return redirect(url_for("player.home"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("player/reset_password.html", form=form, token=token), status
+
+
+def _link_failed():
+    return render_template(
+        "player/link_result.html", ok=False, message=text("general_failure")
+    ), 400
+
+
+LINKS = {
+    "verify_email": (credentials.activate, "Confirm my email address", "email_verified"),
+    "confirm_email": (
+        credentials.confirm_email_change,
+        "Confirm my new email address",
+        "email_verified",
+    ),
+    "cancel_email_change": (credentials.cancel_email_change, "Cancel the email change", None),
+}
+
+
+def _link_page(endpoint: str):
+    operation, button, done_code = LINKS[endpoint]
+    form = ButtonForm()
+    if form.validate_on_submit():
+        try:
+            operation(request.args.get("token"))
+        except InvalidLink:
+            return _link_failed()
+        except ValidationFailed as exc:
+            return render_template(
+                "player/link_result.html", ok=False, message=text(exc.errors[0].code)
+            ), 422
+        message = (
+            text(done_code)
+            if done_code
+            else ("The change is cancelled. If you did not ask for it, change your password now.")
+        )
+        return render_template("player/link_result.html", ok=True, message=message)
+    return render_template("player/link_confirm.html", form=form, button=button)
+
+
+@bp.route("/verify-email", methods=["GET", "POST"])
+@transactional
+def verify_email():
+    return _link_page("verify_email")
+
+
+@bp.route("/confirm-email", methods=["GET", "POST"])
+@transactional
+def confirm_email():
+    return _link_page("confirm_email")
+
+
+@bp.route("/cancel-email-change", methods=["GET", "POST"])
+@transactional
+def cancel_email_change():
+    return _link_page("cancel_email_change")
+
+
+@bp.post("/account/resend-activation")
+@login_required
+@limiter.limit(_limit, scope="resend-activation")
+@transactional
+def resend_activation():
+    if ButtonForm().validate_on_submit() and credentials.send_activation(current_user.player):
+        flash(text("activation_sent"), "success")
+    return redirect(url_for("player.email_unverified"))
