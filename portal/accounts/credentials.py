@@ -14,7 +14,7 @@ from portal.accounts import mail, tokens, validation
 from portal.accounts.errors import FieldError, InvalidLink, ValidationFailed
 from portal.accounts.models import EmailToken, Player, PlayerChange, PlayerSession
 from portal.accounts.passwords import hash_password, verify_password
-from portal.accounts.sessions import revoke_all_sessions, token_hash
+from portal.accounts.sessions import revoke_all_sessions
 from portal.extensions import db
 from portal.timeutil import utcnow
 
@@ -102,7 +102,7 @@ def request_password_reset(brand, email: str | None) -> None:
 def reset_password(brand, token: str | None, new: str | None) -> Player:
     """Set a new password through a reset link; the link is used only if the password is
     acceptable. Every session of the player ends."""
-    found = _peek(token, "reset")
+    found = tokens.peek(token, "reset")
     if found is None or found.player.brand_id != brand.id:
         raise InvalidLink()
     player = found.player
@@ -117,19 +117,6 @@ def reset_password(brand, token: str | None, new: str | None) -> Player:
     revoke_all_sessions(player)
     mail.send_template(player, "password_changed", "Your password was changed")
     return player
-
-
-def _peek(token: str | None, purpose: str) -> EmailToken | None:
-    if not token or len(token) > tokens.MAX_LENGTH or "\x00" in token:
-        return None
-    found = db.session.scalar(
-        select(EmailToken).where(
-            EmailToken.token_hash == token_hash(token), EmailToken.purpose == purpose
-        )
-    )
-    if found is None or found.used_at is not None or found.expires_at <= utcnow():
-        return None
-    return found
 
 
 # --- email addresses --------------------------------------------------------------------

@@ -32,6 +32,13 @@ TEXT_FIELDS = {
     "zipPostalCode": ("zip_code", 20, "zip_code"),
 }
 OPT_OUTS = ("chat", "sms", "email", "phone")
+REGISTRATION_REQUIRED = ("firstName", "lastName", "birthdate", "country")
+_ATTRIBUTE = {
+    "firstName": "first_name",
+    "lastName": "last_name",
+    "birthdate": "birthdate",
+    "country": "country",
+}
 
 
 @dataclass(frozen=True)
@@ -41,14 +48,36 @@ class Details:
     values: dict
 
 
+def _blank(value) -> bool:
+    return isinstance(value, str) and not value.strip()
+
+
 def validate_details(player: Player, given: dict, *, required=()) -> Details:
-    """Check the given API fields (None = not given); every broken rule at once."""
+    """Check the given API fields; every broken rule at once.
+
+    None means "not given" (unchanged). An empty string clears an optional field; the
+    fields registration requires cannot be emptied once set (`*_required`).
+    """
     errors, values = [], {}
+    required = {
+        *required,
+        *(
+            n
+            for n in REGISTRATION_REQUIRED
+            if _blank(given.get(n)) and getattr(player, _ATTRIBUTE[n])
+        ),
+    }
+    given = {
+        n: (None if n in REGISTRATION_REQUIRED and _blank(v) and n not in required else v)
+        for n, v in given.items()
+    }
     for name, (attribute, limit, code) in TEXT_FIELDS.items():
         value = given.get(name)
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if value is None or _blank(value):
             if name in required:
                 errors.append(FieldError(name, f"{code}_required"))
+            elif value is not None:
+                values[attribute] = None
             continue
         if not isinstance(value, str) or len(value.strip()) > limit:
             errors.append(FieldError(name, f"{code}_invalid"))
@@ -61,9 +90,11 @@ def validate_details(player: Player, given: dict, *, required=()) -> Details:
         ("phone", _phone),
     ):
         value = given.get(name)
-        if value is None or value == "":
+        if value is None or _blank(value):
             if name in required:
                 errors.append(FieldError(name, f"{name}_required"))
+            elif value is not None:
+                values[name] = None
             continue
         result = check(value)
         if isinstance(result, FieldError):
@@ -123,9 +154,6 @@ def update_details(player: Player, details: Details, *, comment=None, operator="
             record_change(player, attribute, old, value, comment=comment, operator=operator)
             setattr(player, attribute, value)
     db.session.flush()
-
-
-REGISTRATION_REQUIRED = ("firstName", "lastName", "birthdate", "country")
 
 
 def complete_registration(player: Player, given: dict) -> None:

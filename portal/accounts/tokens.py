@@ -43,17 +43,23 @@ def issue(player: Player, purpose: str, email: str, *, lifetime: timedelta) -> s
     return token
 
 
-def consume(token: str | None, purpose: str) -> EmailToken | None:
-    """Mark the live token of this purpose used and return it; None when it is not live."""
+def peek(token: str | None, purpose: str, *, lock: bool = False) -> EmailToken | None:
+    """The live (unused, unexpired) token of this purpose, or None."""
     if not token or len(token) > MAX_LENGTH or "\x00" in token:
         return None
-    found = db.session.scalar(
-        select(EmailToken)
-        .where(EmailToken.token_hash == token_hash(token), EmailToken.purpose == purpose)
-        .with_for_update()
+    query = select(EmailToken).where(
+        EmailToken.token_hash == token_hash(token), EmailToken.purpose == purpose
     )
+    found = db.session.scalar(query.with_for_update() if lock else query)
     if found is None or found.used_at is not None or found.expires_at <= utcnow():
         return None
-    found.used_at = utcnow()
-    db.session.flush()
+    return found
+
+
+def consume(token: str | None, purpose: str) -> EmailToken | None:
+    """Mark the live token of this purpose used and return it; None when it is not live."""
+    found = peek(token, purpose, lock=True)
+    if found is not None:
+        found.used_at = utcnow()
+        db.session.flush()
     return found

@@ -1,5 +1,6 @@
 """Player account pages: details, registration step two, email, password, terms."""
 
+from babel import Locale
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -12,13 +13,17 @@ from portal.player.forms import (
     DetailsForm,
     EmailChangeForm,
     PasswordChangeForm,
+    SelectChoice,
     TermsForm,
 )
 
 
 def _details_form(player) -> DetailsForm:
     form = DetailsForm(obj=None if request.method == "POST" else player)
-    form.language.choices = player.brand.language_list
+    form.language.choices = [
+        SelectChoice(code, Locale.parse(code).get_display_name(code).capitalize())
+        for code in player.brand.language_list
+    ]
     if request.method != "POST":
         form.birthdate.data = player.birthdate.isoformat() if player.birthdate else ""
         form.language.data = player.language

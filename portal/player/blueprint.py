@@ -2,12 +2,12 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, request, url_for
+from flask import Blueprint, current_app, has_request_context, request, url_for
 from flask_login import current_user
 
 from portal import messages
 from portal.accounts import operations
-from portal.accounts.errors import ValidationFailed
+from portal.accounts.errors import BrandNotFound, ValidationFailed
 from portal.player.forms import CORE_FIELDS
 
 bp = Blueprint("player", __name__)
@@ -15,6 +15,17 @@ bp = Blueprint("player", __name__)
 
 def site_brand():
     return operations.get_brand(current_app.config["SITE_BRAND_ID"])
+
+
+@bp.app_context_processor
+def page_brand():
+    """Every page's header names the site's brand (if it exists yet)."""
+    if not has_request_context():
+        return {}
+    try:
+        return {"brand": site_brand()}
+    except BrandNotFound:
+        return {}
 
 
 def client() -> operations.Client:

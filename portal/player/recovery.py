@@ -7,7 +7,7 @@ with CSRF), so mail scanners that prefetch links cannot use them up.
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from portal.accounts import credentials
+from portal.accounts import credentials, tokens
 from portal.accounts.errors import InvalidLink, ValidationFailed
 from portal.accounts.sessions import open_session
 from portal.database import transactional
@@ -44,6 +44,8 @@ def forgot_password():
 def reset_password():
     token = request.args.get("hash", "")
     form = ResetPasswordForm()
+    if not form.is_submitted() and tokens.peek(token, "reset") is None:
+        return _link_failed()
     if form.validate_on_submit():
         try:
             player = credentials.reset_password(site_brand(), token, form.new_password.data)
