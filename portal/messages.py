@@ -52,6 +52,7 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
         "password_mix_characters": "The password must have a combination of letters and digits.",
         "wrong_old_password": "The verification password entered is not valid.",
+        "password_not_changed": "The new password must differ from the current one.",
         "password_replaced": "Your password was changed.",
         "password_successfully_changed": "Your password was changed. You are logged in.",
         "forgot_email_sent": (
@@ -99,6 +100,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "player_blocked": "This account is blocked. Please contact support.",
         "too_many_requests": "Too many attempts. Please wait a minute and try again.",
         "session_expired": "Your session has ended. Please log in again.",
+        # operator commands
+        "name_invalid": "The name must have 1 to 100 characters.",
+        "name_already_exists": "This name is already taken.",
+        "password_max_length_invalid": "The password maximum must be between 8 and 128.",
+        "title_invalid": "The title must have 1 to 200 characters.",
+        "content_invalid": "The text must not be empty (and at most 200,000 characters).",
+        "version_already_published": "This version is already published in this language.",
     },
     "de": {
         "email_required": "Bitte gib eine E-Mail-Adresse ein.",
@@ -123,6 +131,7 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
         "password_mix_characters": "Das Passwort braucht Buchstaben und Ziffern.",
         "wrong_old_password": "Das bisherige Passwort stimmt nicht.",
+        "password_not_changed": "Das neue Passwort muss sich vom bisherigen unterscheiden.",
         "password_replaced": "Dein Passwort wurde geändert.",
         "password_successfully_changed": "Dein Passwort wurde geändert. Du bist angemeldet.",
         "forgot_email_sent": (
@@ -167,6 +176,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "player_blocked": "Dieses Konto ist gesperrt. Bitte wende dich an den Support.",
         "too_many_requests": "Zu viele Versuche. Bitte warte eine Minute.",
         "session_expired": "Deine Sitzung ist abgelaufen. Bitte melde dich erneut an.",
+        "name_invalid": "Der Name muss 1 bis 100 Zeichen haben.",
+        "name_already_exists": "Dieser Name ist schon vergeben.",
+        "password_max_length_invalid": "Die Passwort-Höchstlänge muss zwischen 8 und 128 liegen.",
+        "title_invalid": "Der Titel muss 1 bis 200 Zeichen haben.",
+        "content_invalid": "Der Text darf nicht leer sein (und höchstens 200.000 Zeichen haben).",
+        "version_already_published": "Diese Version ist in dieser Sprache schon veröffentlicht.",
     },
 }
 

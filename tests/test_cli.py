@@ -92,7 +92,7 @@ def test_brands_create_refuses_a_duplicate_name(runner, app):
     result = create_brand(runner, "Casino One")
 
     assert result.exit_code == 1
-    assert "name: name_already_exists (name_already_exists)" in result.output
+    assert "name: This name is already taken. (name_already_exists)" in result.output
     assert count(app, Brand) == 1
 
 

@@ -70,6 +70,8 @@ def change_password(
     if not verify_password(player.password_hash, old or ""):
         raise ValidationFailed([FieldError("password", "wrong_old_password")])
     errors = new_password_errors(player, new)
+    if not errors and new == old:
+        errors = [FieldError("password", "password_not_changed")]
     if errors:
         raise ValidationFailed(errors)
     set_password(player, new)
@@ -103,8 +105,8 @@ def reset_password(brand, token: str | None, new: str | None) -> Player:
     """Set a new password through a reset link; the link is used only if the password is
     acceptable. Every session of the player ends."""
     found = tokens.peek(token, "reset")
-    if found is None or found.player.brand_id != brand.id:
-        raise InvalidLink()
+    if found is None or found.player.brand_id != brand.id or found.email != found.player.email:
+        raise InvalidLink()  # unknown, used, expired, or sent to an address since replaced
     player = found.player
     errors = new_password_errors(player, new)
     if errors:
@@ -205,6 +207,8 @@ def confirm_email_change(token: str | None) -> Player:
     record_change(player, "email", player.email, found.email, comment="confirmed by mail link")
     player.email, player.email_key = found.email, validation.email_key(found.email)
     player.email_verified_at, player.pending_email = utcnow(), None
+    for purpose in ("reset", "activate"):  # links mailed to the old address stop working
+        _retire(player, purpose)
     return player
 
 

@@ -18,9 +18,15 @@ from portal.accounts.models import Player, PlayerCustomField
 from portal.extensions import db
 from portal.timeutil import utcnow
 
-COUNTRIES = frozenset(code for code in Locale("en").territories if re.fullmatch(r"[A-Z]{2}", code))
+# CLDR's two-letter territories that are not countries: unknown, unions, pseudo-regions.
+_NOT_COUNTRIES = {"ZZ", "EU", "EZ", "UN", "QO", "XA", "XB", "CP", "CQ"}
+COUNTRIES = frozenset(
+    code
+    for code in Locale("en").territories
+    if re.fullmatch(r"[A-Z]{2}", code) and code not in _NOT_COUNTRIES
+)
 MINIMUM_AGE = 18
-_PHONE = re.compile(r"\+?[0-9][0-9 \-]{3,28}[0-9]")
+_PHONE = re.compile(r"\+?[0-9][0-9 \-]{3,27}[0-9]")  # at most 30, the column's size
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 # API field name -> (model attribute, maximum length, error code prefix)
@@ -179,8 +185,10 @@ def custom_fields(player: Player) -> dict[str, list[PlayerCustomField]]:
 
 def set_custom_fields(player: Player, items: list[tuple[str, str, str, object]]) -> None:
     """Upsert (kind, id, name, value) items; kind "str" takes strings, "int" integers."""
-    errors = []
-    for index, (kind, field_id, name, value) in enumerate(items):
+    errors, positions = [], {"str": 0, "int": 0}
+    for kind, field_id, name, value in items:
+        index = positions[kind]
+        positions[kind] += 1
         ok = (
             isinstance(field_id, str) and 0 < len(field_id) <= 64
             and isinstance(name, str) and 0 < len(name) <= 100

@@ -139,8 +139,8 @@ def change_password(version, brand_id):
     body = json_body()
     try:
         gating.require_documents_signed(session.player)
-    except ActionRequired:
-        return jsonify(message_format="tnc_approval_required"), 303
+    except ActionRequired as exc:  # tnc_approval_required or privacy_approval_required
+        return jsonify(message_format=exc.actions[0].lower()), 303
     try:
         credentials.change_password(
             session.player, field(body, "old_password"), field(body, "new_password"), keep=session

@@ -100,7 +100,21 @@ def json_body() -> dict:
         body = None
     if not isinstance(body, dict):
         raise BadInput("body must be a JSON object")
+    for name, value in body.items():
+        if _has_nul(value) or "\x00" in name:
+            raise BadInput(f"{name} contains a NUL character")
     return body
+
+
+def _has_nul(value) -> bool:
+    """NUL anywhere in a string of the value (PostgreSQL cannot store it in text)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def field(body: dict, name: str, kind=str, *, default=None):
@@ -118,8 +132,6 @@ def field(body: dict, name: str, kind=str, *, default=None):
         raise BadInput(f"{name} must be an object")
     if kind is str and not isinstance(value, str):
         raise BadInput(f"{name} must be a string")
-    if kind is str and "\x00" in value:
-        raise BadInput(f"{name} contains a NUL character")
     return value
 
 
