@@ -7,7 +7,7 @@ from flask import Flask, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as config_module
-from portal import errors
+from portal import errors, money
 from portal.extensions import csrf, db, limiter, login_manager, migrate
 from portal.json_provider import PortalJSONProvider
 
@@ -48,13 +48,14 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Please log in to see this page."
     login_manager.session_protection = "strong"
     import portal.player.auth  # noqa: F401  (registers the user loader)
+    import portal.wallet.models  # noqa: F401  (the ledger tables)
 
 
 def register_blueprints(app: Flask) -> None:
     from portal.gateway import admission, content, online, personal  # noqa: F401 (routes)
     from portal.gateway.blueprint import bp as gateway
     from portal.gateway.protocol import render_http_error
-    from portal.player import account, gating, recovery, views  # noqa: F401 (routes)
+    from portal.player import account, gating, recovery, views, wallet  # noqa: F401 (routes)
     from portal.player.blueprint import bp as player
 
     app.register_blueprint(player)
@@ -72,6 +73,8 @@ def register_templates(app: Flask) -> None:
     from portal import messages
 
     app.jinja_env.globals["message_text"] = messages.text
+    app.jinja_env.filters["amount"] = lambda value: format(value, "f")  # 0.00000001, not 1E-8
+    app.jinja_env.filters["minor"] = money.format_amount
 
 
 def register_input_guards(app: Flask) -> None:
@@ -79,8 +82,9 @@ def register_input_guards(app: Flask) -> None:
     def refuse_nul_characters():
         """No text field anywhere accepts NUL (PostgreSQL cannot even store it)."""
         for values in (request.args, request.form):
-            if any("\x00" in value for value in values.values()):
-                abort(400, "NUL characters are not accepted.")
+            for key, value in values.items(multi=True):
+                if "\x00" in key or "\x00" in value:
+                    abort(400, "NUL characters are not accepted.")
 
 
 def register_security_headers(app: Flask) -> None:

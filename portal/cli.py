@@ -1,5 +1,7 @@
 """Operator commands: `flask --app app brands|admins|players|mail|demo ...`."""
 
+import uuid
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
@@ -11,12 +13,17 @@ from portal.accounts.errors import BrandNotFound, ValidationFailed
 from portal.accounts.models import AdminUser, Brand, OutboundMail, Player
 from portal.database import commit, rollback
 from portal.extensions import db
+from portal.wallet import errors as wallet_errors
+from portal.wallet import operations as wallet
+from portal.wallet import queries as wallet_queries
+from portal.wallet import verify as wallet_verify
 
 brands = AppGroup("brands", help="Create and list brands.")
 admins = AppGroup("admins", help="Create back-office users.")
 players = AppGroup("players", help="Create players for support and testing.")
 mails = AppGroup("mail", help="Read and deliver the mail outbox.")
 documents_cli = AppGroup("documents", help="Publish terms and privacy policies.")
+wallet_cli = AppGroup("wallet", help="Adjust balances and verify the ledger.")
 
 DEMO_BRAND = "Demo Casino"
 DEMO_PLAYER = ("demo@example.com", "demo1234")
@@ -50,6 +57,15 @@ def run(operation, *args, **kwargs):
     except BrandNotFound as exc:
         rollback()
         raise click.ClickException(f"no brand with id {exc.args[0]}") from None
+    except wallet_errors.InsufficientFunds as exc:
+        rollback()
+        raise click.ClickException(
+            f"insufficient funds: balance {exc.balance} {exc.currency}"
+        ) from None
+    except wallet_errors.WalletError as exc:
+        rollback()
+        name = type(exc).__name__
+        raise click.ClickException(f"{name}: {exc}" if str(exc) else name) from None
 
 
 @brands.command("create")
@@ -85,19 +101,22 @@ def create_brand(name, currencies, languages, password_max_length, require_verif
 )
 def set_brand(brand_id, password_max_length, require_verified_email, reality_check_minutes):
     """Change a brand's account settings."""
-    brand = run(operations.get_brand, brand_id)
-    if password_max_length is not None:
-        brand.password_max_length = password_max_length
-    if require_verified_email is not None:
-        brand.require_verified_email = require_verified_email
-    if reality_check_minutes is not None:
-        brand.reality_check_minutes = reality_check_minutes or None
-    commit()
+    brand = run(
+        _update_brand,
+        brand_id,
+        password_max_length=password_max_length,
+        require_verified_email=require_verified_email,
+        reality_check_minutes=reality_check_minutes,
+    )
     click.echo(
         f"brand {brand.id}: password max {brand.password_max_length}, verified email "
         f"{'required' if brand.require_verified_email else 'optional'}, reality check "
         f"{brand.reality_check_minutes or 'off'}"
     )
+
+
+def _update_brand(brand_id, **settings):
+    return operations.update_brand(operations.get_brand(brand_id), **settings)
 
 
 @brands.command("list")
@@ -120,10 +139,15 @@ def create_admin(email, password):
 @click.option("--password", required=True)
 @click.option("--currency", help="One of the brand's currencies (default: the brand's first).")
 @click.option("--login-name")
-def create_player(brand_id, email, password, currency, login_name):
+@click.option("--balance", help="Credit this much real money (an adjustment with a reason).")
+def create_player(brand_id, email, password, currency, login_name, balance):
     """A ready player: email verified, registration complete, current documents signed."""
-    player = run(_create_player, brand_id, email, password, currency, login_name)
+    player = run(_create_player, brand_id, email, password, currency, login_name, balance)
     click.echo(f"player {player.id} created: {player.email} ({player.currency})")
+    if balance:
+        click.echo(
+            f"balance {wallet_queries.balance(player, player.currency).real:f} {player.currency}"
+        )
 
 
 @players.command("temporary-password")
@@ -146,8 +170,8 @@ def _raise(errors):
     raise ValidationFailed(errors)
 
 
-def _create_player(brand_id, email, password, currency, login_name) -> Player:
-    return operations.register_player(
+def _create_player(brand_id, email, password, currency, login_name, balance=None) -> Player:
+    player = operations.register_player(
         operations.get_brand(brand_id),
         email=email,
         password=password,
@@ -157,6 +181,16 @@ def _create_player(brand_id, email, password, currency, login_name) -> Player:
         email_verified=True,
         complete=True,
     )
+    if balance is not None:
+        wallet.adjust(
+            player,
+            player.currency,
+            balance,
+            reason="opening balance",
+            operator="cli",
+            external_id=f"opening-balance:{player.id}",
+        )
+    return player
 
 
 @click.command("demo")
@@ -257,6 +291,59 @@ def deliver_mail():
     click.echo(f"{sent} sent, {failed} failed")
 
 
+@wallet_cli.command("adjust", context_settings={"ignore_unknown_options": True})
+@click.argument("player")
+@click.argument("amount")
+@click.argument("currency")
+@click.option("--reason", required=True, help="Why: kept with the transaction.")
+@click.option("--bonus", is_flag=True, help="Adjust the bonus balance instead of real money.")
+def adjust_balance(player, amount, currency, reason, bonus):
+    """Credit (or, with a negative AMOUNT, debit) PLAYER (an id or an email)."""
+    found = _player_by_id_or_email(player)
+    movement = run(
+        wallet.adjust,
+        found,
+        currency.upper(),
+        amount,
+        reason=reason,
+        operator="cli",
+        external_id=f"cli:{uuid.uuid4()}",
+        account_kind="bonus" if bonus else "real",
+    )
+    kind = "bonus" if bonus else "real"
+    total = wallet_queries.balance(found, currency.upper())
+    click.echo(
+        f"transaction {movement.transaction.id}: {amount} {currency.upper()} ({kind}); "
+        f"real {total.real:f}, bonus {total.bonus:f}"
+    )
+
+
+def _player_by_id_or_email(text: str) -> Player:
+    if text.isdigit():
+        found = db.session.get(Player, int(text))
+    else:
+        found = db.session.scalars(
+            select(Player).where(Player.email_key == text.strip().casefold())
+        ).all()
+        if len(found) > 1:
+            raise click.ClickException(f"{text} is a player of several brands: use the id")
+        found = found[0] if found else None
+    if found is None:
+        raise click.ClickException(f"no player {text}")
+    return found
+
+
+@wallet_cli.command("verify")
+def verify_ledger():
+    """Check every ledger invariant; exit 1 with a report when one is broken."""
+    broken = wallet_verify.problems()
+    for line in broken:
+        click.echo(line)
+    if broken:
+        raise click.ClickException(f"{len(broken)} problem(s) in the ledger")
+    click.echo("ledger ok")
+
+
 def register(app: Flask) -> None:
-    for group in (brands, admins, players, mails, documents_cli, demo):
+    for group in (brands, admins, players, mails, documents_cli, wallet_cli, demo):
         app.cli.add_command(group)

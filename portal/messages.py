@@ -107,6 +107,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "title_invalid": "The title must have 1 to 200 characters.",
         "content_invalid": "The text must not be empty (and at most 200,000 characters).",
         "version_already_published": "This version is already published in this language.",
+        "reality_check_minutes_invalid": "The reality check interval must be 0 to 1440 minutes.",
     },
     "de": {
         "email_required": "Bitte gib eine E-Mail-Adresse ein.",
@@ -182,6 +183,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "title_invalid": "Der Titel muss 1 bis 200 Zeichen haben.",
         "content_invalid": "Der Text darf nicht leer sein (und höchstens 200.000 Zeichen haben).",
         "version_already_published": "Diese Version ist in dieser Sprache schon veröffentlicht.",
+        "reality_check_minutes_invalid": "Das Intervall muss zwischen 0 und 1440 Minuten liegen.",
     },
 }
 

@@ -20,6 +20,20 @@ from tests.harness.requirements import unavailable
 BACKENDS = ["sqlite", "postgresql"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    """Argon2 with tiny costs: the production parameters spend ~0.2 s a hash, and the suite
+    hashes thousands of times. tests/test_passwords.py pins the production parameters."""
+    from argon2 import PasswordHasher
+
+    from portal.accounts import passwords
+
+    production = passwords._hasher
+    passwords.use_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    yield
+    passwords.use_hasher(production)
+
+
 @pytest.fixture(scope="session")
 def postgres_server():
     server = TemporaryPostgres()

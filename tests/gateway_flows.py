@@ -8,8 +8,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 
-from portal.accounts import credentials, documents, operations
-from portal.accounts.errors import InvalidLink
+from portal.accounts import documents, operations
 from portal.accounts.models import OutboundMail, Player, PlayerChange, PlayerSession
 from portal.extensions import db
 from portal.timeutil import utcnow
@@ -122,33 +121,12 @@ def last_link(app, path: str, recipient=None) -> str:
     raise AssertionError(f"no mail holds a {path} link")
 
 
-_LINK_OPERATIONS = {
-    "/verify-email": credentials.activate,
-    "/confirm-email": credentials.confirm_email_change,
-    "/cancel-email-change": credentials.cancel_email_change,
-}
-
-
 def follow_link(app, url: str) -> bool:
-    """Open a mail link like a player and press its button; True when the link worked.
-
-    The link pages belong to the player door. Should a page not exist, the core operation
-    behind it is called instead (as the page would), so these tests still say something.
-    """
+    """Open a mail link like a player and press its button; True when the link worked."""
     parts = urlsplit(url)
-    if any(rule.rule == parts.path for rule in app.url_map.iter_rules()):
-        page = f"{parts.path}?{parts.query}"
-        response = submit_form(app.test_client(), page, {})
-        assert response.status_code in (200, 400), response.status_code
-        return response.status_code == 200
-    with app.app_context():
-        try:
-            _LINK_OPERATIONS[parts.path](token_of(url))
-        except InvalidLink:
-            db.session.rollback()
-            return False
-        db.session.commit()
-        return True
+    response = submit_form(app.test_client(), f"{parts.path}?{parts.query}", {})
+    assert response.status_code in (200, 400, 422), response.status_code
+    return response.status_code == 200
 
 
 def shift_session(app, token, **moves):

@@ -296,6 +296,10 @@ def test_email_change_cancelled_from_the_old_address(
     expect(page.get_by_role("heading", name="Done")).to_be_visible()
     expect(page.get_by_text("The change is cancelled.")).to_be_visible()
 
+    # Cancelling ends every session (whoever asked for the change may hold one).
+    page.goto(site + "/account")
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+    log_in(page, site, "mover", "secret123")
     page.get_by_test_id("who").click()
     expect(page.get_by_test_id("account-email")).to_have_text("old@example.com")
     expect(page.get_by_test_id("pending-email")).to_have_count(0)

@@ -107,9 +107,49 @@ def test_the_old_address_can_cancel_a_pending_change(app, client, brand_id, john
 
     assert follow_link(app, last_link(app, "/cancel-email-change", "john@example.com")) is True
 
-    assert details(client, brand_id, john[1]).json["pendingEmail"] == ""
+    assert details(client, brand_id, john[1]).status_code == 401  # every session ended
+    fresh = login(client, brand_id, email="john@example.com").json["auth_token"]
+    assert details(client, brand_id, fresh).json["pendingEmail"] == ""
     assert follow_link(app, confirm) is False
     assert player(app, john[0]).email == "john@example.com"
+
+
+def test_a_later_change_cannot_silence_the_first_cancel_link(app, client, brand_id, john):
+    """A thief with a session changes the address, confirms it, and asks for another change:
+    the owner's first cancel link must still give the account back."""
+    email_update(client, brand_id, john[1], {"email": "thief@example.com"})
+    owners_link = last_link(app, "/cancel-email-change", "john@example.com")
+    assert follow_link(app, last_link(app, "/confirm-email")) is True
+    email_update(client, brand_id, john[1], {"email": "thief2@example.com"})
+
+    assert follow_link(app, owners_link) is True
+
+    assert (player(app, john[0]).email, player(app, john[0]).pending_email) == (
+        "john@example.com",
+        None,
+    )
+    assert details(client, brand_id, john[1]).status_code == 401
+
+
+def test_a_password_reset_drops_a_pending_email_change(app, client, brand_id, john):
+    """An attacker's pending change must not survive the owner securing the account."""
+    email_update(client, brand_id, john[1], {"email": "evil@example.com"})
+    confirm = last_link(app, "/confirm-email")
+    client.post(
+        f"/gateway/admission/1/forgot/password/{brand_id}", json={"mail": "john@example.com"}
+    )
+    reset = last_link(app, "/reset-password", "john@example.com").split("hash=")[1]
+    response = client.post(
+        f"/gateway/admission/1/verify/password/{brand_id}?hash={reset}",
+        json={"new_password": "fresh4567"},
+    )
+    assert response.status_code == 202
+
+    assert follow_link(app, confirm) is False
+    assert (player(app, john[0]).email, player(app, john[0]).pending_email) == (
+        "john@example.com",
+        None,
+    )
 
 
 def test_the_old_address_can_undo_a_confirmed_change(app, client, brand_id, john):

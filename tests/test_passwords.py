@@ -33,6 +33,14 @@ def test_maximum_is_the_brands():
     assert codes("abcdefgh12345678", max_length=20) == []
 
 
+def test_production_hashing_uses_the_rfc_9106_parameters():
+    from portal.accounts.passwords import production_hasher
+
+    hasher = production_hasher()
+    assert (hasher.time_cost, hasher.memory_cost, hasher.parallelism) == (3, 65536, 4)
+    assert hasher.hash("goal2024x").startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+
+
 def test_hashes_are_argon2_and_salted():
     first, second = hash_password("goal2024x"), hash_password("goal2024x")
     assert first.startswith("$argon2id$") and first != second

@@ -9,12 +9,14 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal.accounts import mail, tokens, validation
 from portal.accounts.errors import FieldError, InvalidLink, ValidationFailed
-from portal.accounts.models import EmailToken, Player, PlayerChange, PlayerSession
+from portal.accounts.gating import require_documents_signed
+from portal.accounts.models import Player, PlayerChange, PlayerSession
 from portal.accounts.passwords import hash_password, verify_password
-from portal.accounts.sessions import revoke_all_sessions
+from portal.accounts.sessions import open_session, revoke_all_sessions
 from portal.extensions import db
 from portal.timeutil import utcnow
 
@@ -58,15 +60,21 @@ def set_password(player: Player, password: str, *, operator="Player", comment=No
 def set_temporary_password(player: Player, password: str) -> None:
     """Support sets a password the player must replace at the next login; every session
     of the player ends."""
+    errors = new_password_errors(player, password)
+    if errors:
+        raise ValidationFailed(errors)
     set_password(player, password, operator="support", comment="temporary password")
     player.password_change_required = True
+    drop_pending_email(player, comment="temporary password set by support")
     revoke_all_sessions(player)
 
 
 def change_password(
     player: Player, old: str | None, new: str | None, *, keep: PlayerSession | None = None
 ) -> None:
-    """Replace the password after checking the old one; end the player's other sessions."""
+    """Replace the password after checking the old one; end the player's other sessions.
+    The player must have accepted the current documents first (ActionRequired)."""
+    require_documents_signed(player)
     if not verify_password(player.password_hash, old or ""):
         raise ValidationFailed([FieldError("password", "wrong_old_password")])
     errors = new_password_errors(player, new)
@@ -75,6 +83,7 @@ def change_password(
     if errors:
         raise ValidationFailed(errors)
     set_password(player, new)
+    drop_pending_email(player, comment="password changed")
     revoke_all_sessions(player, keep=keep)
     mail.send_template(player, "password_changed", "Your password was changed")
 
@@ -101,12 +110,24 @@ def request_password_reset(brand, email: str | None) -> None:
     )
 
 
-def reset_password(brand, token: str | None, new: str | None) -> Player:
-    """Set a new password through a reset link; the link is used only if the password is
-    acceptable. Every session of the player ends."""
+def _live_reset_link(brand, token: str | None):
     found = tokens.peek(token, "reset")
     if found is None or found.player.brand_id != brand.id or found.email != found.player.email:
-        raise InvalidLink()  # unknown, used, expired, or sent to an address since replaced
+        return None  # unknown, used, expired, or sent to an address since replaced
+    return found
+
+
+def reset_link_works(brand, token: str | None) -> bool:
+    return _live_reset_link(brand, token) is not None
+
+
+def reset_password(brand, token: str | None, new: str | None, *, channel: str, client=None):
+    """Set a new password through a reset link; the link is used only if the password is
+    acceptable. Every session of the player ends, and a new one opens (not for a blocked
+    player). Returns (player, new session token or None)."""
+    found = _live_reset_link(brand, token)
+    if found is None:
+        raise InvalidLink()
     player = found.player
     errors = new_password_errors(player, new)
     if errors:
@@ -114,11 +135,14 @@ def reset_password(brand, token: str | None, new: str | None) -> Player:
     if tokens.consume(token, "reset") is None:  # used concurrently
         raise InvalidLink()
     set_password(player, new, comment="password reset by mail link")
-    if player.email_verified_at is None and found.email == player.email:
-        player.email_verified_at = utcnow()  # the link proved the address
+    player.email_verified_at = player.email_verified_at or utcnow()  # the link proved it
+    drop_pending_email(player, comment="password reset")
     revoke_all_sessions(player)
     mail.send_template(player, "password_changed", "Your password was changed")
-    return player
+    if player.is_blocked:
+        return player, None
+    ip, agent = (client.ip, client.user_agent) if client else (None, None)
+    return player, open_session(player, channel=channel, ip=ip, user_agent=agent)
 
 
 # --- email addresses --------------------------------------------------------------------
@@ -173,7 +197,10 @@ def request_email_change(
     player.pending_email = new_email
     lifetime = _lifetime("EMAIL_CHANGE_TOKEN_MINUTES")
     confirm = tokens.issue(player, "email_change", new_email, lifetime=lifetime)
-    cancel = tokens.issue(player, "email_cancel", player.email, lifetime=timedelta(days=30))
+    # Every cancel link stays valid: a later change must not silence the earlier owner.
+    cancel = tokens.issue(
+        player, "email_cancel", player.email, lifetime=timedelta(days=30), retire=False
+    )
     mail.send(
         new_email,
         "Confirm your new email address",
@@ -198,52 +225,59 @@ def _email_taken(player: Player, email: str) -> bool:
 
 
 def confirm_email_change(token: str | None) -> Player:
-    found = tokens.consume(token, "email_change")
-    if found is None or found.player.pending_email != found.email:
+    found = tokens.peek(token, "email_change")
+    if found is None:
         raise InvalidLink()
-    player = found.player
-    if _email_taken(player, found.email):
+    player = _locked(found.player)
+    if player.pending_email != found.email:
+        raise InvalidLink()
+    if _email_taken(player, found.email):  # checked before the link is spent
         raise ValidationFailed([FieldError("email", "email_already_exists")])
+    if tokens.consume(token, "email_change") is None:
+        raise InvalidLink()
     record_change(player, "email", player.email, found.email, comment="confirmed by mail link")
     player.email, player.email_key = found.email, validation.email_key(found.email)
     player.email_verified_at, player.pending_email = utcnow(), None
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:  # another player took the address at the same moment
+        raise ValidationFailed([FieldError("email", "email_already_exists")]) from None
     for purpose in ("reset", "activate"):  # links mailed to the old address stop working
-        _retire(player, purpose)
+        tokens.retire_all(player, purpose)
     return player
 
 
 def cancel_email_change(token: str | None) -> Player:
-    """The old address says "not me": drop the pending change, or undo a confirmed one and
-    end every session (whoever confirmed it may hold one)."""
+    """The old address says "not me": drop any pending change, give the account back its
+    old address if it was replaced, and end every session (whoever asked may hold one)."""
     found = tokens.consume(token, "email_cancel")
     if found is None:
         raise InvalidLink()
-    player = found.player
-    _retire(player, "email_change")
-    if player.pending_email is not None:
-        record_change(
-            player,
-            "pending_email",
-            player.pending_email,
-            None,
-            comment="cancelled from the old address",
-        )
-        player.pending_email = None
-    elif player.email != found.email and not _email_taken(player, found.email):
+    player = _locked(found.player)
+    drop_pending_email(player, comment="cancelled from the old address")
+    if player.email != found.email and not _email_taken(player, found.email):
         record_change(
             player, "email", player.email, found.email, comment="change undone from the old address"
         )
         player.email, player.email_key = found.email, validation.email_key(found.email)
-        revoke_all_sessions(player)
+    revoke_all_sessions(player)
     return player
 
 
-def _retire(player: Player, purpose: str) -> None:
-    for token in db.session.scalars(
-        select(EmailToken).where(
-            EmailToken.player_id == player.id,
-            EmailToken.purpose == purpose,
-            EmailToken.used_at.is_(None),
-        )
-    ):
-        token.expires_at = utcnow()
+def drop_pending_email(player: Player, *, comment: str) -> None:
+    """Forget a pending email change; its confirmation link stops working."""
+    tokens.retire_all(player, "email_change")
+    if player.pending_email is not None:
+        record_change(player, "pending_email", player.pending_email, None, comment=comment)
+        player.pending_email = None
+
+
+def _locked(player: Player) -> Player:
+    """The player's row, locked until commit (PostgreSQL), so link races serialize."""
+    return db.session.scalar(
+        select(Player)
+        .where(Player.id == player.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )

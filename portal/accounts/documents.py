@@ -6,6 +6,7 @@ publishing a new version therefore asks every player to accept again.
 """
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.errors import FieldError, ValidationFailed
 from portal.accounts.models import Brand, Document, Player, Signature
@@ -108,6 +109,8 @@ def sign(player: Player, doc_type: str, *, language: str, ip: str | None = None)
     version = latest_version(player.brand, doc_type)
     if version is None:
         raise ValidationFailed([FieldError("type", "document_not_published")])
+    if language not in player.brand.language_list:
+        language = player.language
     exists = db.session.scalar(
         select(Signature.id).where(
             Signature.player_id == player.id,
@@ -116,10 +119,19 @@ def sign(player: Player, doc_type: str, *, language: str, ip: str | None = None)
         )
     )
     if not exists:
-        db.session.add(
-            Signature(player_id=player.id, type=doc_type, version=version, language=language, ip=ip)
-        )
-        db.session.flush()
+        try:
+            with db.session.begin_nested():
+                db.session.add(
+                    Signature(
+                        player_id=player.id,
+                        type=doc_type,
+                        version=version,
+                        language=language,
+                        ip=ip,
+                    )
+                )
+        except IntegrityError:
+            pass  # signed at the same moment by a twin request: signed is signed
 
 
 def sign_all(player: Player, *, language: str, ip: str | None = None) -> None:

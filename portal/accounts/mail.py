@@ -1,15 +1,19 @@
 """Mail to players. Every mail is written to the OutboundMail table in the unit of work.
 
-With MAIL_SERVER set, mails are delivered by SMTP once the unit of work has committed
-(a failure leaves them pending for `flask --app app mail deliver`); without it they are
-kept in the outbox, where developers (`flask --app app mail list`) and admins read them.
+With MAIL_SERVER set, mails are delivered by SMTP once the unit of work has committed,
+in a background thread: a request never waits for the mail server, so a slow server
+cannot stall it, and answer times do not tell whether a mail was sent (forgot-password
+would otherwise reveal which addresses have accounts). A failure leaves the mail
+"failed" for `flask --app app mail deliver`. Without MAIL_SERVER mails are kept in the
+outbox, where developers (`flask --app app mail list`) and admins read them.
 """
 
 import smtplib
+import threading
 from email.message import EmailMessage
 
 from flask import current_app, render_template
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal.accounts.models import OutboundMail, Player
 from portal.database import after_commit
@@ -26,8 +30,19 @@ def send(recipient: str, subject: str, body: str) -> OutboundMail:
     db.session.flush()
     if delivering:
         message_id = message.id
-        after_commit(lambda: deliver([message_id]))
+        app = current_app._get_current_object()
+        after_commit(lambda: _deliver_in_background(app, [message_id]))
     return message
+
+
+def _deliver_in_background(app, ids: list[int]) -> threading.Thread:
+    def run():
+        with app.app_context():
+            deliver(ids)
+
+    thread = threading.Thread(target=run, name="mail-delivery", daemon=True)
+    thread.start()
+    return thread
 
 
 def render(template: str, **context) -> str:
@@ -40,32 +55,42 @@ def send_template(player: Player, template: str, subject: str, **context) -> Out
 
 
 def deliver(ids: list[int] | None = None) -> tuple[int, int]:
-    """Send pending mails (these ids, or all); commits each outcome. Returns (sent, failed)."""
+    """Send pending and failed mails (these ids, or all). No database transaction stays
+    open while the mail server is talked to. Returns (sent, failed)."""
     query = select(OutboundMail).where(OutboundMail.status.in_(("pending", "failed")))
     if ids is not None:
         query = query.where(OutboundMail.id.in_(ids))
+    outgoing = [(m.id, m.recipient, m.subject, m.body) for m in db.session.scalars(query).all()]
+    db.session.commit()  # end the read transaction before any network wait
     sent = failed = 0
-    for message in db.session.scalars(query).all():
-        message.attempts += 1
+    for message_id, recipient, subject, body in outgoing:
         try:
-            _smtp_send(message)
+            _smtp_send(recipient, subject, body)
         except (OSError, smtplib.SMTPException) as exc:
-            message.status, message.last_error = "failed", str(exc)[:500]
+            _record(message_id, status="failed", last_error=str(exc)[:500])
             failed += 1
         else:
-            message.status, message.sent_at, message.last_error = "sent", utcnow(), None
+            _record(message_id, status="sent", sent_at=utcnow(), last_error=None)
             sent += 1
-        db.session.commit()
     return sent, failed
 
 
-def _smtp_send(message: OutboundMail) -> None:
+def _record(message_id: int, **values) -> None:
+    db.session.execute(
+        update(OutboundMail)
+        .where(OutboundMail.id == message_id)
+        .values(attempts=OutboundMail.attempts + 1, **values)
+    )
+    db.session.commit()
+
+
+def _smtp_send(recipient: str, subject: str, body: str) -> None:
     config = current_app.config
     email = EmailMessage()
     email["From"] = config["MAIL_DEFAULT_SENDER"]
-    email["To"] = message.recipient
-    email["Subject"] = message.subject
-    email.set_content(message.body)
+    email["To"] = recipient
+    email["Subject"] = subject
+    email.set_content(body)
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
         if config["MAIL_USE_TLS"]:
             smtp.starttls()

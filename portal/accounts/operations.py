@@ -80,6 +80,33 @@ def create_brand(
     return brand
 
 
+def update_brand(
+    brand: Brand,
+    *,
+    password_max_length=None,
+    require_verified_email=None,
+    reality_check_minutes=None,
+) -> Brand:
+    """Change a brand's account settings (None leaves a setting as it is; a reality check
+    of 0 minutes turns it off)."""
+    if password_max_length is not None:
+        if not 8 <= password_max_length <= 128:
+            raise ValidationFailed(
+                [FieldError("password_max_length", "password_max_length_invalid")]
+            )
+        brand.password_max_length = password_max_length
+    if require_verified_email is not None:
+        brand.require_verified_email = require_verified_email
+    if reality_check_minutes is not None:
+        if not 0 <= reality_check_minutes <= 24 * 60:
+            raise ValidationFailed(
+                [FieldError("reality_check_minutes", "reality_check_minutes_invalid")]
+            )
+        brand.reality_check_minutes = reality_check_minutes or None
+    db.session.flush()
+    return brand
+
+
 def register_player(
     brand: Brand,
     *,
@@ -139,11 +166,10 @@ def register_player(
         registration_ip=client.ip,
         registration_user_agent=(client.user_agent or "")[:500] or None,
     )
-    db.session.add(player)
     try:
-        db.session.flush()
+        with db.session.begin_nested():
+            db.session.add(player)
     except IntegrityError:  # a concurrent registration took the address or name first
-        db.session.rollback()
         raise ValidationFailed(
             _taken(brand, email, login_name) or [FieldError("email", "email_already_exists")]
         ) from None
@@ -218,6 +244,13 @@ def login(brand: Brand, identifier, password, *, channel: str, client: Client):
     player = authenticate(brand, identifier, password, channel=channel, client=client)
     token = open_session(player, channel=channel, ip=client.ip, user_agent=client.user_agent)
     return player, token
+
+
+def set_active_currency(player: Player, currency: str | None) -> None:
+    """Play in another of the brand's currencies from now on."""
+    if currency not in player.brand.currency_list:
+        raise ValidationFailed([FieldError("currency", "currency_invalid")])
+    player.active_currency = currency
 
 
 def create_admin(email: str, password: str) -> AdminUser:

@@ -14,9 +14,21 @@ from argon2.exceptions import InvalidHashError, VerificationError
 MIN_LENGTH = 8
 MIN_DISTINCT = 4
 
-_hasher = PasswordHasher()
+
+def production_hasher() -> PasswordHasher:
+    """argon2-cffi's defaults (RFC 9106 low-memory profile: t=3, m=64 MiB, p=4)."""
+    return PasswordHasher()
+
+
+_hasher = production_hasher()
 # Verified against when the login name is unknown, so both paths cost one Argon2 check.
 _DUMMY_HASH = _hasher.hash("not-a-real-password-0")
+
+
+def use_hasher(hasher: PasswordHasher) -> None:
+    """Swap the hasher (tests use cheap parameters; production never calls this)."""
+    global _hasher, _DUMMY_HASH
+    _hasher, _DUMMY_HASH = hasher, hasher.hash("not-a-real-password-0")
 
 
 def hash_password(password: str) -> str:

@@ -124,7 +124,8 @@ def validate_details(player: Player, given: dict, *, required=()) -> Details:
 
 
 def _birthdate(value):
-    text = value.split(" ")[0] if isinstance(value, str) else ""
+    text = value if isinstance(value, str) else ""
+    text = text[:-9] if text.endswith(" 00:00:00") else text  # the form GET details returns
     if not _DATE.fullmatch(text):
         return FieldError("birthdate", "birthdate_invalid")
     try:

@@ -1,11 +1,11 @@
 """What the gateway's online-player endpoints report: status, info, reality check.
 
-Balances and bet/win totals come from the wallet. Until the wallet exists (issue 4) the
-figures are zero; the field set and the reality-check timing are final.
+Balances and bet/win totals come from the wallet's ledger. Fields the portal has no
+source for (deposits, segmentation, wagering) are zero or empty.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from babel.numbers import get_currency_symbol
@@ -13,6 +13,7 @@ from babel.numbers import get_currency_symbol
 from portal import money
 from portal.accounts.models import Player, PlayerSession
 from portal.timeutil import utcnow
+from portal.wallet import queries as wallet
 
 
 @dataclass(frozen=True)
@@ -24,11 +25,15 @@ class Activity:
     total_bets: Decimal
     total_wins: Decimal
     rounds: int
+    last_bet: datetime | None
 
 
 def activity(player: Player, currency: str, since=None) -> Activity:
-    zero = money.from_minor(0, currency)
-    return Activity(zero, zero, zero, zero, 0)
+    balance = wallet.balance(player, currency)
+    totals = wallet.totals(player, currency, since)
+    return Activity(
+        balance.real, balance.bonus, totals.bets, totals.wins, totals.rounds, totals.last_bet
+    )
 
 
 def online_status(player: Player, session: PlayerSession) -> dict:
@@ -43,14 +48,14 @@ def online_status(player: Player, session: PlayerSession) -> dict:
         "average_deposit": 0,
         "billboard": "",
         "segmentation_id": 0,
-        "maxBalance": total,
+        "maxBalance": money.to_minor(total, currency),  # minor units, as the seed shows
         "UT": 0,
         "decline": "0",
         "VIP_segment": player.vip_level,
         "total_balance": total,
         "pending_withdrawal": 0,
         "total_withdrawals": 0,
-        "last_bet": None,
+        "last_bet": _timestamp(figures.last_bet),
         "last_deposit": None,
         "last_deposit_amount": 0,
         "rounds_since_login": figures.rounds,
@@ -67,6 +72,10 @@ def online_status(player: Player, session: PlayerSession) -> dict:
         "wageringComplete": "",
         "currency": currency,
     }
+
+
+def _timestamp(value: datetime | None) -> str | None:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value else None
 
 
 def player_info(player: Player) -> dict:

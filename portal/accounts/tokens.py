@@ -17,17 +17,13 @@ from portal.timeutil import utcnow
 MAX_LENGTH = 128
 
 
-def issue(player: Player, purpose: str, email: str, *, lifetime: timedelta) -> str:
+def issue(
+    player: Player, purpose: str, email: str, *, lifetime: timedelta, retire: bool = True
+) -> str:
+    """A new link token; with `retire`, the player's older live tokens of the purpose end."""
     now = utcnow()
-    db.session.execute(
-        update(EmailToken)
-        .where(
-            EmailToken.player_id == player.id,
-            EmailToken.purpose == purpose,
-            EmailToken.used_at.is_(None),
-        )
-        .values(expires_at=now)
-    )
+    if retire:
+        retire_all(player, purpose)
     token = secrets.token_urlsafe(32)
     db.session.add(
         EmailToken(
@@ -41,6 +37,21 @@ def issue(player: Player, purpose: str, email: str, *, lifetime: timedelta) -> s
     )
     db.session.flush()
     return token
+
+
+def retire_all(player: Player, purpose: str) -> None:
+    """End every live token of this purpose of the player."""
+    db.session.execute(
+        update(EmailToken)
+        .where(
+            EmailToken.player_id == player.id,
+            EmailToken.purpose == purpose,
+            EmailToken.used_at.is_(None),
+            EmailToken.expires_at > utcnow(),
+        )
+        .values(expires_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def peek(token: str | None, purpose: str, *, lock: bool = False) -> EmailToken | None:

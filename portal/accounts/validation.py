@@ -26,8 +26,8 @@ def email_errors(email: str | None, *, field: str = "email", is_test: bool = Fal
     email = (email or "").strip()
     if not email:
         return [FieldError(field, "email_required")]
-    if len(email) > EMAIL_MAX_LENGTH:
-        return [FieldError(field, "email_long")]
+    if len(email) > EMAIL_MAX_LENGTH or len(email_key(email)) > EMAIL_MAX_LENGTH:
+        return [FieldError(field, "email_long")]  # casefolding can lengthen ("ΐ" -> 3 chars)
     if not _EMAIL_SHAPE.fullmatch(email):
         return [FieldError(field, "email_syntax_error")]
     try:

@@ -123,28 +123,29 @@ def forgot_password(version, brand_id):
 def verify_password(version, brand_id):
     brand = brand_for(version, brand_id)
     body = json_body()
-    player = credentials.reset_password(
-        brand, request.args.get("hash"), field(body, "new_password")
+    _player, token = credentials.reset_password(
+        brand, request.args.get("hash"), field(body, "new_password"), channel="api", client=client()
     )
-    if player.is_blocked:
+    if token is None:  # a blocked player gets no session
         return jsonify(message_format="password_successfully_changed"), 200
-    token = open_session(player, channel="api", ip=client().ip, user_agent=client().user_agent)
     return jsonify(token=token, message_format="password_successfully_changed"), 202
 
 
 @bp.route("/admission/<version>/player/<brand_id>/change/password", methods=["POST", "PUT"])
+@limiter.limit(_login_limit, scope="change-password")
 @transactional
 def change_password(version, brand_id):
     session = current_session(brand_for(version, brand_id))
     body = json_body()
     try:
-        gating.require_documents_signed(session.player)
+        credentials.change_password(
+            session.player,
+            field(body, "old_password"),
+            field(body, "new_password"),
+            keep=session,
+        )
     except ActionRequired as exc:  # tnc_approval_required or privacy_approval_required
         return jsonify(message_format=exc.actions[0].lower()), 303
-    try:
-        credentials.change_password(
-            session.player, field(body, "old_password"), field(body, "new_password"), keep=session
-        )
     except ValidationFailed as exc:
         if "wrong_old_password" in exc.codes():
             return jsonify(message_format="wrong_old_password", result=field_errors(exc)), 422

@@ -51,10 +51,7 @@ def sign_tnc(version):
     doc_type = DOCUMENT_TYPES.get(field(body, "type") or "")
     if doc_type is None:
         raise BadInput("type must be tnc or privacy")
-    language = field(body, "language")
-    if language not in player.brand.language_list:
-        language = player.language
-    documents.sign(player, doc_type, language=language, ip=client().ip)
+    documents.sign(player, doc_type, language=field(body, "language"), ip=client().ip)
     remaining = documents.unsigned_types(player)
     if remaining:
         return jsonify(sign=["privacy_policy" if t == "privacy" else t for t in remaining]), 303

@@ -1,11 +1,12 @@
 """Gateway personal details, custom fields and email change (seed 002)."""
 
 import simplejson
-from flask import jsonify
+from flask import current_app, jsonify
 
 from portal.accounts import credentials, profile
 from portal.accounts.errors import ValidationFailed
 from portal.database import transactional
+from portal.extensions import limiter
 from portal.gateway.blueprint import bp
 from portal.gateway.protocol import (
     BadInput,
@@ -57,7 +58,7 @@ def _opt_out(body: dict) -> dict:
     if isinstance(value, str):
         try:
             value = simplejson.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise BadInput("optOut must be a JSON object") from None
     if value is not None and not isinstance(value, dict):
         raise BadInput("optOut must be a JSON object")
@@ -82,12 +83,12 @@ def put_details(version, brand_id):
         details = profile.validate_details(player, given)
     except ValidationFailed as exc:
         return jsonify(errMsg="invalid input", result=field_errors(exc)), 400
-    profile.update_details(
-        player,
-        details,
-        comment=field(body, "comment"),
-        operator=field(body, "operator") or "Player",
-    )
+    # The caller is the player (their own token): the history says so, whatever "operator"
+    # the body claims; that claim is kept in the comment.
+    claimed, comment = field(body, "operator"), field(body, "comment")
+    if claimed and claimed != "Player":
+        comment = f"{comment or 'player request'} (operator given: {claimed})"
+    profile.update_details(player, details, comment=comment, operator="Player")
     return "", 204
 
 
@@ -125,6 +126,7 @@ def put_custom_fields(version, brand_id):
 
 
 @bp.route(EMAIL_UPDATE, methods=["PUT", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], scope="email-update")
 @transactional
 def email_update(version, brand_id):
     player = current_session(brand_for(version, brand_id)).player

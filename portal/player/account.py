@@ -1,12 +1,13 @@
 """Player account pages: details, registration step two, email, password, terms."""
 
 from babel import Locale
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal.accounts import credentials, documents, profile
-from portal.accounts.errors import ValidationFailed
+from portal.accounts.errors import ActionRequired, ValidationFailed
 from portal.database import transactional
+from portal.extensions import limiter
 from portal.player.blueprint import bp, client, show_errors, text
 from portal.player.forms import (
     ButtonForm,
@@ -71,6 +72,7 @@ def registration_details():
 
 @bp.route("/account/email", methods=["GET", "POST"])
 @login_required
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], scope="email")
 @transactional
 def change_email():
     player = current_user.player
@@ -90,6 +92,7 @@ def change_email():
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], scope="password")
 @transactional
 def change_password():
     player = current_user.player
@@ -99,6 +102,8 @@ def change_password():
             credentials.change_password(
                 player, form.old_password.data, form.new_password.data, keep=current_user.session
             )
+        except ActionRequired:
+            return redirect(url_for("player.terms"))
         except ValidationFailed as exc:
             show_errors(form, exc, aliases={"password": "new_password"})
             if "wrong_old_password" in exc.codes():
@@ -125,8 +130,7 @@ def terms():
     ]
     form = TermsForm()
     if pending and form.validate_on_submit():
-        for document in pending:
-            documents.sign(player, document.type, language=document.language, ip=client().ip)
+        documents.sign_all(player, language=player.language, ip=client().ip)
         flash("Thank you for accepting.", "success")
         return redirect(url_for("player.home"))
     return render_template("player/terms.html", form=form, pending=pending), _status(form)

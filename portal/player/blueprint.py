@@ -9,6 +9,7 @@ from portal import messages
 from portal.accounts import operations
 from portal.accounts.errors import BrandNotFound, ValidationFailed
 from portal.player.forms import CORE_FIELDS
+from portal.wallet import queries as wallet_queries
 
 bp = Blueprint("player", __name__)
 
@@ -23,9 +24,13 @@ def page_brand():
     if not has_request_context():
         return {}
     try:
-        return {"brand": site_brand()}
+        found = {"brand": site_brand()}
     except BrandNotFound:
         return {}
+    if getattr(current_user, "is_authenticated", False):
+        player = current_user.player
+        found["header_balance"] = wallet_queries.balance(player, player.active_currency).real
+    return found
 
 
 def client() -> operations.Client:

@@ -7,9 +7,8 @@ with CSRF), so mail scanners that prefetch links cannot use them up.
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from portal.accounts import credentials, tokens
+from portal.accounts import credentials
 from portal.accounts.errors import InvalidLink, ValidationFailed
-from portal.accounts.sessions import open_session
 from portal.database import transactional
 from portal.extensions import limiter
 from portal.player.blueprint import bp, client, show_errors, site_brand, text
@@ -44,22 +43,20 @@ def forgot_password():
 def reset_password():
     token = request.args.get("hash", "")
     form = ResetPasswordForm()
-    if not form.is_submitted() and tokens.peek(token, "reset") is None:
+    if not form.is_submitted() and not credentials.reset_link_works(site_brand(), token):
         return _link_failed()
     if form.validate_on_submit():
         try:
-            player = credentials.reset_password(site_brand(), token, form.new_password.data)
+            _player, session_token = credentials.reset_password(
+                site_brand(), token, form.new_password.data, channel="web", client=client()
+            )
         except InvalidLink:
             return _link_failed()
         except ValidationFailed as exc:
             show_errors(form, exc, aliases={"password": "new_password"})
         else:
-            if not player.is_blocked:
-                start_web_session(
-                    open_session(
-                        player, channel="web", ip=client().ip, user_agent=client().user_agent
-                    )
-                )
+            if session_token:
+                start_web_session(session_token)
             flash(text("password_successfully_changed"), "success")
             return redirect(url_for("player.home"))
     status = 422 if form.is_submitted() else 200

@@ -1,0 +1,1 @@
+"""Wallet core: one double-entry ledger for every money movement of the portal."""

@@ -1,0 +1,94 @@
+"""Ledger tables: accounts, immutable transactions and their entries.
+
+Amounts are integers in the currency's minor units (portal.money). Every transaction's
+entries sum to zero; a player account's cached `balance` changes only together with its
+entries, in the same database transaction.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.accounts.models import Timestamped
+from portal.extensions import db
+from portal.timeutil import utcnow
+
+REAL, BONUS = "real", "bonus"
+
+
+class Account(Timestamped, db.Model):
+    """A balance in one currency: a player's (real or bonus money) or the house's.
+
+    `owner` is "player:<id>" or "house:<name>" (e.g. "house:betcore"). House accounts are
+    the other side of every movement; they are never locked per movement (that would
+    serialize every bet on the site), so their `balance` stays 0 and their balance is the
+    sum of their entries.
+    """
+
+    __tablename__ = "wallet_account"
+    __table_args__ = (UniqueConstraint("owner", "currency", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner: Mapped[str] = mapped_column(String(80))
+    player_id: Mapped[int | None] = mapped_column(ForeignKey("player.id"), index=True)
+    currency: Mapped[str] = mapped_column(String(5))
+    kind: Mapped[str] = mapped_column(String(10))  # real | bonus | house
+    balance: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    @property
+    def is_house(self) -> bool:
+        return self.player_id is None
+
+
+class Transaction(db.Model):
+    """One money movement, identified by its idempotency key (source, external_id).
+
+    `fingerprint` is what the first request asked for (kind, player, currency, amount,
+    original); a repeat with another fingerprint is a mismatch. `status` is "applied", or
+    "voided" for the key of an original that was cancelled before it arrived.
+    """
+
+    __tablename__ = "wallet_transaction"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        Index("ix_wallet_transaction_player_created", "player_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(20))  # betcore | betsy | betcalc | admin ...
+    external_id: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(20))  # stake | win | refund | reversal | ...
+    status: Mapped[str] = mapped_column(String(10), default="applied")
+    player_id: Mapped[int] = mapped_column(ForeignKey("player.id"))
+    currency: Mapped[str] = mapped_column(String(5))
+    amount: Mapped[int] = mapped_column(BigInteger)  # minor units: + to the player, - from
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    original_id: Mapped[int | None] = mapped_column(ForeignKey("wallet_transaction.id"), index=True)
+    # set on a refund or reversal: unique, so an original is cancelled at most once
+    reversal_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("wallet_transaction.id"), unique=True
+    )
+    reference: Mapped[str | None] = mapped_column(String(128))  # bet id, coupon ...
+    reason: Mapped[str | None] = mapped_column(String(500))
+    operator: Mapped[str | None] = mapped_column(String(100))
+    balance_after: Mapped[int | None] = mapped_column(BigInteger)  # the player's real balance
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    entries: Mapped[list["Entry"]] = relationship(
+        back_populates="transaction", foreign_keys="Entry.transaction_id"
+    )
+
+
+class Entry(db.Model):
+    """One leg of a transaction: a signed amount on one account."""
+
+    __tablename__ = "wallet_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("wallet_transaction.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("wallet_account.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+
+    transaction: Mapped[Transaction] = relationship(back_populates="entries")
+    account: Mapped[Account] = relationship()
