@@ -30,8 +30,8 @@ ALWAYS_OPEN = {
 
 @bp.before_app_request
 def send_to_pending_action():
-    if not current_user.is_authenticated or request.blueprint != "player":
-        return None
+    if request.blueprint != "player" or not current_user.is_authenticated:
+        return None  # (blueprint first: gateway and static requests load no web session)
     if request.endpoint in ALWAYS_OPEN:
         return None
     actions = gating.pending_actions(current_user.player)
