@@ -173,19 +173,30 @@ def _cancel(player, currency, kind, original_kind, *, source, external_id, origi
     """Move an original's amount back (a refund cancels a debit, a reversal a credit)."""
     if currency not in player.brand.currency_list:
         raise CurrencyNotAllowed(currency)
+    # The account lock comes first, as in every movement: voiding an unseen original's key
+    # while its stake holds the lock (and inserts that key) would deadlock.
+    _locked_account(player, currency, REAL)
     original = _find(*original_key)
     if original is None:
         original = _void(player, currency, original_kind, original_key)
-    wrong_sign = original.amount > 0 if kind == REFUND else original.amount < 0
-    if original.player_id != player.id or original.currency != currency or wrong_sign:
+    if (
+        original.player_id != player.id
+        or original.currency != currency
+        or not _cancellable(original, kind)
+    ):
         raise DuplicateMismatch(original)
     minor = 0 if original.status == VOIDED else -original.amount
     request = Request(
         player, currency, minor, source, external_id, kind, reference, original=original
     )
-    if _find(source, external_id) is None and (reversal := _reversal_of(original)):
-        raise AlreadyReversed(reversal)
     return move(request)
+
+
+def _cancellable(original: Transaction, kind: str) -> bool:
+    """A refund cancels a stake; a reversal cancels a payout (a win, a jackpot...)."""
+    if kind == REFUND:
+        return original.kind == STAKE
+    return original.amount >= 0 and original.kind not in (STAKE, REFUND, REVERSAL, ADJUSTMENT)
 
 
 def _void(player, currency, kind, key) -> Transaction:
@@ -214,6 +225,8 @@ def move(request: Request) -> Movement:
     existing = _find(request.source, request.external_id)
     if existing is not None:
         return _repeat(existing, request)
+    if request.original is not None and (reversal := _reversal_of(request.original)):
+        raise AlreadyReversed(reversal)  # before the balance: a done reversal is not a shortfall
     if request.minor < 0 and account.balance + request.minor < 0:
         raise InsufficientFunds(
             money.from_minor(account.balance, request.currency), request.currency
