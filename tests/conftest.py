@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from portal import create_app
 from portal.extensions import db
+from tests.harness.browser import BrowserUnavailable, launch_chromium, sync_playwright
 from tests.harness.postgres import PostgresUnavailable, TemporaryPostgres
 from tests.harness.requirements import unavailable
 
@@ -175,6 +176,31 @@ def make_player(app, brand_id):
             return player.id
 
     return factory
+
+
+# --- a real browser -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One Chromium for the whole run (or the reason there is none)."""
+    try:
+        with sync_playwright() as playwright:
+            browser = launch_chromium(playwright)
+            yield browser
+            browser.close()
+    except BrowserUnavailable as exc:
+        yield exc
+
+
+@pytest.fixture
+def browser(chromium):
+    """A fresh browser context per test: its own cookies and storage, like a new visitor."""
+    if isinstance(chromium, BrowserUnavailable):
+        unavailable(f"Chromium is not available: {chromium.reason}")
+    context = chromium.new_context()
+    yield context
+    context.close()
 
 
 # --- protocol helpers ------------------------------------------------------------------

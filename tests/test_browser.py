@@ -2,25 +2,12 @@
 
 import pytest
 
-from tests.harness.browser import BrowserUnavailable, launch_chromium, sync_playwright
 from tests.harness.live_server import LiveServer
-from tests.harness.requirements import unavailable
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
 ]
-
-
-@pytest.fixture
-def browser():
-    try:
-        with sync_playwright() as playwright:
-            chromium = launch_chromium(playwright)
-            yield chromium
-            chromium.close()
-    except BrowserUnavailable as exc:
-        unavailable(f"Chromium is not available: {exc.reason}")
 
 
 @pytest.fixture

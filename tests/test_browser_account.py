@@ -16,9 +16,7 @@ from portal.accounts import documents, operations
 from portal.accounts.models import Brand, OutboundMail, PlayerSession
 from portal.extensions import db
 from portal.timeutil import utcnow
-from tests.harness.browser import BrowserUnavailable, launch_chromium, sync_playwright
 from tests.harness.live_server import LiveServer
-from tests.harness.requirements import unavailable
 
 pytestmark = [
     pytest.mark.browser,
@@ -27,17 +25,6 @@ pytestmark = [
 
 PUBLIC_URL = "http://portal.test"
 LINK = re.compile(re.escape(PUBLIC_URL) + r"(/[^\s]+)")
-
-
-@pytest.fixture
-def browser():
-    try:
-        with sync_playwright() as playwright:
-            chromium = launch_chromium(playwright)
-            yield chromium
-            chromium.close()
-    except BrowserUnavailable as exc:
-        unavailable(f"Chromium is not available: {exc.reason}")
 
 
 @pytest.fixture
@@ -214,11 +201,11 @@ def test_forgotten_password_is_reset_through_the_mailed_link(
 
 def test_password_change_logs_out_the_other_sessions(browser, expect, site, make_player, tmp_path):
     make_player(email="careful@example.com", password="secret123", login_name="careful")
-    other = browser.new_context().new_page()
+    other = browser.browser.new_context().new_page()
     log_in(other, site, "careful", "secret123")
     expect(other.get_by_role("heading", name="Hello, careful")).to_be_visible()
 
-    page = browser.new_context().new_page()
+    page = browser.browser.new_context().new_page()
     log_in(page, site, "careful", "secret123")
     page.get_by_test_id("who").click()
     expect(page.get_by_role("heading", name="Your account")).to_be_visible()
