@@ -20,7 +20,7 @@ test-setup: $(BIN)/python
 run: setup
 	$(FLASK) db upgrade
 	$(FLASK) demo
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) dev --host 127.0.0.1 --port 5000
 
 ## Install the test dependencies, lint, run the whole suite
 test: test-setup

@@ -47,11 +47,16 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "player.login"
     login_manager.login_message = "Please log in to see this page."
     login_manager.session_protection = "strong"
+    import portal.casino.models  # noqa: F401  (casino tables)
+    import portal.outbox.models  # noqa: F401  (vendor calls waiting for the worker)
     import portal.player.auth  # noqa: F401  (registers the user loader)
     import portal.wallet.models  # noqa: F401  (the ledger tables)
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal.casino import pages  # noqa: F401 (routes on the player and gateway doors)
+    from portal.casino.views import bp as betcore
+    from portal.casino.views import render_http_error as render_betcore_error
     from portal.gateway import admission, content, online, personal  # noqa: F401 (routes)
     from portal.gateway.blueprint import bp as gateway
     from portal.gateway.protocol import render_http_error
@@ -60,13 +65,17 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(player)
     app.register_blueprint(gateway)
+    app.register_blueprint(betcore)
     errors.register_error_renderer("/gateway", render_http_error)
+    errors.register_error_renderer("/betcore", render_betcore_error)
 
 
 def register_commands(app: Flask) -> None:
+    from portal import devserver
     from portal.cli import register
 
     register(app)
+    devserver.register(app)
 
 
 def register_templates(app: Flask) -> None:

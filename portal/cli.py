@@ -13,6 +13,7 @@ from portal.accounts.errors import BrandNotFound, ValidationFailed
 from portal.accounts.models import AdminUser, Brand, OutboundMail, Player
 from portal.database import commit, rollback
 from portal.extensions import db
+from portal.outbox import cli as outbox_cli
 from portal.wallet import errors as wallet_errors
 from portal.wallet import operations as wallet
 from portal.wallet import queries as wallet_queries
@@ -219,7 +220,7 @@ def demo():
     if not db.session.scalar(
         select(Player.id).where(Player.brand_id == brand.id, Player.email_key == email)
     ):
-        run(_create_player, brand.id, email, password, "EUR", "demo")
+        run(_create_player, brand.id, email, password, "EUR", "demo", "100.00")
     admin_email, admin_password = DEMO_ADMIN
     if not db.session.scalar(select(AdminUser.id).where(AdminUser.email == admin_email)):
         run(operations.create_admin, admin_email, admin_password)
@@ -347,3 +348,4 @@ def verify_ledger():
 def register(app: Flask) -> None:
     for group in (brands, admins, players, mails, documents_cli, wallet_cli, demo):
         app.cli.add_command(group)
+    outbox_cli.register(app)

@@ -12,7 +12,7 @@ from portal.player.blueprint import bp, text
 from portal.player.forms import ButtonForm
 from portal.wallet import queries
 
-KINDS = ("stake", "win", "refund", "reversal", "jackpot", "adjustment")
+KINDS = ("stake", "win", "refund", "reversal", "jackpot", "cashback", "adjustment")
 
 
 @bp.get("/wallet")

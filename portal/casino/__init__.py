@@ -1,0 +1,1 @@
+"""The casino door: BETCORE's WebFrame for players and the operator API BETCORE calls."""

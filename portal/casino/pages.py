@@ -1,0 +1,72 @@
+"""The casino for players: the page embedding BETCORE's WebFrame, and the gateway's
+start-game endpoint for sites that build their own pages."""
+
+from urllib.parse import urlencode
+
+from flask import current_app, jsonify, render_template, request, url_for
+from flask_login import current_user
+
+from portal.accounts import gating
+from portal.casino import operations
+from portal.database import transactional
+from portal.gateway.blueprint import bp as gateway
+from portal.gateway.protocol import BadInput, brand_for, current_session, field, json_body
+from portal.player.blueprint import bp as player_pages
+from portal.player.blueprint import site_brand
+
+DEFAULT_TAG_ID = 1
+
+
+def webframe_url(*, token: str | None, language: str, game: str | None, tag_id: int) -> str:
+    """BETCORE_WEBFRAME_URL (or the local sandbox's frame) with the launch parameters."""
+    base = current_app.config["BETCORE_WEBFRAME_URL"] or url_for(
+        "player.casino_sandbox_missing", _external=False
+    )
+    params = {
+        "lang": language,
+        "tagId": tag_id,
+        "clientId": current_app.config["BETCORE_CLIENT_ID"],
+    }
+    if token:
+        params["token"] = token
+    if game:
+        params["game"] = game
+    return f"{base}?{urlencode(params)}"
+
+
+@player_pages.get("/casino")
+@transactional
+def casino():
+    """The WebFrame, with a fresh refresh token for a logged-in player (none for visitors)."""
+    token, language = None, site_brand().default_language
+    if current_user.is_authenticated:
+        player = current_user.player
+        language = player.language
+        token = operations.issue_token(player, player.active_currency, DEFAULT_TAG_ID)
+    url = webframe_url(
+        token=token, language=language, game=request.args.get("game"), tag_id=DEFAULT_TAG_ID
+    )
+    return render_template("casino/casino.html", frame_url=url, tag_id=DEFAULT_TAG_ID)
+
+
+@player_pages.get("/casino/sandbox-missing")
+def casino_sandbox_missing():
+    return render_template("casino/unavailable.html"), 503
+
+
+@gateway.post("/games/<version>/start-game/<brand_id>/<game>/<lang>")
+@transactional
+def start_game(version, brand_id, game, lang):
+    """{"url": ...}: the launch URL of a game, with a refresh token in `token`."""
+    brand = brand_for(version, brand_id)
+    body = json_body()
+    session = current_session(brand)
+    gating.require_no_actions(session.player)
+    if lang not in brand.language_list:
+        raise BadInput("unsupported language")
+    if len(game) > 64 or not game.replace("-", "").replace("_", "").isalnum():
+        raise BadInput("game")
+    player = session.player
+    field(body, "return_url")  # accepted (the frame's exit URL), type-checked
+    token = operations.issue_token(player, player.active_currency, DEFAULT_TAG_ID)
+    return jsonify(url=webframe_url(token=token, language=lang, game=game, tag_id=DEFAULT_TAG_ID))

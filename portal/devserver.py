@@ -1,0 +1,65 @@
+"""`flask --app app dev`: the whole site on one machine with no internet, for `make run`.
+
+When BETCORE_API_URL is not set, the BETCORE stand-in (portal.sandbox.betcore) is mounted
+at /sandbox/betcore on the same server, and the portal is pointed at it: JWKS, partner
+token, accepts and the WebFrame all come from there. The outbox worker runs in a thread.
+"""
+
+import os
+import threading
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.serving import run_simple
+
+from portal.outbox.worker import run_worker
+from portal.sandbox.betcore import create_betcore_sandbox
+
+SANDBOX_PREFIX = "/sandbox/betcore"
+
+
+def with_sandboxes(app: Flask):
+    """The portal's WSGI app with the vendor stand-ins mounted where no vendor is set."""
+    if app.config["BETCORE_API_URL"]:
+        return app.wsgi_app
+    public = app.config["PUBLIC_URL"].rstrip("/")
+    sandbox = create_betcore_sandbox(public, client_id=app.config["BETCORE_CLIENT_ID"])
+    app.config.update(
+        BETCORE_API_URL=public + SANDBOX_PREFIX,
+        BETCORE_WEBFRAME_URL=public + SANDBOX_PREFIX + "/webframe",
+        BETCORE_CLIENT_SECRET=app.config["BETCORE_CLIENT_SECRET"] or "sandbox",
+    )
+    return DispatcherMiddleware(app.wsgi_app, {SANDBOX_PREFIX: sandbox})
+
+
+@click.command("dev")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@with_appcontext
+def dev(host, port):
+    """Serve the site with local vendor stand-ins and the outbox worker (development)."""
+    app = current_app._get_current_object()
+    if not os.environ.get("PUBLIC_URL"):
+        app.config["PUBLIC_URL"] = f"http://{host}:{port}"
+    app.wsgi_app = with_sandboxes(app)
+    stop = threading.Event()
+    worker = threading.Thread(
+        target=run_worker,
+        args=(app,),
+        kwargs={"stop_event": stop},
+        name="outbox-worker",
+        daemon=True,
+    )
+    worker.start()
+    click.echo(f"portal on http://{host}:{port}  (BETCORE: {app.config['BETCORE_API_URL']})")
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        stop.set()
+        worker.join(timeout=5)
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(dev)

@@ -1,0 +1,84 @@
+"""Outbox commands: `flask --app app worker [--once] [--poll 1.0]` and
+`flask --app app outbox list|retry`."""
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import select, update
+
+from portal.extensions import db
+from portal.outbox.models import DEAD, PENDING, SENT, OutboxMessage
+from portal.outbox.worker import run_worker
+from portal.timeutil import utcnow
+
+outbox = AppGroup("outbox", help="Read the outbox of vendor calls; revive dead messages.")
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+@click.option(
+    "--poll",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0.01),
+    help="Seconds between looks at the outbox when it is empty.",
+)
+@with_appcontext
+def worker(once, poll):
+    """Deliver outbox messages to vendors, with retries, until SIGTERM or Ctrl-C."""
+    app = current_app._get_current_object()
+    if not once:
+        click.echo(f"outbox worker: polling every {poll:g} s (Ctrl-C stops)")
+    sent, retried, dead = run_worker(app, poll_seconds=poll, once=once)
+    click.echo(f"{sent} sent, {retried} to retry, {dead} dead")
+
+
+@outbox.command("list")
+@click.option("--status", type=click.Choice([PENDING, SENT, DEAD]), help="Only these.")
+@click.option("--kind", help="Only this kind, e.g. betcore.accept.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+def list_messages(status, kind, limit):
+    """Newest first: id, created, status, attempts, kind, url, last HTTP status, next
+    attempt (or sent time), last error."""
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if status:
+        query = query.where(OutboxMessage.status == status)
+    if kind:
+        query = query.where(OutboxMessage.kind == kind)
+    for message in db.session.scalars(query):
+        if message.status == PENDING:
+            when = f"next {message.next_attempt_at:%Y-%m-%d %H:%M:%S}"
+        elif message.sent_at:
+            when = f"sent {message.sent_at:%Y-%m-%d %H:%M:%S}"
+        else:
+            when = "-"
+        fields = (
+            message.id,
+            f"{message.created_at:%Y-%m-%d %H:%M:%S}",
+            message.status,
+            f"attempts {message.attempts}",
+            message.kind,
+            message.url,
+            f"HTTP {message.last_status or '-'}",
+            when,
+            message.last_error or "",
+        )
+        click.echo("\t".join(str(field) for field in fields))
+
+
+@outbox.command("retry")
+@click.argument("message_ids", type=int, nargs=-1, required=True)
+def retry_messages(message_ids):
+    """Make dead messages pending again, with a fresh count of attempts."""
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == DEAD)
+        .values(status=PENDING, attempts=0, next_attempt_at=utcnow())
+    )
+    db.session.commit()
+    click.echo(f"{result.rowcount} message(s) pending again")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(worker)
+    app.cli.add_command(outbox)

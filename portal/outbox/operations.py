@@ -1,0 +1,244 @@
+"""Write outbound calls in the caller's unit of work; deliver them later, with retries.
+
+`enqueue` only adds and flushes, so the message commits or rolls back together with the
+money movement it belongs to. `deliver_due` (run by the worker) takes one due message at a
+time: it claims it in a short transaction (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so
+parallel workers never take the same message; SQLite: `BEGIN IMMEDIATE` serializes the
+claim), commits, POSTs it with no transaction open, then records the outcome in a second
+short transaction. Delivery is at least once: receivers must be idempotent (the payload
+carries the vendor's own ids).
+
+A claim moves `next_attempt_at` a lease into the future and counts the attempt, so a worker
+killed in the middle of a call leaves a message that another worker retries after the
+lease; a message that keeps killing workers still dies after `OUTBOX_MAX_ATTEMPTS`.
+
+Senders plug in per kind, or per family (the part before the first dot: "betcore" covers
+"betcore.accept"):
+
+- `register_headers(kind, fn)`: `fn() -> dict` adds headers at send time (a partner token
+  that must be fresh, and must not be stored in the table).
+- `register_acceptor(kind, fn)`: `fn(response) -> bool` judges a 2xx answer's body (BETCORE
+  answers HTTP 200 with `ErrorCode` in the JSON). False: retry later. Raising
+  `PermanentFailure`: dead at once, no more retries.
+"""
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import requests
+from flask import current_app
+from sqlalchemy import select, update
+
+from portal.extensions import db
+from portal.outbox.models import DEAD, PENDING, SENT, OutboxMessage
+from portal.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+Acceptor = Callable[[requests.Response], bool]
+HeaderSource = Callable[[], dict]
+
+_acceptors: dict[str, Acceptor] = {}
+_header_sources: dict[str, HeaderSource] = {}
+
+
+class PermanentFailure(Exception):  # noqa: N818 (reads as what happened, like the others)
+    """Raised by an acceptor (or header source): this message can never succeed; retrying is
+    pointless, so it goes dead at once with the exception's text as its last error."""
+
+
+def register_acceptor(kind: str, acceptor: Acceptor) -> Acceptor:
+    """Judge 2xx answers for `kind` (or the family "kind"): True means delivered."""
+    _acceptors[kind] = acceptor
+    return acceptor
+
+
+def register_headers(kind: str, source: HeaderSource) -> HeaderSource:
+    """Add `source()`'s headers to every POST of `kind` (or the family), at send time."""
+    _header_sources[kind] = source
+    return source
+
+
+def _hook(registry: dict, kind: str):
+    return registry.get(kind) or registry.get(kind.split(".", 1)[0])
+
+
+def enqueue(kind: str, url: str, payload: dict, headers: dict | None = None) -> OutboxMessage:
+    """Add a message to the caller's unit of work (flush, no commit). The payload is
+    serialized now, with the portal's JSON (Decimal amounts stay exact), and sent as is."""
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"outbox url must be http(s): {url!r}")
+    message = OutboxMessage(
+        kind=kind,
+        url=url,
+        payload=current_app.json.dumps(payload),
+        headers=json.dumps(headers) if headers else None,
+        status=PENDING,
+        attempts=0,
+        next_attempt_at=utcnow(),
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def backoff(attempts: int, max_seconds: int) -> timedelta:
+    """Wait after the `attempts`-th failure: 1 s, 2 s, 4 s ... at most `max_seconds`."""
+    return timedelta(seconds=min(2 ** min(max(attempts - 1, 0), 30), max_seconds))
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    """A claimed message, copied out of the session before its transaction commits."""
+
+    id: int
+    kind: str
+    url: str
+    payload: str
+    headers: dict
+    attempts: int  # including this one; the outcome is recorded only if it still matches
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    delivered: bool
+    http_status: int | None = None
+    error: str | None = None
+    permanent: bool = False
+
+
+def deliver_due(
+    now: datetime | None = None, limit: int = 100, session: requests.Session | None = None
+) -> tuple[int, int, int]:
+    """Deliver up to `limit` due messages; returns (sent, retried, dead).
+
+    Commits its own short transactions: call it outside a unit of work (the worker, the
+    CLI). `now` fixes the clock (tests); `session` is the HTTP session to POST with."""
+    if db.session.new or db.session.dirty or db.session.deleted:
+        raise RuntimeError("deliver_due commits: call it outside a unit of work")
+    config = current_app.config
+    timeout = float(config["OUTBOX_HTTP_TIMEOUT"])
+    lease = timedelta(seconds=60 + 2 * timeout)
+    http = session or requests.Session()
+    counts = {"sent": 0, "retried": 0, "dead": 0}
+    try:
+        for _ in range(limit):
+            claimed = _claim(now or utcnow(), lease)
+            if claimed is None:
+                break
+            outcome = _post(http, claimed, timeout)
+            counts[_record(claimed, outcome, now or utcnow(), config)] += 1
+    finally:
+        if session is None:
+            http.close()
+    return counts["sent"], counts["retried"], counts["dead"]
+
+
+def _claim(now: datetime, lease: timedelta) -> _Claimed | None:
+    """Take the most overdue message, count the attempt, hide it for `lease`, commit."""
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite's BEGIN IMMEDIATE serializes
+        .execution_options(populate_existing=True)
+    )
+    try:
+        message = db.session.scalars(query).first()
+        if message is None:
+            db.session.commit()
+            return None
+        message.attempts += 1
+        message.next_attempt_at = now + lease
+        claimed = _Claimed(
+            id=message.id,
+            kind=message.kind,
+            url=message.url,
+            payload=message.payload,
+            headers=json.loads(message.headers) if message.headers else {},
+            attempts=message.attempts,
+        )
+        db.session.commit()  # no transaction stays open while the receiver is waited for
+    except BaseException:
+        db.session.rollback()
+        raise
+    return claimed
+
+
+def _post(http: requests.Session, claimed: _Claimed, timeout: float) -> _Outcome:
+    """One POST, with no database transaction open. Never raises for the receiver's sake."""
+    try:
+        source = _hook(_header_sources, claimed.kind)
+        headers = {
+            "Content-Type": "application/json",
+            **claimed.headers,
+            **(source() if source else {}),
+        }
+        response = http.post(
+            claimed.url,
+            data=claimed.payload.encode(),
+            headers=headers,
+            timeout=timeout,
+            allow_redirects=False,  # a redirected POST would turn into a GET
+        )
+    except PermanentFailure as exc:
+        return _Outcome(False, error=f"refused for good: {exc}", permanent=True)
+    except requests.RequestException as exc:
+        return _Outcome(False, error=f"{type(exc).__name__}: {exc}")
+    except Exception as exc:  # a header source failed: retry later
+        log.exception("outbox: header source for %s failed", claimed.kind)
+        return _Outcome(False, error=f"header source failed: {exc!r}")
+    code = response.status_code
+    if not 200 <= code < 300:
+        return _Outcome(False, code, f"HTTP {code}: {response.text[:300]}")
+    acceptor = _hook(_acceptors, claimed.kind)
+    if acceptor is None:
+        return _Outcome(True, code)
+    try:
+        accepted = acceptor(response)
+    except PermanentFailure as exc:
+        return _Outcome(False, code, f"refused for good: {exc}", permanent=True)
+    except Exception as exc:  # an answer the acceptor cannot read: refused
+        return _Outcome(False, code, f"acceptor failed ({exc!r}): {response.text[:300]}")
+    if accepted:
+        return _Outcome(True, code)
+    return _Outcome(False, code, f"refused: {response.text[:300]}")
+
+
+def _record(claimed: _Claimed, outcome: _Outcome, now: datetime, config) -> str:
+    """Write the outcome in a short transaction; returns "sent", "retried" or "dead"."""
+    row = update(OutboxMessage).where(OutboxMessage.id == claimed.id)
+    if outcome.delivered:
+        result = "sent"
+        statement = row.where(OutboxMessage.status != SENT).values(
+            status=SENT, sent_at=now, last_status=outcome.http_status, last_error=None
+        )
+    else:
+        give_up = outcome.permanent or claimed.attempts >= config["OUTBOX_MAX_ATTEMPTS"]
+        result = "dead" if give_up else "retried"
+        values = {
+            "status": DEAD,
+            "last_status": outcome.http_status,
+            "last_error": (outcome.error or "")[:500],
+        }
+        if not give_up:
+            delay = backoff(claimed.attempts, config["OUTBOX_MAX_BACKOFF_SECONDS"])
+            values.update(status=PENDING, next_attempt_at=now + delay)
+        # only while our claim is the latest: a worker that outlived its lease must not
+        # overwrite the outcome of the attempt that followed
+        statement = row.where(
+            OutboxMessage.status == PENDING, OutboxMessage.attempts == claimed.attempts
+        ).values(**values)
+        level = logging.WARNING if give_up else logging.INFO
+        log.log(level, "outbox %s %s #%s: %s", claimed.kind, result, claimed.id, outcome.error)
+    try:
+        db.session.execute(statement)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return result
