@@ -60,10 +60,26 @@ def _payment_value(payment: operations.Payment) -> dict:
     }
 
 
+def _make_or_confirm_refusal(data: dict) -> operations.Payment:
+    """A make in a savepoint: when it is refused, its writes go, and the refusal's accept
+    (with its ErrorCode) is written instead, in the same unit of work."""
+    try:
+        with db.session.begin_nested():
+            return operations.make_payment(data)
+    except BetcoreError as exc:
+        operations.confirm_refusal(data, exc.code)
+        raise
+
+
 @bp.post("/payments/make")
 @transactional
 def payments_make():
-    return envelope(_payment_value(operations.make_payment(verified_data())))
+    data = verified_data()
+    try:
+        payment = _make_or_confirm_refusal(data)
+    except BetcoreError as exc:
+        return envelope(exc.value, exc.code)  # a normal return: the accept is committed
+    return envelope(_payment_value(payment))
 
 
 @bp.post("/payments/make-list")
@@ -82,8 +98,7 @@ def payments_make_list():
         try:
             if not isinstance(item, dict):
                 raise BetcoreError(100400)
-            with db.session.begin_nested():  # each item stands or falls alone
-                payment = operations.make_payment(item)
+            payment = _make_or_confirm_refusal(item)  # each item stands or falls alone
         except BetcoreError as exc:
             answers.append(
                 {**answer, "ErrorCode": exc.code, "Message": str(exc), "Value": exc.value}
