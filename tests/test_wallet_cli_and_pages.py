@@ -136,11 +136,11 @@ def test_history_is_paged_and_filtered(player_client):
     first = page_text(player_client.get("/wallet/history"))
     assert "Page 1 of 2" in first and "7.25 USD" in first
     second = page_text(player_client.get("/wallet/history?page=2"))
-    assert "Page 2 of 2" in second and "adjustment" in second
+    assert "Page 2 of 2" in second and "Adjustment" in second
     stakes = player_client.get("/wallet/history?currency=EUR&kind=stake&page=2")
     assert "Page 2 of 2" in page_text(stakes)
     assert rows(stakes) == [
-        ["stake", "-1.00 EUR", f"{balance:.2f}", f"bet {n}"]
+        ["Bet", "-1.00 EUR", f"{balance:.2f}", f"bet {n}"]
         for n, balance in ((2, 47), (1, 48), (0, 49))
     ]
 
@@ -167,3 +167,11 @@ def test_wallet_pages_need_a_login(client, brand_id):
     for path in ("/wallet", "/wallet/history"):
         response = client.get(path)
         assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_history_calls_a_zero_payout_a_lost_bet(app, player_client):
+    with app.app_context():
+        player = db.session.get(Player, 1)
+        operations.credit(player, "EUR", "0", source="betcore", external_id="lost")
+        db.session.commit()
+    assert rows(player_client.get("/wallet/history?kind=win"))[0][0] == "Bet lost"

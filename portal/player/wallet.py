@@ -13,6 +13,22 @@ from portal.player.forms import ButtonForm
 from portal.wallet import queries
 
 KINDS = ("stake", "win", "refund", "reversal", "jackpot", "cashback", "adjustment")
+LABELS = {
+    "stake": "Bet",
+    "win": "Win",
+    "refund": "Bet returned",
+    "reversal": "Win taken back",
+    "jackpot": "Jackpot",
+    "cashback": "Cashback",
+    "adjustment": "Adjustment",
+}
+
+
+def label(transaction) -> str:
+    """How a player reads a transaction ("Bet lost" for a zero payout)."""
+    if transaction.kind == "win" and transaction.amount == 0:
+        return "Bet lost"
+    return LABELS.get(transaction.kind, transaction.kind)
 
 
 @bp.get("/wallet")
@@ -72,6 +88,8 @@ def history():
     )
     return render_template(
         "player/history.html",
+        label=label,
+        labels=LABELS,
         player=player,
         result=result,
         kinds=KINDS,
