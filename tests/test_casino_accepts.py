@@ -70,15 +70,7 @@ def test_a_make_writes_its_accept_in_the_same_transaction(portal, sandbox):
     make(app, vendor, 11, -1, "5.00")  # a repeat: no second accept
     refused = make(app, vendor, 12, -1, "500.00")  # insufficient funds: rolled back
     assert refused["ErrorCode"] == 103802
-    accept, refusal = messages(app)
-    assert app.json.loads(refusal.payload) == {
-        "BetId": 12,
-        "PartnerTransactionId": None,
-        "TransactionType": -1,
-        "Amount": "500.00",
-        "TaxAmount": "0",
-        "ErrorCode": 103802,
-    }
+    (accept,) = messages(app)
     assert accept.url.endswith("/mis-api/api/v2/payments/accept")
     assert app.json.loads(accept.payload) == {
         "BetId": 11,

@@ -149,29 +149,6 @@ def accept_body(bet_id, kind, amount, tax, currency, transaction_id, code) -> di
     }
 
 
-def confirm_refusal(data: dict, code: int) -> None:
-    """Confirm a refused make to BETCORE too (no PartnerTransactionId, its ErrorCode), when
-    the request named a bet and a type; a request too malformed for that is not confirmed."""
-    try:
-        bet_id = _bet_id(data.get("BetId"))
-    except BetcoreError:
-        return
-    kind = data.get("TransactionType")
-    if type(kind) is not int or kind not in TYPES:
-        return
-    amount = data.get("Amount")
-    accepts.enqueue_payment(
-        {
-            "BetId": bet_id,
-            "PartnerTransactionId": None,
-            "TransactionType": kind,
-            "Amount": amount if isinstance(amount, str) else None,
-            "TaxAmount": data.get("TaxAmount") if isinstance(data.get("TaxAmount"), str) else None,
-            "ErrorCode": code,
-        }
-    )
-
-
 def make_cashback(data: dict) -> Payment:
     """/cashback-payments/make: credit a cashback once per CashbackId, then confirm it."""
     player = find_player(data.get("PartnerUserId"))

@@ -60,26 +60,10 @@ def _payment_value(payment: operations.Payment) -> dict:
     }
 
 
-def _make_or_confirm_refusal(data: dict) -> operations.Payment:
-    """A make in a savepoint: when it is refused, its writes go, and the refusal's accept
-    (with its ErrorCode) is written instead, in the same unit of work."""
-    try:
-        with db.session.begin_nested():
-            return operations.make_payment(data)
-    except BetcoreError as exc:
-        operations.confirm_refusal(data, exc.code)
-        raise
-
-
 @bp.post("/payments/make")
 @transactional
 def payments_make():
-    data = verified_data()
-    try:
-        payment = _make_or_confirm_refusal(data)
-    except BetcoreError as exc:
-        return envelope(exc.value, exc.code)  # a normal return: the accept is committed
-    return envelope(_payment_value(payment))
+    return envelope(_payment_value(operations.make_payment(verified_data())))
 
 
 @bp.post("/payments/make-list")
@@ -98,7 +82,8 @@ def payments_make_list():
         try:
             if not isinstance(item, dict):
                 raise BetcoreError(100400)
-            payment = _make_or_confirm_refusal(item)  # each item stands or falls alone
+            with db.session.begin_nested():  # each item stands or falls alone
+                payment = operations.make_payment(item)
         except BetcoreError as exc:
             answers.append(
                 {**answer, "ErrorCode": exc.code, "Message": str(exc), "Value": exc.value}
