@@ -58,7 +58,7 @@ _ENVIRONMENT = [
     ("TRUSTED_PROXIES", int, 0),
     ("OUTBOX_HTTP_TIMEOUT", float, 5.0),
     ("OUTBOX_MAX_BACKOFF_SECONDS", int, 60),
-    ("OUTBOX_MAX_ATTEMPTS", int, 20),
+    ("OUTBOX_MAX_ATTEMPTS", int, 0),
     (
         "EMAIL_FRAUD_DOMAINS",
         _domains,

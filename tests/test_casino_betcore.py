@@ -418,6 +418,8 @@ def test_a_new_key_is_fetched_when_an_unknown_kid_arrives(betcore, client, playe
 
 
 def test_http_errors_are_envelopes_too(client):
+    for response in (client.get("/betcore/users/auth"), client.post("/betcore/nope")):
+        assert (response.status_code, response.json["ErrorCode"]) == (200, 100400)
     assert client.get("/betcore/users/auth").json == {
         "ErrorCode": 100400,
         "Message": "Bad request",

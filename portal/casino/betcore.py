@@ -14,6 +14,7 @@ import simplejson
 from flask import current_app, jsonify, request
 
 LEEWAY_SECONDS = 5
+KEYS_LIFESPAN = 10 * 365 * 24 * 3600  # PyJWT wants a positive lifespan: ten years
 MAX_TOKEN_LENGTH = 16_384
 
 # ErrorCode -> Message. 200, 102145, 103801 and 102823 are BETCORE's; the rest are ours.
@@ -28,6 +29,7 @@ CODES = {
     102823: "Error adding transaction",
     102824: "Bet not found",
     102825: "Transaction cancelled before it arrived",
+    102826: "Bet already paid out",
     103801: "Incorrect amount",
     103802: "Insufficient funds",
     103803: "Currency not allowed",
@@ -57,8 +59,14 @@ def _jwks_client() -> jwt.PyJWKClient:
     with _clients_lock:
         client = _clients.get(url)
         if client is None or client.cooldown_duration != cooldown:
+            # Keys never go stale by age (a JWKS outage must not refuse calls signed with
+            # a known key); an unknown kid refetches, within the cooldown.
             client = jwt.PyJWKClient(
-                url, cache_jwk_set=True, lifespan=3600, timeout=5, cooldown_duration=cooldown
+                url,
+                cache_jwk_set=True,
+                lifespan=KEYS_LIFESPAN,
+                timeout=5,
+                cooldown_duration=cooldown,
             )
             _clients[url] = client
         return client
@@ -66,9 +74,9 @@ def _jwks_client() -> jwt.PyJWKClient:
 
 def bearer_token() -> str:
     """The JWT of `Authorization: Bearer`, or the raw body (a JSON string or plain text)."""
-    header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        return header[len("Bearer ") :].strip()
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer":
+        return credentials.strip()
     body = request.get_data(as_text=True).strip()
     if body.startswith('"') and body.endswith('"'):
         try:
@@ -81,8 +89,8 @@ def bearer_token() -> str:
 def verified_data() -> dict:
     """The request's `data`, once its JWT has passed every check; BetcoreError otherwise."""
     token = bearer_token()
-    if not token or len(token) > MAX_TOKEN_LENGTH:
-        raise BetcoreError(100401)
+    if not token or len(token) > MAX_TOKEN_LENGTH or not current_app.config["BETCORE_API_URL"]:
+        raise BetcoreError(100401)  # (no BETCORE_API_URL: no keys to verify with)
     try:
         header = jwt.get_unverified_header(token)
         if header.get("alg") != "RS256" or not isinstance(header.get("kid"), str):

@@ -98,17 +98,20 @@ class Payment:
 
 def make_payment(data: dict) -> Payment:
     """/payments/make: one stake, payout, return or jackpot of a bet."""
-    player = find_player(data.get("PartnerUserId"))
     bet_id = _bet_id(data.get("BetId"))
     kind = data.get("TransactionType")
     if type(kind) is not int or kind not in TYPES:
         raise BetcoreError(100400)
+    # A blocked player places no bets, but what is owed to them is still paid.
+    player = find_player(data.get("PartnerUserId"), allow_blocked=kind != STAKE)
     bet = db.session.scalar(select(CasinoBet).where(CasinoBet.bet_id == bet_id))
     if bet is not None and bet.player_id != player.id:
         raise BetcoreError(102823)
-    currency = bet.currency if bet else _playing_currency(player)
+    currency = bet.currency if bet else _playing_currency(player, data.get("TagId"))
     amount = _minor(player, currency, data.get("Amount"), allow_zero=kind != STAKE)
     tax = _minor(player, currency, data.get("TaxAmount") or "0", allow_zero=True)
+    wallet.lock_account(player, currency)  # this player's makes take turns from here on
+    _check_sequence(bet_id, kind, amount)
     try:
         movement = _move(player, currency, bet_id, kind, amount)
     except wallet_errors.InsufficientFunds as exc:
@@ -131,10 +134,31 @@ def make_payment(data: dict) -> Payment:
             tax,
             movement.transaction,
         )
+        moved = abs(movement.transaction.amount)  # what really moved (0 for an early return)
         accepts.enqueue_payment(
-            accept_body(bet_id, kind, amount, tax, currency, movement.transaction.id, 200)
+            accept_body(bet_id, kind, moved, tax, currency, movement.transaction.id, 200)
         )
     return Payment(movement.transaction.id, movement.balance, currency, movement.replayed)
+
+
+def _check_sequence(bet_id: int, kind: int, amount: int) -> None:
+    """The order of a bet's payments: a return gives back exactly the stake and never
+    after an unreturned payout; a payout never follows a return; a payout return takes
+    back exactly the payout."""
+    stake = wallet_queries.transaction(SOURCE, f"{bet_id}:{STAKE}")
+    payout = wallet_queries.transaction(SOURCE, f"{bet_id}:{PAYOUT}")
+    if kind == REFUND:
+        if stake is not None and stake.status == wallet.APPLIED and amount != -stake.amount:
+            raise BetcoreError(103801)
+        taken_back = wallet_queries.transaction(SOURCE, f"{bet_id}:{PAYOUT_RETURN}")
+        if payout is not None and payout.amount and taken_back is None:
+            raise BetcoreError(102826)
+    elif kind in (PAYOUT, JACKPOT):
+        returned = wallet_queries.transaction(SOURCE, f"{bet_id}:{REFUND}")
+        if returned is not None or (stake is not None and stake.status == wallet.VOIDED):
+            raise BetcoreError(102825)
+    elif kind == PAYOUT_RETURN and payout is not None and amount != payout.amount:
+        raise BetcoreError(103801)
 
 
 def accept_body(bet_id, kind, amount, tax, currency, transaction_id, code) -> dict:
@@ -151,7 +175,7 @@ def accept_body(bet_id, kind, amount, tax, currency, transaction_id, code) -> di
 
 def make_cashback(data: dict) -> Payment:
     """/cashback-payments/make: credit a cashback once per CashbackId, then confirm it."""
-    player = find_player(data.get("PartnerUserId"))
+    player = find_player(data.get("PartnerUserId"), allow_blocked=True)
     cashback_id = _bet_id(data.get("CashbackId"))
     currency = _playing_currency(player)
     amount = _minor(player, currency, data.get("Amount"), allow_zero=False)
@@ -240,15 +264,18 @@ def _new_bet(player, currency, bet_id: int) -> CasinoBet:
     return bet
 
 
-def _playing_currency(player: Player) -> str:
-    """The currency of the player's latest casino session (the token's), else the active one."""
-    latest = db.session.scalar(
+def _playing_currency(player: Player, tag_id=None) -> str:
+    """The currency of the player's latest casino session in this frame (TagId; the token's
+    currency), else of their latest session, else their active currency."""
+    query = (
         select(GameSession.currency)
         .where(GameSession.player_id == player.id)
         .order_by(GameSession.created_at.desc())
         .limit(1)
     )
-    return latest or player.active_currency
+    tag = tag_id if type(tag_id) is int else None
+    in_frame = db.session.scalar(query.where(GameSession.tag_id == tag)) if tag else None
+    return in_frame or db.session.scalar(query) or player.active_currency
 
 
 def payment_info(data: dict) -> list[dict]:
@@ -296,12 +323,12 @@ def balance(player: Player, currency: str | None = None) -> str:
 # --- field parsing -------------------------------------------------------------------------
 
 
-def find_player(value) -> Player:
+def find_player(value, *, allow_blocked: bool = False) -> Player:
     text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
     player = db.session.get(Player, int(text)) if text.isdigit() and len(text) < 10 else None
     if player is None:
         raise BetcoreError(102145)
-    if player.is_blocked:
+    if player.is_blocked and not allow_blocked:
         raise BetcoreError(102146)
     return player
 

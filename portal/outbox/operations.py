@@ -10,7 +10,8 @@ carries the vendor's own ids).
 
 A claim moves `next_attempt_at` a lease into the future and counts the attempt, so a worker
 killed in the middle of a call leaves a message that another worker retries after the
-lease; a message that keeps killing workers still dies after `OUTBOX_MAX_ATTEMPTS`.
+lease; a message that keeps killing workers still dies after `OUTBOX_MAX_ATTEMPTS` (when set:
+the default 0 resends until delivered, as vendors ask of confirmations).
 
 Senders plug in per kind, or per family (the part before the first dot: "betcore" covers
 "betcore.accept"):
@@ -121,7 +122,9 @@ def deliver_due(
         raise RuntimeError("deliver_due commits: call it outside a unit of work")
     config = current_app.config
     timeout = float(config["OUTBOX_HTTP_TIMEOUT"])
-    lease = timedelta(seconds=60 + 2 * timeout)
+    # Long enough for one POST; short enough that a message whose worker died mid-send is
+    # tried again well inside BETCORE's 30 seconds (15 s with the default timeout).
+    lease = timedelta(seconds=5 + 2 * timeout)
     http = session or requests.Session()
     counts = {"sent": 0, "retried": 0, "dead": 0}
     try:
@@ -218,7 +221,8 @@ def _record(claimed: _Claimed, outcome: _Outcome, now: datetime, config) -> str:
             status=SENT, sent_at=now, last_status=outcome.http_status, last_error=None
         )
     else:
-        give_up = outcome.permanent or claimed.attempts >= config["OUTBOX_MAX_ATTEMPTS"]
+        limit = config["OUTBOX_MAX_ATTEMPTS"]  # 0: resend until delivered
+        give_up = outcome.permanent or (limit and claimed.attempts >= limit)
         result = "dead" if give_up else "retried"
         values = {
             "status": DEAD,

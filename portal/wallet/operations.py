@@ -327,6 +327,12 @@ def _locked_account(player: Player, currency: str, kind: str) -> Account:
     return account
 
 
+def lock_account(player: Player, currency: str, kind: str = REAL) -> None:
+    """Lock the player's account for the rest of the transaction, so that a door's own
+    checks and the movement that follows see no concurrent movement in between."""
+    _locked_account(player, currency, kind)
+
+
 def _house_account(source: str, currency: str) -> Account:
     owner = f"house:{source}"
     query = select(Account).where(

@@ -89,6 +89,15 @@ def history(
     return Page(list(items), total, page, per_page)
 
 
+def transaction(source: str, external_id: str) -> Transaction | None:
+    """The transaction of an idempotency key (applied or voided), if any."""
+    return db.session.scalar(
+        select(Transaction).where(
+            Transaction.source == source, Transaction.external_id == external_id
+        )
+    )
+
+
 @dataclass(frozen=True)
 class Totals:
     bets: Decimal
