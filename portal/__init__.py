@@ -50,6 +50,7 @@ def register_extensions(app: Flask) -> None:
     import portal.casino.models  # noqa: F401  (casino tables)
     import portal.outbox.models  # noqa: F401  (vendor calls waiting for the worker)
     import portal.player.auth  # noqa: F401  (registers the user loader)
+    import portal.sportsbook.models  # noqa: F401  (sportsbook tables)
     import portal.wallet.models  # noqa: F401  (the ledger tables)
 
 
@@ -57,15 +58,20 @@ def register_blueprints(app: Flask) -> None:
     from portal.casino import pages  # noqa: F401 (routes on the player and gateway doors)
     from portal.casino.views import bp as betcore
     from portal.casino.views import render_http_error as render_betcore_error
-    from portal.gateway import admission, content, online, personal  # noqa: F401 (routes)
+    from portal.gateway import admission, content, games, online, personal  # noqa: F401
     from portal.gateway.blueprint import bp as gateway
     from portal.gateway.protocol import render_http_error
     from portal.player import account, gating, recovery, views, wallet  # noqa: F401 (routes)
     from portal.player.blueprint import bp as player
+    from portal.sportsbook import pages as sportsbook_pages  # noqa: F401 (routes)
+    from portal.sportsbook.views import bp as betsy
+    from portal.sportsbook.views import render_http_error as render_betsy_error
 
     app.register_blueprint(player)
     app.register_blueprint(gateway)
     app.register_blueprint(betcore)
+    app.register_blueprint(betsy)
+    errors.register_error_renderer("/betsy", render_betsy_error)
     errors.register_error_renderer("/gateway", render_http_error)
     errors.register_error_renderer("/betcore", render_betcore_error)
 

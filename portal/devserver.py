@@ -2,7 +2,10 @@
 
 When BETCORE_API_URL is not set, the BETCORE stand-in (portal.sandbox.betcore) is mounted
 at /sandbox/betcore on the same server, and the portal is pointed at it: JWKS, partner
-token, accepts and the WebFrame all come from there. The outbox worker runs in a thread.
+token, accepts and the WebFrame all come from there. When BETSY_IFRAME_URL is not set, the
+Betsy stand-in (portal.sandbox.betsy) is mounted at /sandbox/betsy: the sportsbook page and
+an operator console (/sandbox/betsy/console) that settles bets through the signed API.
+The outbox worker runs in a thread.
 """
 
 import os
@@ -16,22 +19,33 @@ from werkzeug.serving import run_simple
 
 from portal.outbox.worker import run_worker
 from portal.sandbox.betcore import create_betcore_sandbox
+from portal.sandbox.betsy import create_betsy_sandbox
 
-SANDBOX_PREFIX = "/sandbox/betcore"
+BETCORE_PREFIX = "/sandbox/betcore"
+BETSY_PREFIX = "/sandbox/betsy"
+SANDBOX_BETSY_SECRET = "sandbox-partner-secret-of-32-bytes"  # noqa: S105 (a local stand-in's)
 
 
 def with_sandboxes(app: Flask):
     """The portal's WSGI app with the vendor stand-ins mounted where no vendor is set."""
-    if app.config["BETCORE_API_URL"]:
-        return app.wsgi_app
     public = app.config["PUBLIC_URL"].rstrip("/")
-    sandbox = create_betcore_sandbox(public, client_id=app.config["BETCORE_CLIENT_ID"])
-    app.config.update(
-        BETCORE_API_URL=public + SANDBOX_PREFIX,
-        BETCORE_WEBFRAME_URL=public + SANDBOX_PREFIX + "/webframe",
-        BETCORE_CLIENT_SECRET=app.config["BETCORE_CLIENT_SECRET"] or "sandbox",
-    )
-    return DispatcherMiddleware(app.wsgi_app, {SANDBOX_PREFIX: sandbox})
+    mounts = {}
+    if not app.config["BETCORE_API_URL"]:
+        mounts[BETCORE_PREFIX] = create_betcore_sandbox(
+            public, client_id=app.config["BETCORE_CLIENT_ID"]
+        )
+        app.config.update(
+            BETCORE_API_URL=public + BETCORE_PREFIX,
+            BETCORE_WEBFRAME_URL=public + BETCORE_PREFIX + "/webframe",
+            BETCORE_CLIENT_SECRET=app.config["BETCORE_CLIENT_SECRET"] or "sandbox",
+        )
+    if not app.config["BETSY_IFRAME_URL"]:
+        secret = app.config["BETSY_PARTNER_SECRET"] or SANDBOX_BETSY_SECRET
+        mounts[BETSY_PREFIX] = create_betsy_sandbox(public, secret)
+        app.config.update(
+            BETSY_IFRAME_URL=public + BETSY_PREFIX + "/iframe", BETSY_PARTNER_SECRET=secret
+        )
+    return DispatcherMiddleware(app.wsgi_app, mounts) if mounts else app.wsgi_app
 
 
 @click.command("dev")
@@ -53,7 +67,10 @@ def dev(host, port):
         daemon=True,
     )
     worker.start()
-    click.echo(f"portal on http://{host}:{port}  (BETCORE: {app.config['BETCORE_API_URL']})")
+    click.echo(
+        f"portal on http://{host}:{port}  (BETCORE: {app.config['BETCORE_API_URL']}; "
+        f"Betsy: {app.config['BETSY_IFRAME_URL']})"
+    )
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:

@@ -1,16 +1,12 @@
-"""The casino for players: the page embedding BETCORE's WebFrame, and the gateway's
-start-game endpoint for sites that build their own pages."""
+"""The casino for players: the page embedding BETCORE's WebFrame."""
 
 from urllib.parse import urlencode
 
-from flask import current_app, jsonify, render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 from flask_login import current_user
 
-from portal.accounts import gating
 from portal.casino import operations
 from portal.database import transactional
-from portal.gateway.blueprint import bp as gateway
-from portal.gateway.protocol import BadInput, brand_for, current_session, field, json_body
 from portal.player.blueprint import bp as player_pages
 from portal.player.blueprint import site_brand
 
@@ -52,21 +48,3 @@ def casino():
 @player_pages.get("/casino/sandbox-missing")
 def casino_sandbox_missing():
     return render_template("casino/unavailable.html"), 503
-
-
-@gateway.post("/games/<version>/start-game/<brand_id>/<game>/<lang>")
-@transactional
-def start_game(version, brand_id, game, lang):
-    """{"url": ...}: the launch URL of a game, with a refresh token in `token`."""
-    brand = brand_for(version, brand_id)
-    body = json_body()
-    session = current_session(brand)
-    gating.require_no_actions(session.player)
-    if lang not in brand.language_list:
-        raise BadInput("unsupported language")
-    if len(game) > 64 or not game.replace("-", "").replace("_", "").isalnum():
-        raise BadInput("game")
-    player = session.player
-    field(body, "return_url")  # accepted (the frame's exit URL), type-checked
-    token = operations.issue_token(player, player.active_currency, DEFAULT_TAG_ID)
-    return jsonify(url=webframe_url(token=token, language=lang, game=game, tag_id=DEFAULT_TAG_ID))

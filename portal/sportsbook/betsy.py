@@ -43,3 +43,26 @@ def verify(signature: str | None, body: bytes, secret: str) -> None:
         jwt.api_jws.decode_complete(token, secret, algorithms=["HS256"])
     except jwt.PyJWTError as exc:
         raise BadSignature(str(exc)) from None
+
+
+MESSAGES = {
+    1: "Bad signature",
+    3: "Invalid token",
+    4: "Token expired",
+    5: "Validation error",
+    7: "Not enough money",
+    8: "Transaction already processed",
+    9: "Player blocked",
+    14: "Player self-excluded",
+    20: "Recalculation blocked",
+    21: "Recalculation would make the balance negative",
+    100: "System error",
+}
+
+
+class BetsyError(Exception):
+    """An answer other than success: HTTP 400 {"code", "message"}."""
+
+    def __init__(self, code: int):
+        super().__init__(MESSAGES[code])
+        self.code = code
