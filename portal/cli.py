@@ -100,7 +100,14 @@ def create_brand(name, currencies, languages, password_max_length, require_verif
     type=click.IntRange(0, 24 * 60),
     help="Minutes between reality checks; 0 turns them off.",
 )
-def set_brand(brand_id, password_max_length, require_verified_email, reality_check_minutes):
+@click.option(
+    "--via-aggregator/--direct",
+    default=None,
+    help="The brand reaches Betsy through an aggregator (profile gets operatorUser).",
+)
+def set_brand(
+    brand_id, password_max_length, require_verified_email, reality_check_minutes, via_aggregator
+):
     """Change a brand's account settings."""
     brand = run(
         _update_brand,
@@ -108,6 +115,7 @@ def set_brand(brand_id, password_max_length, require_verified_email, reality_che
         password_max_length=password_max_length,
         require_verified_email=require_verified_email,
         reality_check_minutes=reality_check_minutes,
+        via_aggregator=via_aggregator,
     )
     click.echo(
         f"brand {brand.id}: password max {brand.password_max_length}, verified email "

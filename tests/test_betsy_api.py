@@ -8,7 +8,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import jwt
@@ -619,6 +619,7 @@ def test_place_debits_and_stores_the_bet_with_its_metadata(app, betsy, player):
         event = db.session.get(SportsEvent, "4242")
         tournament = db.session.get(SportsTournament, "17")
         assert (event.title, event.tournament_id) == ("Arsenal - Chelsea", "17")
+        assert event.start_date == datetime(2030, 5, 1, 19, 0)  # eventDate, in UTC
         assert (tournament.name, tournament.sport_name, tournament.country_code) == (
             "Premier League",
             "Football",
@@ -852,3 +853,14 @@ def test_a_usd_bet_is_settled_in_usd_after_the_switch_to_eur(app, betsy, player)
         "won",
         Decimal("30.00"),
     )
+
+
+def test_operator_user_only_for_brands_reached_through_an_aggregator(app, betsy, player):
+    assert "operatorUser" not in betsy.profile(player.token).ok()["customFields"]
+    with app.app_context():
+        brand_id = db.session.get(Player, player.id).brand_id
+    result = app.test_cli_runner().invoke(args=["brands", "set", str(brand_id), "--via-aggregator"])
+    assert result.exit_code == 0, result.output
+    operator_user = betsy.profile(player.token).ok()["customFields"]["operatorUser"]
+    assert re.fullmatch(r"[A-Za-z0-9._~-]{1,64}", operator_user)
+    assert operator_user == f"{brand_id}-{player.id}"

@@ -26,6 +26,9 @@ class Brand(Timestamped, db.Model):
     password_max_length: Mapped[int] = mapped_column(default=15)
     require_verified_email: Mapped[bool] = mapped_column(default=False)
     reality_check_minutes: Mapped[int | None]  # None: no reality check
+    # The brand reaches Betsy through an aggregator: the profile then names our own
+    # player in customFields.operatorUser (seed 001).
+    via_aggregator: Mapped[bool] = mapped_column(default=False)
 
     @property
     def currency_list(self) -> list[str]:

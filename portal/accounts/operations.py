@@ -86,6 +86,7 @@ def update_brand(
     password_max_length=None,
     require_verified_email=None,
     reality_check_minutes=None,
+    via_aggregator=None,
 ) -> Brand:
     """Change a brand's account settings (None leaves a setting as it is; a reality check
     of 0 minutes turns it off)."""
@@ -103,6 +104,8 @@ def update_brand(
                 [FieldError("reality_check_minutes", "reality_check_minutes_invalid")]
             )
         brand.reality_check_minutes = reality_check_minutes or None
+    if via_aggregator is not None:
+        brand.via_aggregator = via_aggregator
     db.session.flush()
     return brand
 

@@ -6,7 +6,7 @@ movement of settle/unsettle (each moves only the difference to the new payout), 
 """
 
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
@@ -118,7 +118,14 @@ def _custom_fields(player: Player) -> dict:
         "userSessionIp": (session.ip if session else None) or "",
         "userSessionCountry": player.country or "",
         "registrationDate": player.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+        **({"operatorUser": operator_user(player)} if player.brand.via_aggregator else {}),
     }
+
+
+def operator_user(player: Player) -> str:
+    """Our own reference of the player, for brands reached through an aggregator: URL-safe
+    (^[A-Za-z0-9._~-]+$) and at most 64 characters, as seed 001 requires."""
+    return f"{player.brand_id}-{player.id}"
 
 
 def _user_id(data: dict) -> str:
@@ -198,6 +205,7 @@ def _add_selection(bet: SportsBet, item: dict) -> None:
                 id=event_id,
                 tournament_id=tournament_id,
                 title=_optional(item, "event") or "",
+                start_date=_when(item.get("eventDate")),
                 status="not_started",
             )
         )
@@ -216,6 +224,17 @@ def _add_selection(bet: SportsBet, item: dict) -> None:
             else None,
         )
     )
+
+
+def _when(value) -> datetime | None:
+    """An ISO 8601 moment (Betsy's eventDate) as naive UTC; None when absent or unreadable."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def _insert(row) -> None:
