@@ -203,6 +203,34 @@ def browser(chromium):
     context.close()
 
 
+@pytest.fixture
+def sandboxed_site(app, make_player):
+    """The portal served on 127.0.0.1 with the vendor stand-ins mounted, as `make run`
+    serves it, and a demo player with 100.00 EUR: (url, player id)."""
+    from portal.accounts.models import Player
+    from portal.devserver import with_sandboxes
+    from portal.wallet import operations as wallet
+    from tests.harness.live_server import LiveServer
+
+    player_id = make_player(email="demo@example.com", password="demo1234", login_name="demo")
+    with app.app_context():
+        wallet.adjust(
+            db.session.get(Player, player_id),
+            "EUR",
+            "100.00",
+            reason="demo",
+            operator="test",
+            external_id="opening",
+        )
+        db.session.commit()
+    holder = {}
+    with LiveServer(lambda environ, start: holder["app"](environ, start)) as server:
+        app.config["PUBLIC_URL"] = server.url  # the stand-ins call the portal back here
+        app.wsgi_app = with_sandboxes(app)
+        holder["app"] = app
+        yield server.url, player_id
+
+
 # --- protocol helpers ------------------------------------------------------------------
 
 

@@ -6,11 +6,8 @@ from decimal import Decimal
 import pytest
 
 from portal.accounts.models import Player
-from portal.devserver import with_sandboxes
 from portal.extensions import db
-from portal.wallet import operations as wallet
 from portal.wallet import queries
-from tests.harness.live_server import LiveServer
 
 pytestmark = [
     pytest.mark.browser,
@@ -19,31 +16,14 @@ pytestmark = [
 
 
 @pytest.fixture
-def site(app, make_player):
-    """The portal with the BETCORE stand-in mounted, as `make run` serves it."""
-    player_id = make_player(email="demo@example.com", password="demo1234", login_name="demo")
-    with app.app_context():
-        wallet.adjust(
-            db.session.get(Player, player_id),
-            "EUR",
-            "100.00",
-            reason="demo",
-            operator="test",
-            external_id="opening",
-        )
-        db.session.commit()
-    holder = {}
-    with LiveServer(lambda environ, start: holder["app"](environ, start)) as server:
-        app.config["PUBLIC_URL"] = server.url
-        app.wsgi_app = with_sandboxes(app)
-        holder["app"] = app
-        yield server.url, app.extensions, player_id
+def site(sandboxed_site):
+    return sandboxed_site
 
 
 def test_the_player_plays_the_sandbox_game_and_the_balance_moves(browser, site, app, tmp_path):
     from playwright.sync_api import expect
 
-    url, _, player_id = site
+    url, player_id = site
     sandbox = _sandbox(app)
     sandbox.force_rolls(6, 1)  # a win, then a loss
     page = browser.new_page()
@@ -75,7 +55,7 @@ def test_the_player_plays_the_sandbox_game_and_the_balance_moves(browser, site, 
 def test_visitors_see_the_game_in_demo_mode(browser, site):
     from playwright.sync_api import expect
 
-    url, _, _ = site
+    url, _ = site
     page = browser.new_page()
     page.goto(url + "/casino")
     frame = page.frame_locator('[data-testid="webframe"]')

@@ -6,11 +6,8 @@ from decimal import Decimal
 import pytest
 
 from portal.accounts.models import Player
-from portal.devserver import with_sandboxes
 from portal.extensions import db
-from portal.wallet import operations as wallet
 from portal.wallet import queries
-from tests.harness.live_server import LiveServer
 
 pytestmark = [
     pytest.mark.browser,
@@ -19,24 +16,8 @@ pytestmark = [
 
 
 @pytest.fixture
-def site(app, make_player):
-    player_id = make_player(email="demo@example.com", password="demo1234", login_name="demo")
-    with app.app_context():
-        wallet.adjust(
-            db.session.get(Player, player_id),
-            "EUR",
-            "100.00",
-            reason="demo",
-            operator="test",
-            external_id="opening",
-        )
-        db.session.commit()
-    holder = {}
-    with LiveServer(lambda environ, start: holder["app"](environ, start)) as server:
-        app.config["PUBLIC_URL"] = server.url
-        app.wsgi_app = with_sandboxes(app)
-        holder["app"] = app
-        yield server.url, player_id
+def site(sandboxed_site):
+    return sandboxed_site
 
 
 def test_the_player_bets_and_sees_the_bet_settled(browser, site, app, tmp_path):
