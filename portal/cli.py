@@ -167,16 +167,8 @@ def temporary_password(player_id, password):
     player = db.session.get(Player, player_id)
     if player is None:
         raise click.ClickException(f"no player with id {player_id}")
-    errors = credentials.new_password_errors(player, password)
-    if errors:
-        run(_raise, errors)
-    credentials.set_temporary_password(player, password)
-    commit()
+    run(credentials.set_temporary_password, player, password)
     click.echo(f"player {player.id} must change the password at the next login")
-
-
-def _raise(errors):
-    raise ValidationFailed(errors)
 
 
 def _create_player(brand_id, email, password, currency, login_name, balance=None) -> Player:

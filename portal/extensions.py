@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and bound to an app in create_app()."""
 
+from flask import current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -22,3 +23,8 @@ migrate = Migrate(render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+
+
+def login_rate_limit() -> str:
+    """The LOGIN_RATE_LIMIT setting, read per request (for @limiter.limit)."""
+    return current_app.config["LOGIN_RATE_LIMIT"]

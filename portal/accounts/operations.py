@@ -36,6 +36,11 @@ class Client:
     user_agent: str | None = None
     host: str | None = None
 
+    @classmethod
+    def of(cls, request) -> "Client":
+        """The client of a Flask request (any door)."""
+        return cls(ip=request.remote_addr, user_agent=request.user_agent.string, host=request.host)
+
 
 def get_brand(brand_id) -> Brand:
     """The brand with this id (an int or a numeric string); BrandNotFound otherwise."""

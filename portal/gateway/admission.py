@@ -1,12 +1,12 @@
 """Gateway admission: registration, login, logout, passwords, activation (seed 002)."""
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 
 from portal.accounts import credentials, gating, operations, profile
 from portal.accounts.errors import ActionRequired, ValidationFailed
 from portal.accounts.sessions import open_session, revoke_session
 from portal.database import transactional
-from portal.extensions import limiter
+from portal.extensions import limiter, login_rate_limit
 from portal.gateway.blueprint import bp
 from portal.gateway.protocol import (
     brand_for,
@@ -18,12 +18,8 @@ from portal.gateway.protocol import (
 )
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @bp.post("/reg-step-one/<version>/<brand_id>")
-@limiter.limit(_login_limit, scope="registration")
+@limiter.limit(login_rate_limit, scope="registration")
 @transactional
 def reg_step_one(version, brand_id):
     brand = brand_for(version, brand_id)
@@ -46,7 +42,7 @@ def reg_step_one(version, brand_id):
 
 
 @bp.post("/login/<version>/<brand_id>/player")
-@limiter.limit(_login_limit, scope="login")
+@limiter.limit(login_rate_limit, scope="login")
 @transactional
 def login(version, brand_id):
     brand = brand_for(version, brand_id)
@@ -106,7 +102,7 @@ def reg_step_two(version, brand_id):
 
 
 @bp.post("/admission/<version>/forgot/password/<brand_id>")
-@limiter.limit(_login_limit, scope="forgot-password")
+@limiter.limit(login_rate_limit, scope="forgot-password")
 @transactional
 def forgot_password(version, brand_id):
     brand = brand_for(version, brand_id)
@@ -118,7 +114,7 @@ def forgot_password(version, brand_id):
 
 
 @bp.post("/admission/<version>/verify/password/<brand_id>")
-@limiter.limit(_login_limit, scope="verify-password")
+@limiter.limit(login_rate_limit, scope="verify-password")
 @transactional
 def verify_password(version, brand_id):
     brand = brand_for(version, brand_id)
@@ -132,7 +128,7 @@ def verify_password(version, brand_id):
 
 
 @bp.route("/admission/<version>/player/<brand_id>/change/password", methods=["POST", "PUT"])
-@limiter.limit(_login_limit, scope="change-password")
+@limiter.limit(login_rate_limit, scope="change-password")
 @transactional
 def change_password(version, brand_id):
     session = current_session(brand_for(version, brand_id))
@@ -154,7 +150,7 @@ def change_password(version, brand_id):
 
 
 @bp.post("/admission/<version>/resend/activation/email/<brand_id>")
-@limiter.limit(_login_limit, scope="resend-activation")
+@limiter.limit(login_rate_limit, scope="resend-activation")
 @transactional
 def resend_activation(version, brand_id):
     session = current_session(brand_for(version, brand_id))

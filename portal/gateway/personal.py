@@ -1,12 +1,12 @@
 """Gateway personal details, custom fields and email change (seed 002)."""
 
 import simplejson
-from flask import current_app, jsonify
+from flask import jsonify
 
 from portal.accounts import credentials, profile
 from portal.accounts.errors import ValidationFailed
 from portal.database import transactional
-from portal.extensions import limiter
+from portal.extensions import limiter, login_rate_limit
 from portal.gateway.blueprint import bp
 from portal.gateway.protocol import (
     BadInput,
@@ -126,7 +126,7 @@ def put_custom_fields(version, brand_id):
 
 
 @bp.route(EMAIL_UPDATE, methods=["PUT", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], scope="email-update")
+@limiter.limit(login_rate_limit, scope="email-update")
 @transactional
 def email_update(version, brand_id):
     player = current_session(brand_for(version, brand_id)).player

@@ -143,7 +143,5 @@ def current_session(brand=None):
     return session
 
 
-def client():
-    return operations.Client(
-        ip=request.remote_addr, user_agent=request.user_agent.string, host=request.host
-    )
+def client() -> operations.Client:
+    return operations.Client.of(request)

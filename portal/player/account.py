@@ -1,13 +1,13 @@
 """Player account pages: details, registration step two, email, password, terms."""
 
 from babel import Locale
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal.accounts import credentials, documents, profile
 from portal.accounts.errors import ActionRequired, ValidationFailed
 from portal.database import transactional
-from portal.extensions import limiter
+from portal.extensions import limiter, login_rate_limit
 from portal.player.blueprint import bp, client, show_errors, text
 from portal.player.forms import (
     ButtonForm,
@@ -72,7 +72,7 @@ def registration_details():
 
 @bp.route("/account/email", methods=["GET", "POST"])
 @login_required
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], scope="email")
+@limiter.limit(login_rate_limit, methods=["POST"], scope="email")
 @transactional
 def change_email():
     player = current_user.player
@@ -92,7 +92,7 @@ def change_email():
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], scope="password")
+@limiter.limit(login_rate_limit, methods=["POST"], scope="password")
 @transactional
 def change_password():
     player = current_user.player

@@ -34,9 +34,7 @@ def page_brand():
 
 
 def client() -> operations.Client:
-    return operations.Client(
-        ip=request.remote_addr, user_agent=request.user_agent.string, host=request.host
-    )
+    return operations.Client.of(request)
 
 
 def language() -> str:

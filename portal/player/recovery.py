@@ -4,24 +4,20 @@ A link only shows a page; the change happens when the player presses its button 
 with CSRF), so mail scanners that prefetch links cannot use them up.
 """
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal.accounts import credentials
 from portal.accounts.errors import InvalidLink, ValidationFailed
 from portal.database import transactional
-from portal.extensions import limiter
+from portal.extensions import limiter, login_rate_limit
 from portal.player.blueprint import bp, client, show_errors, site_brand, text
 from portal.player.forms import ButtonForm, ForgotPasswordForm, ResetPasswordForm
 from portal.player.views import start_web_session
 
 
-def _limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @bp.route("/forgot-password", methods=["GET", "POST"])
-@limiter.limit(_limit, methods=["POST"], scope="forgot-password")
+@limiter.limit(login_rate_limit, methods=["POST"], scope="forgot-password")
 @transactional
 def forgot_password():
     form = ForgotPasswordForm()
@@ -38,7 +34,7 @@ def forgot_password():
 
 
 @bp.route("/reset-password", methods=["GET", "POST"])
-@limiter.limit(_limit, methods=["POST"], scope="reset-password")
+@limiter.limit(login_rate_limit, methods=["POST"], scope="reset-password")
 @transactional
 def reset_password():
     token = request.args.get("hash", "")
@@ -121,7 +117,7 @@ def cancel_email_change():
 
 @bp.post("/account/resend-activation")
 @login_required
-@limiter.limit(_limit, scope="resend-activation")
+@limiter.limit(login_rate_limit, scope="resend-activation")
 @transactional
 def resend_activation():
     if ButtonForm().validate_on_submit() and credentials.send_activation(current_user.player):

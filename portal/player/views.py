@@ -1,20 +1,16 @@
 """Player pages: home, register, log in, log out."""
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.accounts import operations
 from portal.accounts.errors import InvalidCredentials, PlayerBlocked, ValidationFailed
 from portal.accounts.sessions import open_session, resolve_session, revoke_session
 from portal.database import transactional
-from portal.extensions import limiter
+from portal.extensions import limiter, login_rate_limit
 from portal.player.auth import SessionUser
 from portal.player.blueprint import bp, client, safe_next, show_errors, site_brand, text
 from portal.player.forms import LoginForm, RegistrationForm
-
-
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
 
 
 def start_web_session(token: str) -> None:
@@ -30,7 +26,7 @@ def home():
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], scope="register")
+@limiter.limit(login_rate_limit, methods=["POST"], scope="register")
 @transactional
 def register():
     brand = site_brand()
@@ -63,7 +59,7 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], scope="login")
+@limiter.limit(login_rate_limit, methods=["POST"], scope="login")
 @transactional
 def login():
     brand = site_brand()

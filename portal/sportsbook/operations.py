@@ -369,9 +369,11 @@ def _wallet(operation, player, currency, *args, shortfall=7, **kwargs):
         return operation(player, currency, *args, **kwargs)
     except wallet_errors.InsufficientFunds:
         raise BetsyError(shortfall) from None
-    except (wallet_errors.DuplicateMismatch, wallet_errors.TransactionVoided):
-        raise BetsyError(8) from None
-    except wallet_errors.AlreadyReversed:
+    except (
+        wallet_errors.DuplicateMismatch,
+        wallet_errors.TransactionVoided,
+        wallet_errors.AlreadyReversed,
+    ):
         raise BetsyError(8) from None
     except (wallet_errors.InvalidAmount, wallet_errors.CurrencyNotAllowed):
         raise BetsyError(5) from None
