@@ -10,26 +10,12 @@ from sqlalchemy import func, select
 from portal.accounts.models import LoginEvent, OutboundMail, Player, PlayerSession
 from portal.extensions import db
 from portal.timeutil import utcnow
+from tests import gateway_flows as flows
+from tests.gateway_flows import DROP, INVALID_BRAND, STEP_TWO
 
 INVALID_TOKEN = {"errMsg": "invalid input - invalid token"}
-INVALID_BRAND = {"errMsg": "invalid input - invalid brand id"}
 LOGIN_FAILED = {"errMsg": "invalid input - invalid credentials", "message_format": "login_failed"}
-DROP = object()  # leave the field out of the request body
-
-REGISTRATION = {
-    "loginName": "john_doe",
-    "email": "john@example.com",
-    "password": "abc12345",
-    "over18": True,
-    "signTNC": True,
-    "language": "en",
-    "currency": "EUR",
-    "btag": "aff-7",
-    "bonusCode": "WELCOME",
-}
-
-
-STEP_TWO = {"firstName": "John", "lastName": "Doe", "birthDate": "1990-04-01", "country": "GB"}
+REGISTRATION = {**flows.REGISTRATION, "btag": "aff-7", "bonusCode": "WELCOME"}
 
 
 def register(client, brand_id, **fields):
