@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test lint format setup test-setup
+.PHONY: run test lint format setup test-setup reliability
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,3 +31,10 @@ test: test-setup
 format: test-setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+## The long reliability and security suites (bank, crash, fuzz, attack) on both databases;
+## their figures go to reliability-report.jsonl. `make test` runs a short version of each.
+reliability: test-setup
+	rm -f reliability-report.jsonl
+	PORTAL_LONG=1 PORTAL_REPORT_FILE=$(CURDIR)/reliability-report.jsonl \
+		$(BIN)/pytest tests/reliability tests/attack -p no:cacheprovider -s -q

@@ -3,81 +3,19 @@ whose public half a JWKS server on 127.0.0.1 serves. Every answer is an HTTP 200
 
 import json
 import time
-import uuid
 from decimal import Decimal
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from flask import Flask, jsonify
 
 from portal.accounts.models import Player
 from portal.casino import operations as casino
 from portal.extensions import db
 from portal.wallet import operations as wallet
-from tests.harness.live_server import LiveServer
+from tests.harness.vendors import CLIENT_ID, Betcore
 
-CLIENT_ID = "PartnerClient-1234"
-
-
-class Betcore:
-    """A stand-in for BETCORE's signing side: keys, a JWKS endpoint, signed calls."""
-
-    def __init__(self):
-        self.keys = {}
-        self.rotate()
-        jwks = Flask("jwks")
-        jwks.add_url_rule("/mis-api/api/v2/auth/jwks", "jwks", self.jwks)
-        self.fetches = 0
-        self.server = LiveServer(jwks)
-
-    def rotate(self) -> str:
-        self.kid = uuid.uuid4().hex
-        self.keys[self.kid] = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        return self.kid
-
-    def jwks(self):
-        self.fetches += 1
-        keys = []
-        for kid, key in self.keys.items():
-            public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
-            keys.append({**public, "kid": kid, "use": "sig", "alg": "RS256"})
-        return jsonify(keys=keys)
-
-    def token(
-        self,
-        data,
-        *,
-        ttl=10,
-        nbf_shift=0,
-        client_id=CLIENT_ID,
-        key=None,
-        kid=None,
-        algorithm="RS256",
-    ):
-        now = int(time.time())
-        claims = {
-            "nbf": now + nbf_shift,
-            "exp": now + ttl,
-            "iss": "betcore",
-            "client_id": client_id,
-            "data": data if isinstance(data, str) else json.dumps(data),
-        }
-        signing_key = key if key is not None else self.keys[kid or self.kid]
-        return jwt.encode(
-            claims, signing_key, algorithm=algorithm, headers={"kid": kid or self.kid}
-        )
-
-    def call(self, client, path, data=None, *, raw_body=False, token=None, **options):
-        token = token or self.token(data, **options)
-        if raw_body:
-            response = client.post(
-                f"/betcore{path}", data=json.dumps(token), content_type="application/json"
-            )
-        else:
-            response = client.post(f"/betcore{path}", headers={"Authorization": f"Bearer {token}"})
-        assert response.status_code == 200
-        return response.json
+__all__ = ["CLIENT_ID", "Betcore"]  # shared with the other BETCORE tests
 
 
 @pytest.fixture(scope="module")
