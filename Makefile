@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test lint format setup test-setup reliability
+.PHONY: run test lint format setup test-setup reliability test-floors
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,3 +38,13 @@ reliability: test-setup
 	rm -f reliability-report.jsonl
 	PORTAL_LONG=1 PORTAL_REPORT_FILE=$(CURDIR)/reliability-report.jsonl \
 		$(BIN)/pytest tests/reliability tests/attack -p no:cacheprovider -s -q
+
+## The suite with every dependency at the lower bound pyproject.toml declares, in its own
+## virtual environment (.venv-floors): each floor must be a version the suite passes with.
+test-floors:
+	$(PYTHON) -m venv .venv-floors
+	.venv-floors/bin/python -m pip install --quiet --upgrade pip
+	$(PYTHON) tools/lower_bounds.py > .venv-floors/floors.txt
+	.venv-floors/bin/pip install --quiet -c .venv-floors/floors.txt -e '.[test]'
+	.venv-floors/bin/pip freeze --exclude-editable > .venv-floors/installed.txt
+	.venv-floors/bin/pytest -q -p no:cacheprovider

@@ -1,19 +1,27 @@
 """One database transaction per request or command: operations flush, this commits once."""
 
+import logging
 import sqlite3
 from functools import wraps
 
 from flask import g
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from portal.errors import DomainError
 from portal.extensions import db
+
+log = logging.getLogger(__name__)
 
 
 def commit() -> None:
     """Commit the unit of work, then run what waited for the commit (mail delivery…)."""
     db.session.commit()
+    _committed()
+
+
+def _committed() -> None:
     for callback in g.pop("after_commit", []):
         callback()
 
@@ -31,22 +39,43 @@ def after_commit(callback) -> None:
 
 def transactional(view):
     """Commit when the view returns; roll back when it raises (but keep the changes a
-    DomainError asks to keep, such as the record of a failed login)."""
+    DomainError asks to keep, such as the record of a failed login).
+
+    A deadlock or serialization failure (PostgreSQL aborts one of the transactions
+    involved) runs the whole view again in a new transaction, up to ATTEMPTS times: nothing
+    of the aborted attempt was kept, and the request is answered as if it came later."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        try:
-            result = view(*args, **kwargs)
-        except DomainError as exc:
-            commit() if exc.keeps_changes else rollback()
-            raise
-        except BaseException:
-            rollback()
-            raise
-        commit()
-        return result
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                result = view(*args, **kwargs)
+                db.session.commit()
+            except DomainError as exc:
+                commit() if exc.keeps_changes else rollback()
+                raise
+            except DBAPIError as exc:
+                rollback()
+                if attempt == ATTEMPTS or not _transient(exc):
+                    raise
+                log.warning("%s; running the request again (attempt %d)", exc.orig, attempt + 1)
+            except BaseException:
+                rollback()
+                raise
+            else:
+                _committed()  # outside the retries: what waited for the commit runs once
+                return result
+        raise AssertionError("unreachable")
 
     return wrapper
+
+
+ATTEMPTS = 3
+_TRANSIENT = {"40P01", "40001"}  # deadlock_detected, serialization_failure
+
+
+def _transient(exc: DBAPIError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) in _TRANSIENT
 
 
 @event.listens_for(Engine, "connect")

@@ -18,6 +18,9 @@ CRYPTO_CURRENCIES = frozenset({
 })
 # fmt: on
 CRYPTO_DIGITS = 8
+# The largest amount of one movement, in minor units: 10 trillion EUR, 10 million BTC.
+# Balances and sums of many such amounts stay far inside the 64-bit columns.
+MAX_MINOR_UNITS = 10**15
 _PLAIN_DECIMAL = re.compile(r"[+-]?\d{1,30}(\.\d{1,30})?")
 
 
@@ -64,6 +67,8 @@ def parse_amount(text, currency: str) -> Decimal:
     places = digits(currency)
     if -amount.normalize().as_tuple().exponent > places:  # trailing zeros are fine
         raise InvalidAmount(f"{currency} has {places} decimals: {text!r}")
+    if abs(amount).scaleb(places) > MAX_MINOR_UNITS:
+        raise InvalidAmount(f"too large: {text!r}")
     return amount
 
 

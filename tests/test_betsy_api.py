@@ -808,6 +808,42 @@ def test_a_rollback_before_the_bet_refuses_the_late_bet(app, betsy, player):
     assert balance(app, player) == Decimal("100.00")
 
 
+def test_a_rollback_after_a_win_needs_only_its_net_effect_covered(app, betsy, new_player):
+    """Audit: balance 20, place 10, settle won 15, place 20 elsewhere (balance 5): rolling
+    the first bet back takes 15 and gives 10, leaving exactly 0. It was refused with 21
+    because the payout went before the stake came back."""
+    player = new_player(email="net@example.com")
+    spend(app, betsy, player, Decimal("80.00"))  # 100.00 -> 20.00
+    first, second = new_tx(), new_tx()
+    betsy.place(player, first, Decimal("10.00")).ok()
+    betsy.settle(player, first, Decimal("15.00")).ok()
+    assert betsy.place(player, second, Decimal("20.00")).ok()["amount"] == Decimal("5.00")
+    assert betsy.rollback(player, first).ok() == answer_for(player, first, Decimal("0.00"))
+    assert balance(app, player) == Decimal("0.00")
+    assert betsy.check(player, first).ok()["status"] == "rolled_back"
+    assert betsy.rollback(player, first).ok() == answer_for(player, first, Decimal("0.00"))
+
+
+def test_a_rollback_whose_net_effect_is_not_covered_moves_nothing(app, betsy, new_player):
+    player = new_player(email="short@example.com")
+    spend(app, betsy, player, Decimal("80.00"))  # 100.00 -> 20.00
+    first, second = new_tx(), new_tx()
+    betsy.place(player, first, Decimal("10.00")).ok()
+    betsy.settle(player, first, Decimal("15.00")).ok()  # 25.00
+    betsy.place(player, second, Decimal("25.00")).ok()  # 0.00: the net -5.00 is not there
+    assert betsy.rollback(player, first).code() == 21
+    assert balance(app, player) == Decimal("0.00")
+    check = betsy.check(player, first).ok()
+    assert (check["status"], check["payout"]) == ("won", Decimal("15.00"))
+
+
+def spend(app, betsy, player, amount) -> None:
+    """A lost bet of `amount`: the balance goes down by it."""
+    tx = new_tx()
+    betsy.place(player, tx, amount).ok()
+    betsy.settle(player, tx, 0, "lost").ok()
+
+
 def test_settling_a_rolled_back_bet_answers_20(app, betsy, player):
     tx = new_tx()
     betsy.place(player, tx).ok()

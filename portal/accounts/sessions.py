@@ -21,7 +21,9 @@ MAX_TOKEN_LENGTH = 128
 
 
 def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    # surrogatepass: a lone surrogate from a JSON escape hashes (to nothing known) instead
+    # of raising; the doors refuse such text anyway.
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def open_session(player: Player, *, channel: str, ip=None, user_agent=None) -> str:

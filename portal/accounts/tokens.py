@@ -61,7 +61,9 @@ def peek(token: str | None, purpose: str, *, lock: bool = False) -> EmailToken |
     query = select(EmailToken).where(
         EmailToken.token_hash == token_hash(token), EmailToken.purpose == purpose
     )
-    found = db.session.scalar(query.with_for_update() if lock else query)
+    if lock:  # re-read the row under the lock: an earlier peek may hold a stale copy
+        query = query.with_for_update().execution_options(populate_existing=True)
+    found = db.session.scalar(query)
     if found is None or found.used_at is not None or found.expires_at <= utcnow():
         return None
     return found

@@ -13,6 +13,8 @@ import jwt
 import simplejson
 from flask import current_app, jsonify, request
 
+from portal.json_provider import unstorable_text
+
 LEEWAY_SECONDS = 5
 KEYS_LIFESPAN = 10 * 365 * 24 * 3600  # PyJWT wants a positive lifespan: ten years
 MAX_TOKEN_LENGTH = 16_384
@@ -89,7 +91,9 @@ def bearer_token() -> str:
 def verified_data() -> dict:
     """The request's `data`, once its JWT has passed every check; BetcoreError otherwise."""
     token = bearer_token()
-    if not token or len(token) > MAX_TOKEN_LENGTH or not current_app.config["BETCORE_API_URL"]:
+    if not token or len(token) > MAX_TOKEN_LENGTH or not token.isascii():
+        raise BetcoreError(100401)  # (a JWT is ASCII: base64url parts and dots)
+    if not current_app.config["BETCORE_API_URL"]:
         raise BetcoreError(100401)  # (no BETCORE_API_URL: no keys to verify with)
     try:
         header = jwt.get_unverified_header(token)
@@ -111,6 +115,6 @@ def verified_data() -> dict:
         data = simplejson.loads(claims["data"], use_decimal=True)
     except (TypeError, ValueError, RecursionError):
         raise BetcoreError(100400) from None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or unstorable_text(data):
         raise BetcoreError(100400)
     return data

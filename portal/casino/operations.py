@@ -67,16 +67,18 @@ def authenticate(refresh_token, tag_id) -> Authenticated:
     """/users/auth: spend the refresh token, issue the next one, open a game session."""
     if not isinstance(refresh_token, str) or not 0 < len(refresh_token) <= 128:
         raise BetcoreError(102147)
+    tag = _tag(tag_id)
     found = db.session.scalar(
         select(CasinoToken)
         .where(CasinoToken.token_hash == token_hash(refresh_token))
         .with_for_update()
+        .execution_options(populate_existing=True)
     )
     if found is None or found.used_at is not None or found.expires_at <= utcnow():
         raise BetcoreError(102147)
     player = find_player(found.player_id)
     found.used_at = utcnow()
-    tag = _tag(tag_id) if tag_id is not None else found.tag_id
+    tag = found.tag_id if tag is None else tag
     session = GameSession(
         id=str(uuid.uuid4()), player_id=player.id, currency=found.currency, tag_id=tag
     )
@@ -97,20 +99,29 @@ class Payment:
 
 
 def make_payment(data: dict) -> Payment:
-    """/payments/make: one stake, payout, return or jackpot of a bet."""
+    """/payments/make: one stake, payout, return or jackpot of a bet.
+
+    The player's row is locked first, so the player's makes take turns (a batch locks all
+    its players at once, in id order). The bet id is claimed for the player before any
+    money moves: of two players racing for one new BetId, the second waits for the first
+    and is refused (102823)."""
     bet_id = _bet_id(data.get("BetId"))
     kind = data.get("TransactionType")
     if type(kind) is not int or kind not in TYPES:
         raise BetcoreError(100400)
+    tag = _tag(data.get("TagId"))
     # A blocked player places no bets, but what is owed to them is still paid.
     player = find_player(data.get("PartnerUserId"), allow_blocked=kind != STAKE)
-    bet = db.session.scalar(select(CasinoBet).where(CasinoBet.bet_id == bet_id))
+    wallet.lock_players([player.id])
+    bet = _bet(bet_id)
     if bet is not None and bet.player_id != player.id:
         raise BetcoreError(102823)
-    currency = bet.currency if bet else _playing_currency(player, data.get("TagId"))
+    currency = bet.currency if bet else _playing_currency(player, tag)
     amount = _minor(player, currency, data.get("Amount"), allow_zero=kind != STAKE)
     tax = _minor(player, currency, data.get("TaxAmount") or "0", allow_zero=True)
-    wallet.lock_account(player, currency)  # this player's makes take turns from here on
+    bet = bet or _claim_bet(player, currency, bet_id)
+    if bet.player_id != player.id or bet.currency != currency:
+        raise BetcoreError(102823)
     _check_sequence(bet_id, kind, amount)
     try:
         movement = _move(player, currency, bet_id, kind, amount)
@@ -125,20 +136,24 @@ def make_payment(data: dict) -> Payment:
     except wallet_errors.InvalidAmount:
         raise BetcoreError(103801) from None
     if not movement.replayed:
-        _record(
-            player,
-            currency,
-            bet or _new_bet(player, currency, bet_id),
-            kind,
-            amount,
-            tax,
-            movement.transaction,
-        )
+        _record(bet, kind, amount, tax, movement.transaction)
         moved = abs(movement.transaction.amount)  # what really moved (0 for an early return)
         accepts.enqueue_payment(
             accept_body(bet_id, kind, moved, tax, currency, movement.transaction.id, 200)
         )
     return Payment(movement.transaction.id, movement.balance, currency, movement.replayed)
+
+
+def lock_batch(items: list) -> None:
+    """Lock every player a /payments/make-list batch names, in id order, before its first
+    item: two batches naming the same players in another order then take turns instead
+    of deadlocking."""
+    ids = set()
+    for item in items:
+        user = item.get("PartnerUserId") if isinstance(item, dict) else None
+        if (player_id := _player_id(user)) is not None:
+            ids.add(player_id)
+    wallet.lock_players(sorted(ids))
 
 
 def _check_sequence(bet_id: int, kind: int, amount: int) -> None:
@@ -219,7 +234,7 @@ def _move(player, currency, bet_id: int, kind: int, amount: int):
     return cancel(player, currency, original_external_id=original, **common)
 
 
-def _record(player, currency, bet: CasinoBet, kind, amount, tax, transaction) -> None:
+def _record(bet: CasinoBet, kind, amount, tax, transaction) -> None:
     db.session.add(
         CasinoPayment(
             bet_id=bet.bet_id,
@@ -243,7 +258,17 @@ def _record(player, currency, bet: CasinoBet, kind, amount, tax, transaction) ->
     db.session.flush()
 
 
-def _new_bet(player, currency, bet_id: int) -> CasinoBet:
+def _bet(bet_id: int) -> CasinoBet | None:
+    return db.session.scalar(
+        select(CasinoBet)
+        .where(CasinoBet.bet_id == bet_id)
+        .execution_options(populate_existing=True)
+    )
+
+
+def _claim_bet(player, currency, bet_id: int) -> CasinoBet:
+    """The new bet, inserted for this player; if another transaction inserted it first
+    (on PostgreSQL the insert waits for it to end), the bet as that one left it."""
     session = db.session.scalar(
         select(GameSession)
         .where(GameSession.player_id == player.id, GameSession.currency == currency)
@@ -259,8 +284,8 @@ def _new_bet(player, currency, bet_id: int) -> CasinoBet:
     try:
         with db.session.begin_nested():
             db.session.add(bet)
-    except IntegrityError:  # created by a concurrent payment of the same bet
-        bet = db.session.scalar(select(CasinoBet).where(CasinoBet.bet_id == bet_id))
+    except IntegrityError:
+        bet = _bet(bet_id)
     return bet
 
 
@@ -273,15 +298,14 @@ def _playing_currency(player: Player, tag_id=None) -> str:
         .order_by(GameSession.created_at.desc())
         .limit(1)
     )
-    tag = tag_id if type(tag_id) is int else None
-    in_frame = db.session.scalar(query.where(GameSession.tag_id == tag)) if tag else None
+    in_frame = db.session.scalar(query.where(GameSession.tag_id == tag_id)) if tag_id else None
     return in_frame or db.session.scalar(query) or player.active_currency
 
 
 def payment_info(data: dict) -> list[dict]:
     """/payments/info: every transaction of one bet, for reconciliation."""
     bet_id = _bet_id(data.get("BetId"))
-    bet = db.session.scalar(select(CasinoBet).where(CasinoBet.bet_id == bet_id))
+    bet = _bet(bet_id)
     if bet is None:
         raise BetcoreError(102824)
     payments = db.session.scalars(
@@ -304,7 +328,7 @@ def payment_info(data: dict) -> list[dict]:
 def close_bet(data: dict) -> CasinoBet:
     """/payments/close: close (or reopen) a bet."""
     bet_id = _bet_id(data.get("BetId"))
-    bet = db.session.scalar(select(CasinoBet).where(CasinoBet.bet_id == bet_id))
+    bet = _bet(bet_id)
     if bet is None:
         raise BetcoreError(102824)
     closed = data.get("IsClosed", data.get("Closed", True))
@@ -323,9 +347,12 @@ def balance(player: Player, currency: str | None = None) -> str:
 # --- field parsing -------------------------------------------------------------------------
 
 
+MAX_ID = 2**63 - 1  # ids are stored in 64-bit columns
+
+
 def find_player(value, *, allow_blocked: bool = False) -> Player:
-    text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
-    player = db.session.get(Player, int(text)) if text.isdigit() and len(text) < 10 else None
+    player_id = _player_id(value)
+    player = db.session.get(Player, player_id) if player_id is not None else None
     if player is None:
         raise BetcoreError(102145)
     if player.is_blocked and not allow_blocked:
@@ -333,19 +360,37 @@ def find_player(value, *, allow_blocked: bool = False) -> Player:
     return player
 
 
+def _player_id(value) -> int | None:
+    """PartnerUserId: our player id, as a string (or a number); None when it cannot be one."""
+    text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+
 def _bet_id(value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str):
+    """BetId (or CashbackId): a positive 64-bit integer, as a number or a string."""
+    number = _number(value)
+    if number is None or number == 0:
         raise BetcoreError(100400)
-    text = str(value)
-    if not text.isdigit() or not 0 < int(text) < 2**63:
-        raise BetcoreError(100400)
-    return int(text)
+    return number
 
 
 def _tag(value) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+    """TagId: absent, or a 64-bit integer (number or string) naming the WebFrame element."""
+    if value is None:
+        return None
+    number = _number(value)
+    if number is None:
         raise BetcoreError(100400)
-    return int(value)
+    return number
+
+
+def _number(value) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    text = str(value)
+    if not (text.isascii() and text.isdigit()) or len(text) > 19 or int(text) > MAX_ID:
+        return None
+    return int(text)
 
 
 def _minor(player, currency, value, *, allow_zero: bool) -> int:

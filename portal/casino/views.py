@@ -73,6 +73,7 @@ def payments_make_list():
     items = data.get("Payments", data.get("Items"))
     if not isinstance(items, list) or not items or len(items) > 100:
         raise BetcoreError(100400)
+    operations.lock_batch(items)
     answers = []
     for item in items:
         answer = {

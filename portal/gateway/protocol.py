@@ -21,6 +21,7 @@ from portal.accounts.errors import (
 )
 from portal.accounts.sessions import resolve_session
 from portal.errors import DomainError
+from portal.json_provider import unstorable_text
 
 SUPPORTED_VERSIONS = {"1"}
 
@@ -100,21 +101,9 @@ def json_body() -> dict:
         body = None
     if not isinstance(body, dict):
         raise BadInput("body must be a JSON object")
-    for name, value in body.items():
-        if _has_nul(value) or "\x00" in name:
-            raise BadInput(f"{name} contains a NUL character")
+    if found := unstorable_text(body):
+        raise BadInput(" ".join(found))
     return body
-
-
-def _has_nul(value) -> bool:
-    """NUL anywhere in a string of the value (PostgreSQL cannot store it in text)."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
 
 
 def field(body: dict, name: str, kind=str, *, default=None):

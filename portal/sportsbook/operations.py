@@ -6,24 +6,21 @@ movement of settle/unsettle (each moves only the difference to the new payout), 
 """
 
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from portal import money
 from portal.accounts.models import Player
 from portal.accounts.sessions import token_hash
 from portal.extensions import db
+from portal.sportsbook import selections
 from portal.sportsbook.betsy import BetsyError
 from portal.sportsbook.models import (
     BetsyToken,
     SportsBet,
-    SportsEvent,
-    SportsSelection,
-    SportsTournament,
 )
 from portal.timeutil import utcnow
 from portal.wallet import errors as wallet_errors
@@ -156,9 +153,11 @@ def place_bet(data: dict, *, ip: str | None = None) -> dict:
     player, _ = player_of_token(data.get("token"), user_id=user_id, currency=currency)
     player = _player(player.id, may_bet=True)
     amount = _amount(player, currency, data.get("amount"))
-    metadata = data.get("metadata") or []
-    if not isinstance(metadata, list) or not all(isinstance(m, dict) for m in metadata):
-        raise BetsyError(5)
+    columns = SportsBet.__table__.c
+    selections.odds(data.get("coefficient"))  # the bet's total odds, kept as sent
+    bet_odds = selections.identifier(data, "coefficient", columns.coefficient.type.length)
+    ticket_type = selections.text(data, "ticketType", columns.ticket_type.type.length)
+    lines = selections.parse(data.get("metadata"))
     movement = _wallet(
         wallet.debit,
         player,
@@ -174,76 +173,16 @@ def place_bet(data: dict, *, ip: str | None = None) -> dict:
             player_id=player.id,
             currency=currency,
             stake=amount,
-            coefficient=_optional(data, "coefficient"),
-            ticket_type=_optional(data, "ticketType"),
+            coefficient=bet_odds,
+            ticket_type=ticket_type,
             ip=ip,
         )
         db.session.add(bet)
-        for item in metadata:
-            _add_selection(bet, item)
+        selections.add(bet, lines)
         db.session.flush()
     # A repeat answers as the first time: the balance right after the stake, not today's.
     after = money.from_minor(movement.transaction.balance_after, currency)
     return {"transactionId": tx, "userId": str(player.id), "currency": currency, "amount": after}
-
-
-def _add_selection(bet: SportsBet, item: dict) -> None:
-    tournament_id, event_id = _optional(item, "tournamentId"), _optional(item, "eventId")
-    if tournament_id and db.session.get(SportsTournament, tournament_id) is None:
-        _insert(
-            SportsTournament(
-                id=tournament_id,
-                name=_optional(item, "tournament") or "",
-                sport_id=_optional(item, "disciplineId"),
-                sport_name=_optional(item, "discipline"),
-                country_code=_optional(item, "tournamentRegionCode"),
-            )
-        )
-    if event_id and db.session.get(SportsEvent, event_id) is None:
-        _insert(
-            SportsEvent(
-                id=event_id,
-                tournament_id=tournament_id,
-                title=_optional(item, "event") or "",
-                start_date=_when(item.get("eventDate")),
-                status="not_started",
-            )
-        )
-    coefficient = item.get("coefficient")
-    db.session.add(
-        SportsSelection(
-            bet=bet,
-            event_id=event_id,
-            market_id=_optional(item, "marketId"),
-            market=_optional(item, "market"),
-            outcome_id=_optional(item, "outcomeId"),
-            outcome=_optional(item, "outcome"),
-            stage=_optional(item, "stage"),
-            coefficient=Decimal(str(coefficient))
-            if isinstance(coefficient, int | Decimal)
-            else None,
-        )
-    )
-
-
-def _when(value) -> datetime | None:
-    """An ISO 8601 moment (Betsy's eventDate) as naive UTC; None when absent or unreadable."""
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
-
-def _insert(row) -> None:
-    """Add a shared row (event, tournament) that a concurrent bet may add first."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:
-        pass
 
 
 def settle(data: dict) -> dict:
@@ -305,18 +244,16 @@ def _pay(bet: SportsBet, player: Player, payout: int) -> None:
 
 
 def rollback(data: dict) -> dict:
-    """Type 3: refund the stake once (a payout made is taken back first). Before the bet:
-    recorded, so that the late bet is refused."""
+    """Type 3: refund the stake once, and take back a payout already made. Only the net
+    effect must fit the balance, so the stake comes back before the payout goes. Before
+    the bet: recorded, so that the late bet is refused."""
     currency = _text(data, "currency", 5)
     player = _player(data.get("userId"))
     tx = _text(data, "transactionId", 64)
     wallet.lock_account(player, currency)
     bet = db.session.scalar(select(SportsBet).where(SportsBet.transaction_id == tx))
-    if bet is not None:
-        if bet.player_id != player.id or bet.currency != currency:
-            raise BetsyError(5)
-        _pay(bet, player, 0)
-        bet.status = "rolled_back"
+    if bet is not None and (bet.player_id != player.id or bet.currency != currency):
+        raise BetsyError(5)
     _wallet(
         wallet.refund_stake,
         player,
@@ -326,6 +263,9 @@ def rollback(data: dict) -> dict:
         original_external_id=f"{tx}:bet",
         reference=tx,
     )
+    if bet is not None:
+        _pay(bet, player, 0)
+        bet.status = "rolled_back"
     return _answer(player, currency, tx)
 
 
@@ -384,15 +324,6 @@ def _text(data: dict, name: str, limit: int) -> str:
     if not isinstance(value, str) or not 0 < len(value) <= limit:
         raise BetsyError(5)
     return value
-
-
-def _optional(data: dict, name: str, limit: int = 300) -> str | None:
-    value = data.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
-        raise BetsyError(5)
-    return str(value)[:limit]
 
 
 def _amount(player, currency, value, *, allow_zero=False) -> int:

@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, request
 
 from portal.database import transactional
 from portal.extensions import csrf
+from portal.json_provider import unstorable_text
 from portal.sportsbook import operations
 from portal.sportsbook.betsy import HEADER, BadSignature, BetsyError, sign, verify
 
@@ -50,8 +51,8 @@ def verified_body() -> dict:
         body = simplejson.loads(raw, use_decimal=True)
     except (ValueError, RecursionError):
         raise BetsyError(5) from None
-    if not isinstance(body, dict):
-        raise BetsyError(5)
+    if not isinstance(body, dict) or unstorable_text(body):
+        raise BetsyError(5)  # (NUL or a lone surrogate: no database column holds them)
     return body
 
 

@@ -32,6 +32,7 @@ from portal.wallet.models import REAL, Account, Entry, Transaction
 
 STAKE, WIN, REFUND, REVERSAL, ADJUSTMENT = "stake", "win", "refund", "reversal", "adjustment"
 VOIDED, APPLIED = "voided", "applied"
+MAX_BALANCE = 2**62  # minor units; the columns hold 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -227,6 +228,8 @@ def move(request: Request) -> Movement:
         return _repeat(existing, request)
     if request.original is not None and (reversal := _reversal_of(request.original)):
         raise AlreadyReversed(reversal)  # before the balance: a done reversal is not a shortfall
+    if account.balance + request.minor > MAX_BALANCE:
+        raise InvalidAmount("the balance would exceed what an account can hold")
     if request.minor < 0 and account.balance + request.minor < 0:
         raise InsufficientFunds(
             money.from_minor(account.balance, request.currency), request.currency
@@ -325,6 +328,21 @@ def _locked_account(player: Player, currency: str, kind: str) -> Account:
             pass  # created concurrently
         account = db.session.scalar(query)
     return account
+
+
+def lock_players(player_ids: list[int]) -> None:
+    """Lock these players' rows (FOR NO KEY UPDATE on PostgreSQL: rows that merely refer to
+    a player are not held up), in id order, until the transaction ends. A door whose
+    request moves several players' money, or whose checks span more than one account,
+    takes these locks first so that concurrent requests take turns instead of deadlocking.
+    SQLite serializes writers anyway."""
+    if player_ids:
+        db.session.execute(
+            select(Player.id)
+            .where(Player.id.in_(sorted(player_ids)))
+            .order_by(Player.id)
+            .with_for_update(key_share=True)
+        )
 
 
 def lock_account(player: Player, currency: str, kind: str = REAL) -> None:

@@ -47,8 +47,8 @@ class TemporaryRedis:
             raise RedisUnavailable("redis-server not found (apt-get install redis-server)")
         self._dir = tempfile.mkdtemp(prefix="portal-redis-")
         self.port = free_port()
-        command = [executable, "--bind", "127.0.0.1", "--port", str(self.port)]
-        command += ["--save", "", "--appendonly", "no", "--dir", self._dir, "--protected-mode", "no"]
+        command = [executable, "--bind", "127.0.0.1", "--port", str(self.port), "--dir", self._dir]
+        command += ["--save", "", "--appendonly", "no", "--protected-mode", "no"]
         self._process = subprocess.Popen(  # noqa: S603 (our own arguments)
             command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
