@@ -16,6 +16,7 @@ from portal import create_app
 from portal.extensions import db
 from tests.harness.browser import BrowserUnavailable, launch_chromium, sync_playwright
 from tests.harness.postgres import PostgresUnavailable, TemporaryPostgres
+from tests.harness.redis import RedisUnavailable, TemporaryRedis
 from tests.harness.requirements import unavailable
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -45,6 +46,26 @@ def postgres_server():
         return
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A throwaway Redis on 127.0.0.1 (or the reason there is none)."""
+    server = TemporaryRedis()
+    try:
+        server.start()
+    except RedisUnavailable as exc:
+        yield exc
+        return
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server) -> str:
+    if isinstance(redis_server, RedisUnavailable):
+        unavailable(f"Redis is not available: {redis_server.reason}")
+    return redis_server.url
 
 
 def _postgres_url(request, name: str) -> str:
