@@ -103,9 +103,6 @@ def register_input_guards(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
+    from portal import security
+
+    security.init_app(app)

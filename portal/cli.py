@@ -320,7 +320,7 @@ def adjust_balance(player, amount, currency, reason, bonus):
 
 
 def _player_by_id_or_email(text: str) -> Player:
-    if text.isdigit():
+    if text.isascii() and text.isdigit() and len(text) < 10:
         found = db.session.get(Player, int(text))
     else:
         found = db.session.scalars(

@@ -44,7 +44,7 @@ _ENVIRONMENT = [
     ("RATELIMIT_STORAGE_URI", str, "memory://"),
     ("SESSION_IDLE_MINUTES", int, 60),
     ("SESSION_MAX_HOURS", int, 24),
-    ("SESSION_COOKIE_SECURE", _bool, False),
+    ("SESSION_COOKIE_SECURE", _bool, None),  # None: Secure when PUBLIC_URL is https
     ("PASSWORD_RESET_MINUTES", int, 30),
     ("ACTIVATION_TOKEN_MINUTES", int, 2880),
     ("EMAIL_CHANGE_TOKEN_MINUTES", int, 1440),
@@ -93,7 +93,16 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         RATELIMIT_HEADERS_ENABLED=True,
     )
     config.update(overrides)
+    _secure_cookies(config)
     return config
+
+
+def _secure_cookies(config: dict) -> None:
+    """Cookies (the session, which holds the CSRF secret and the login) are Secure when the
+    site is served over https, unless SESSION_COOKIE_SECURE says otherwise."""
+    if config.get("SESSION_COOKIE_SECURE") is None:
+        config["SESSION_COOKIE_SECURE"] = config["PUBLIC_URL"].startswith("https://")
+    config.setdefault("REMEMBER_COOKIE_SECURE", config["SESSION_COOKIE_SECURE"])
 
 
 def _sqlalchemy_url(url: str) -> str:

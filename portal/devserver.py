@@ -5,7 +5,8 @@ at /sandbox/betcore on the same server, and the portal is pointed at it: JWKS, p
 token, accepts and the WebFrame all come from there. When BETSY_IFRAME_URL is not set, the
 Betsy stand-in (portal.sandbox.betsy) is mounted at /sandbox/betsy: the sportsbook page and
 an operator console (/sandbox/betsy/console) that settles bets through the signed API.
-The outbox worker runs in a thread.
+The outbox worker runs in a thread. The request log leaves out the values of query
+parameters that carry secrets (mail links, vendor frame tokens; see portal.redaction).
 """
 
 import os
@@ -15,15 +16,25 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
-from werkzeug.serving import run_simple
+from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from portal.outbox.worker import run_worker
+from portal.redaction import redact
 from portal.sandbox.betcore import create_betcore_sandbox
 from portal.sandbox.betsy import create_betsy_sandbox
 
 BETCORE_PREFIX = "/sandbox/betcore"
 BETSY_PREFIX = "/sandbox/betsy"
 SANDBOX_BETSY_SECRET = "sandbox-partner-secret-of-32-bytes"  # noqa: S105 (a local stand-in's)
+
+
+class RedactingRequestHandler(WSGIRequestHandler):
+    """werkzeug's request handler, whose log lines (request lines included) go through
+    `redact` first."""
+
+    def log(self, type: str, message: str, *args) -> None:
+        args = tuple(redact(arg) if isinstance(arg, str) else arg for arg in args)
+        super().log(type, message, *args)
 
 
 def with_sandboxes(app: Flask):
@@ -72,7 +83,14 @@ def dev(host, port):
         f"Betsy: {app.config['BETSY_IFRAME_URL']})"
     )
     try:
-        run_simple(host, port, app, threaded=True, use_reloader=False)
+        run_simple(
+            host,
+            port,
+            app,
+            threaded=True,
+            use_reloader=False,
+            request_handler=RedactingRequestHandler,
+        )
     finally:
         stop.set()
         worker.join(timeout=5)

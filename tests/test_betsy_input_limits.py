@@ -97,3 +97,13 @@ def test_long_names_are_kept_cut_to_their_columns(app, betsy, player):
         assert len(db.session.get(SportsEvent, "e-long").title) == 300
         tournament = db.session.get(SportsTournament, "t-long")
         assert (len(tournament.name), len(tournament.country_code)) == (200, 20)
+
+
+@pytest.mark.parametrize("user_id", ["²", "١", "99999999999999999999", "-1"])
+def test_a_user_id_that_is_not_a_plain_player_id_is_a_validation_error(app, betsy, player, user_id):
+    tx = new_tx()
+    betsy.place(player, tx).ok()
+    other = base.Who(user_id, player.token)
+    assert betsy.settle(other, tx, Decimal("5.00")).code() == 5
+    assert betsy.rollback(other, tx).code() == 5
+    assert balance(app, player) == Decimal("90.00")

@@ -7,16 +7,14 @@ seconds), `exp`/`nbf` with a few seconds of leeway, and `client_id` equal to
 BETCORE_CLIENT_ID. The `data` claim is a JSON string holding the request's fields.
 """
 
-import threading
-
 import jwt
 import simplejson
 from flask import current_app, jsonify, request
 
+from portal.casino import jwks
 from portal.json_provider import unstorable_text
 
 LEEWAY_SECONDS = 5
-KEYS_LIFESPAN = 10 * 365 * 24 * 3600  # PyJWT wants a positive lifespan: ten years
 MAX_TOKEN_LENGTH = 16_384
 
 # ErrorCode -> Message. 200, 102145, 103801 and 102823 are BETCORE's; the rest are ours.
@@ -51,27 +49,9 @@ def envelope(value=None, code: int = 200):
     return jsonify(ErrorCode=code, Message=CODES[code], Value=value)
 
 
-_clients: dict[str, jwt.PyJWKClient] = {}
-_clients_lock = threading.Lock()
-
-
-def _jwks_client() -> jwt.PyJWKClient:
+def _keys() -> jwks.KeySet:
     url = current_app.config["BETCORE_API_URL"].rstrip("/") + "/mis-api/api/v2/auth/jwks"
-    cooldown = current_app.config["BETCORE_JWKS_COOLDOWN"]
-    with _clients_lock:
-        client = _clients.get(url)
-        if client is None or client.cooldown_duration != cooldown:
-            # Keys never go stale by age (a JWKS outage must not refuse calls signed with
-            # a known key); an unknown kid refetches, within the cooldown.
-            client = jwt.PyJWKClient(
-                url,
-                cache_jwk_set=True,
-                lifespan=KEYS_LIFESPAN,
-                timeout=5,
-                cooldown_duration=cooldown,
-            )
-            _clients[url] = client
-        return client
+    return jwks.key_set(url, current_app.config["BETCORE_JWKS_COOLDOWN"])
 
 
 def bearer_token() -> str:
@@ -99,7 +79,7 @@ def verified_data() -> dict:
         header = jwt.get_unverified_header(token)
         if header.get("alg") != "RS256" or not isinstance(header.get("kid"), str):
             raise BetcoreError(100401)
-        key = _jwks_client().get_signing_key(header["kid"])
+        key = _keys().get(header["kid"])
         claims = jwt.decode(
             token,
             key.key,
@@ -107,7 +87,7 @@ def verified_data() -> dict:
             leeway=LEEWAY_SECONDS,
             options={"require": ["exp", "nbf", "client_id", "data"]},
         )
-    except (jwt.PyJWTError, jwt.PyJWKClientError):
+    except (jwt.PyJWTError, jwks.UnknownKey):
         raise BetcoreError(100401) from None
     if claims["client_id"] != current_app.config["BETCORE_CLIENT_ID"]:
         raise BetcoreError(100401)

@@ -75,7 +75,7 @@ def history():
     if currency not in (None, *player.brand.currency_list) or kind not in (None, *KINDS):
         abort(400, "Unknown currency or kind.")
     page = request.args.get("page", "1")
-    if not page.isdigit() or not 0 < int(page) < 100_000:
+    if not (page.isascii() and page.isdigit()) or not 0 < int(page) < 100_000:
         abort(400, "page must be a positive number.")
     since, until = _date("from"), _date("to")
     result = queries.history(

@@ -71,7 +71,11 @@ def player_of_token(token, *, user_id=None, currency=None) -> tuple[Player, str]
 
 def _player(player_id, *, may_bet: bool = False) -> Player:
     text = str(player_id) if isinstance(player_id, int | str) else ""
-    player = db.session.get(Player, int(text)) if text.isdigit() and len(text) < 10 else None
+    player = (
+        db.session.get(Player, int(text))
+        if text.isascii() and text.isdigit() and len(text) < 10
+        else None
+    )
     if player is None:
         raise BetsyError(5)
     if may_bet and player.status == "blocked":
