@@ -75,6 +75,16 @@ def test_no_payout_on_a_stake_voided_by_an_early_return(app, betcore, client, pl
     assert balance(app, player) == Decimal("100.00")
 
 
+def test_an_early_payout_return_answers_its_repeat_alike(app, betcore, client, player):
+    """Found by the bank test: a payout return (-2) before its payout voids the payout; the
+    same -2 sent again (a resend) was refused with 103801 instead of answered again."""
+    make(betcore, client, player, 6, -1, "10.00")
+    first = ok(make(betcore, client, player, 6, -2, "5.00"))
+    assert ok(make(betcore, client, player, 6, -2, "5.00")) == first
+    assert make(betcore, client, player, 6, 1, "5.00")["ErrorCode"] == 102825
+    assert balance(app, player) == Decimal("90.00")
+
+
 def test_the_accept_reports_what_moved(app, betcore, client, player):
     make(betcore, client, player, 6, 2, "10.00")  # a return before its stake moves nothing
     with app.app_context():

@@ -163,7 +163,7 @@ def _check_sequence(bet_id: int, kind: int, amount: int) -> None:
     stake = wallet_queries.transaction(SOURCE, f"{bet_id}:{STAKE}")
     payout = wallet_queries.transaction(SOURCE, f"{bet_id}:{PAYOUT}")
     if kind == REFUND:
-        if stake is not None and stake.status == wallet.APPLIED and amount != -stake.amount:
+        if _applied(stake) and amount != -stake.amount:
             raise BetcoreError(103801)
         taken_back = wallet_queries.transaction(SOURCE, f"{bet_id}:{PAYOUT_RETURN}")
         if payout is not None and payout.amount and taken_back is None:
@@ -172,8 +172,12 @@ def _check_sequence(bet_id: int, kind: int, amount: int) -> None:
         returned = wallet_queries.transaction(SOURCE, f"{bet_id}:{REFUND}")
         if returned is not None or (stake is not None and stake.status == wallet.VOIDED):
             raise BetcoreError(102825)
-    elif kind == PAYOUT_RETURN and payout is not None and amount != payout.amount:
-        raise BetcoreError(103801)
+    elif kind == PAYOUT_RETURN and _applied(payout) and amount != payout.amount:
+        raise BetcoreError(103801)  # (a return before the payout voided it: nothing to match)
+
+
+def _applied(transaction) -> bool:
+    return transaction is not None and transaction.status == wallet.APPLIED
 
 
 def accept_body(bet_id, kind, amount, tax, currency, transaction_id, code) -> dict:

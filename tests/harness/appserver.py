@@ -93,10 +93,8 @@ class _Process:
             return
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGTERM)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            pass
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -114,11 +112,24 @@ class _Process:
 
 
 class Gunicorn(_Process):
-    """`gunicorn app:app` with the repository's gunicorn.conf.py, on a fixed free port."""
+    """`gunicorn app:app` with the repository's gunicorn.conf.py, on a fixed free port.
 
-    def __init__(self, env: dict, *, workers: int = 4, port: int | None = None, timeout=60):
+    `preload=True` imports the app once in the master before forking the workers (gunicorn's
+    --preload): a start (or a restart after a kill) costs one import of the app instead of
+    one per worker, which matters on a busy machine."""
+
+    def __init__(
+        self,
+        env: dict,
+        *,
+        workers: int = 4,
+        port: int | None = None,
+        timeout=60,
+        preload: bool = False,
+    ):
         super().__init__(env, "gunicorn.log")
         self.workers, self.port, self.timeout = workers, port or free_port(), timeout
+        self.preload = preload
 
     @property
     def url(self) -> str:
@@ -138,18 +149,22 @@ class Gunicorn(_Process):
             str(self.timeout),
             "--access-logfile",
             "-",
+            *(["--preload"] if self.preload else []),
         ]
 
-    def _wait_until_ready(self) -> None:
-        deadline = time.monotonic() + 60
+    def _wait_until_ready(self, seconds: float = 60) -> None:
+        """Until GET /login answers. A refused connection is retried at once; a server that
+        accepted the connection gets up to 10 s to answer (a restart under load finds a
+        queue of clients' retries ahead of the probe)."""
+        deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if not self.running:
                 raise RuntimeError(f"gunicorn exited:\n{self.log()[-3000:]}")
             with contextlib.suppress(requests.RequestException):
-                requests.get(self.url + "/login", timeout=2)
+                requests.get(self.url + "/login", timeout=(2, 10))
                 return
             time.sleep(0.1)
-        raise RuntimeError(f"gunicorn did not answer within 60 s:\n{self.log()[-3000:]}")
+        raise RuntimeError(f"gunicorn did not answer within {seconds} s:\n{self.log()[-3000:]}")
 
 
 class OutboxWorker(_Process):

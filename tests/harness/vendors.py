@@ -2,13 +2,18 @@
 
 ``Betcore`` holds RSA keys, serves their JWKS on 127.0.0.1 and signs RS256 JWTs with a
 ``data`` claim, as BETCORE does; ``call`` posts through a Flask test client and ``post``
-over real HTTP. ``BetsySigner`` signs bodies with the detached HS256 JWS of seed 001 and
-verifies the signed answers.
+over real HTTP. The same server plays BETCORE's Aggregator API towards the outbox worker:
+partner access tokens (``POST /mis-api/api/v2/auth/token``, client credentials) and the
+payment and cashback accepts, recorded thread-safely (``accepts()``). ``BetsySigner`` signs
+bodies with the detached HS256 JWS of seed 001 and verifies the signed answers.
 """
 
 from __future__ import annotations
 
 import json
+import random
+import secrets
+import threading
 import time
 import uuid
 from decimal import Decimal
@@ -17,25 +22,83 @@ import jwt
 import requests
 import simplejson
 from cryptography.hazmat.primitives.asymmetric import rsa
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 
 from portal.sportsbook import betsy as jws
 from tests.harness.live_server import LiveServer
 
 CLIENT_ID = "PartnerClient-1234"
-JWKS_PATH = "/mis-api/api/v2/auth/jwks"
+CLIENT_SECRET = "betcore-client-secret"  # noqa: S105 (the stand-in's test credential)
+API = "/mis-api/api/v2"
+JWKS_PATH = f"{API}/auth/jwks"
+TOKEN_PATH = f"{API}/auth/token"  # noqa: S105 (a path)
+ACCEPT_PATHS = {"payment": f"{API}/payments/accept", "cashback": f"{API}/cashback-payments/accept"}
 
 
 class Betcore:
-    """A stand-in for BETCORE's signing side: keys, a JWKS endpoint, signed calls."""
+    """A stand-in for BETCORE: keys, a JWKS endpoint, signed calls; partner tokens and the
+    accepts of the Aggregator API.
 
-    def __init__(self):
+    Every accept is recorded as {kind, body (amounts as Decimal), authorized, status}; an
+    accept without a live partner token answers HTTP 401. ``accept_failure_rate`` makes
+    that share of the authorized accepts answer HTTP 500, so that the sender must retry."""
+
+    def __init__(self, client_secret: str = CLIENT_SECRET, *, accept_failure_rate: float = 0.0):
         self.keys = {}
         self.rotate()
-        jwks = Flask("jwks")
-        jwks.add_url_rule(JWKS_PATH, "jwks", self.jwks)
+        self.client_secret = client_secret
+        self.accept_failure_rate = accept_failure_rate
+        self._lock = threading.Lock()
+        self._partner_tokens: set[str] = set()
+        self._accepts: list[dict] = []
+        app = Flask("betcore-stand-in")
+        app.add_url_rule(JWKS_PATH, "jwks", self.jwks)
+        app.add_url_rule(TOKEN_PATH, "token", self._token, methods=["POST"])
+        for kind, path in ACCEPT_PATHS.items():
+            app.add_url_rule(
+                path, f"accept_{kind}", lambda kind=kind: self._accept(kind), methods=["POST"]
+            )
         self.fetches = 0
-        self.server = LiveServer(jwks)
+        self.server = LiveServer(app)
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def _token(self):
+        fields = request.form if request.form else (request.get_json(silent=True) or {})
+        if (
+            fields.get("grant_type") != "client_credentials"
+            or fields.get("client_id") != CLIENT_ID
+            or not secrets.compare_digest(str(fields.get("client_secret", "")), self.client_secret)
+        ):
+            return jsonify(error="invalid_client"), 401
+        token = secrets.token_urlsafe(24)
+        with self._lock:
+            self._partner_tokens.add(token)
+        return jsonify(access_token=token, token_type="Bearer", expires_in=300)  # noqa: S106
+
+    def _accept(self, kind: str):
+        try:
+            body = json.loads(request.get_data(as_text=True), parse_float=Decimal)
+        except ValueError:
+            return jsonify(ErrorCode=100400, Message="Bad request", Value=None), 400
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        with self._lock:
+            authorized = scheme == "Bearer" and token in self._partner_tokens
+            failed = authorized and random.random() < self.accept_failure_rate  # noqa: S311
+            status = 200 if authorized and not failed else 401 if not authorized else 500
+            self._accepts.append(
+                {"kind": kind, "body": body, "authorized": authorized, "status": status}
+            )
+        if status != 200:
+            return jsonify(ErrorCode=100500, Message="Refused by the stand-in", Value=None), status
+        return jsonify(ErrorCode=200, Message="Success", Value=None)
+
+    def accepts(self, kind: str | None = None) -> list[dict]:
+        """Every accept received so far (refused ones too), in order of arrival."""
+        with self._lock:
+            return [dict(a) for a in self._accepts if kind in (None, a["kind"])]
 
     def rotate(self) -> str:
         self.kid = uuid.uuid4().hex

@@ -1,0 +1,494 @@
+"""The bank's checker: the history of requests against what the ledger holds afterwards.
+
+Every anomaly names the requests (ops) and ledger transactions involved. The checks:
+
+- answers: no internal error, no answer outside the protocol, every answer one the protocol
+  allows at that point (e.g. a rollback that leaves the balance >= 0 is answered), at most
+  one winner among requests racing for one bet, a request resent after its success
+  answered alike;
+- keys: every acknowledged movement is applied, once, to the requesting player, for the
+  amount the request implies, and its answer names that transaction; a request only ever
+  refused left no transaction of its own key; no transaction that no request explains;
+- bets: one bet, one player (BETCORE BetId, Betsy transactionId); a Betsy bet's settle
+  movements follow its settles in order, to their amounts;
+- balances: each player's balance is the opening balance plus the effects of the
+  acknowledged movements (unknown outcomes resolved from the ledger, at most once); the
+  entries of all accounts sum to zero, each house's to minus what its door moved;
+- reported balances: never negative, always a balance the account really had (exactly the
+  modelled one for the solo player); refusals for want of money only when the balance at
+  that moment did not cover the debit.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from tests.reliability.bank.history import BETCORE, BETSY, OK, REFUSED, UNKNOWN, Op, cents
+from tests.reliability.bank.ledger import Ledger, Tx
+from tests.reliability.bank.scenarios import (
+    FUNDS,
+    JACKPOT,
+    NEGATIVE,
+    NO_MONEY,
+    PAYOUT,
+    PAYOUT_RETURN,
+    RESENT_GROUP,
+    RETURN,
+    STAKE,
+)
+from tests.reliability.bank.world import World
+
+INTERNAL = {BETCORE: 100500, BETSY: 100}
+WINDOW_MARGIN = 1.0  # seconds of clock slack around a request when asking what it could see
+
+
+@dataclass
+class Anomaly:
+    check: str
+    text: str
+    ops: list[Op] = field(default_factory=list)
+    txs: list[Tx] = field(default_factory=list)
+
+    def render(self) -> str:
+        lines = [f"[{self.check}] {self.text}"]
+        lines += [f"    op {op.describe()}" for op in sorted(self.ops, key=lambda o: o.id)]
+        lines += [f"    ledger {tx.describe()}" for tx in sorted(self.txs, key=lambda t: t.id)]
+        return "\n".join(lines)
+
+
+# Money first: what the render shows first when there are many.
+SEVERITY = [
+    "lost",
+    "applied refusal",
+    "wrong player",
+    "one bet, two players",
+    "amount",
+    "balance",
+    "negative",
+    "zero-sum",
+    "wallet verify",
+    "settlement",
+    "accept",
+    "outbox",
+    "race",
+    "idempotency",
+    "refused for money",
+    "unexpected answer",
+    "reported balance",
+    "solo balance",
+    "answer",
+    "check",
+    "unexplained",
+    "internal error",
+    "protocol",
+]
+
+
+def render(anomalies: list[Anomaly], limit: int = 40) -> str:
+    """The anomalies, the most serious first: a count per check, then each one."""
+    counts = defaultdict(int)
+    for anomaly in anomalies:
+        counts[anomaly.check] += 1
+    rank = {check: n for n, check in enumerate(SEVERITY)}
+    anomalies = sorted(anomalies, key=lambda a: rank.get(a.check, len(rank)))
+    order = sorted(counts, key=lambda check: rank.get(check, len(rank)))
+    head = ", ".join(f"{check}: {counts[check]}" for check in order)
+    shown = "\n".join(a.render() for a in anomalies[:limit])
+    more = f"\n... and {len(anomalies) - limit} more" if len(anomalies) > limit else ""
+    return f"{len(anomalies)} anomalies ({head})\n{shown}{more}"
+
+
+def source(op: Op) -> str:
+    return BETCORE if op.door == BETCORE else BETSY
+
+
+def transaction_id(op: Op):
+    return op.value.get("PartnerTransactionId") if isinstance(op.value, dict) else None
+
+
+def bet_of(tx: Tx) -> str:
+    return tx.key.split(":")[0]
+
+
+class Checker:
+    def __init__(self, ops: list[Op], ledger: Ledger, world: World):
+        self.ops, self.ledger, self.world = ops, ledger, world
+        self.anomalies: list[Anomaly] = []
+        self.by_key: dict[tuple[str, str], list[Op]] = defaultdict(list)
+        self.by_bet: dict[tuple[str, str], list[Op]] = defaultdict(list)
+        for op in ops:
+            if op.key:
+                self.by_key[(source(op), op.key)].append(op)
+            self.by_bet[(source(op), op.bet)].append(op)
+        self.final_payout: dict[str, int] = {}  # Betsy bet -> payout its settles left
+
+    def flag(self, check: str, text: str, ops=(), txs=()) -> None:
+        self.anomalies.append(Anomaly(check, text, list(ops), [t for t in txs if t]))
+
+    def run(self) -> list[Anomaly]:
+        self.answers()
+        self.keys()
+        self.unexplained()
+        self.ownership()
+        self.settlements()
+        self.balances()
+        self.reported_balances()
+        self.refusals_for_money()
+        return self.anomalies
+
+    # --- answers ---------------------------------------------------------------------------
+
+    def answers(self) -> None:
+        groups, resent = defaultdict(list), defaultdict(list)
+        for op in self.ops:
+            if op.problem:
+                self.flag("protocol", f"an answer outside the protocol: {op.problem}", [op])
+            if op.outcome == REFUSED and op.code == INTERNAL[op.door]:
+                self.flag("internal error", "answered with an internal error", [op])
+            elif op.outcome != UNKNOWN and op.code not in op.expected:
+                self.flag("unexpected answer", f"answered {op.code}", [op])
+            if op.group and op.exclusive:
+                groups[op.group].append(op)
+            if op.action == "check" and op.outcome == OK and op.expect_payout is not None:
+                value = op.value
+                stake = op.extra.get("stake")
+                if cents(value["payout"]) != op.expect_payout or cents(value["amount"]) != stake:
+                    self.flag("check", "the check reports another stake or payout", [op])
+            if op.group and op.group.startswith(RESENT_GROUP):
+                resent[op.group].append(op)
+        for group, ops in groups.items():
+            winners = [op for op in ops if op.outcome == OK]
+            if len(winners) > 1:
+                self.flag("race", f"{len(winners)} requests racing in {group} all succeeded", ops)
+        for ops in resent.values():  # in the order sent
+            first, *later = sorted(ops, key=lambda o: o.id)
+            for op in later if first.outcome == OK else []:
+                if op.outcome != OK:
+                    self.flag("idempotency", "resent after its success, answered otherwise", ops)
+                elif op.door == BETCORE and transaction_id(op) != transaction_id(first):
+                    self.flag("idempotency", "resent, answered another transaction", ops)
+
+    # --- keys ------------------------------------------------------------------------------
+
+    def requested(self, src: str, key: str) -> int | None:
+        """The amount the requests of a key asked for (acknowledged ones first)."""
+        ops = self.by_key.get((src, key), [])
+        for outcome in (OK, UNKNOWN):
+            for op in ops:
+                if op.outcome == outcome:
+                    return op.amount
+        return None
+
+    def effect(self, src: str, key: str, op: Op) -> int:
+        """What the request of `key` must move, in cents (+ to the player)."""
+        if src == BETCORE:
+            if op.action == "cashback" or op.kind in (PAYOUT, JACKPOT):
+                return op.amount
+            if op.kind == STAKE:
+                return -op.amount
+            bet = op.bet
+            if op.kind == RETURN:
+                stake_key = f"{bet}:{STAKE}"
+                applied = self.ledger.applied(BETCORE, stake_key)
+                return (self.requested(BETCORE, stake_key) or 0) if applied else 0
+            if op.kind == PAYOUT_RETURN:
+                payout_key = f"{bet}:{PAYOUT}"
+                applied = self.ledger.applied(BETCORE, payout_key)
+                return -(self.requested(BETCORE, payout_key) or 0) if applied else 0
+            raise AssertionError(op.kind)
+        if op.action == "place":
+            return -op.amount
+        bet_key = f"{op.bet}:bet"  # a rollback: the stake back, if there was one
+        applied = self.ledger.applied(BETSY, bet_key)
+        return (self.requested(BETSY, bet_key) or 0) if applied else 0
+
+    def keys(self) -> None:
+        for (src, key), ops in self.by_key.items():
+            tx = self.ledger.get(src, key)
+            acknowledged = [op for op in ops if op.outcome == OK]
+            unknown = [op for op in ops if op.outcome == UNKNOWN]
+            applied = tx is not None and tx.applied
+            if acknowledged and not applied:
+                self.flag("lost", "acknowledged, but no transaction applied", ops, [tx])
+                continue
+            if not acknowledged and not unknown:
+                if applied:
+                    self.flag("applied refusal", "only ever refused, yet applied", ops, [tx])
+                continue
+            if not applied:
+                continue
+            owners = {op.player for op in acknowledged}
+            if owners - {tx.player} or tx.player not in {
+                op.player for op in acknowledged or unknown
+            }:
+                self.flag("wrong player", "the transaction is another player's", ops, [tx])
+            first = next(
+                (op for op in acknowledged or unknown if op.player == tx.player),
+                (acknowledged or unknown)[0],
+            )
+            if tx.amount != self.effect(src, key, first):
+                self.flag(
+                    "amount",
+                    f"moved {tx.amount}, the request implies {self.effect(src, key, first)}",
+                    ops,
+                    [tx],
+                )
+            for op in acknowledged:
+                if src == BETCORE:
+                    value = op.value or {}
+                    if value.get("PartnerTransactionId") != tx.id or value.get("Currency") != "EUR":
+                        self.flag("answer", "the answer names another transaction", [op], [tx])
+                elif op.action == "place" and cents(op.value["amount"]) != tx.balance_after:
+                    self.flag("answer", "the bet's answer is not the balance after it", [op], [tx])
+
+    def unexplained(self) -> None:
+        """Every betcore/betsy transaction comes from a request that was not only refused."""
+        for (src, key), tx in self.ledger.txs.items():
+            if src not in (BETCORE, BETSY):
+                continue
+            bet = bet_of(tx)
+            if src == BETSY and ":settle:" in key:
+                continue  # explained by the settle check
+            if tx.status == "voided":  # an original cancelled first: its cancel explains it
+                cancels = [
+                    op
+                    for op in self.by_bet.get((src, bet), [])
+                    if op.outcome != REFUSED
+                    and (op.kind in (RETURN, PAYOUT_RETURN) or op.action == "rollback")
+                ]
+                if not any(op.player == tx.player for op in cancels):
+                    self.flag("unexplained", "a voided key no cancel explains", cancels, [tx])
+                continue
+            if not self.by_key.get((src, key)):  # (only refused ones: see keys())
+                self.flag("unexplained", "a transaction no request asked for", [], [tx])
+
+    # --- bets ------------------------------------------------------------------------------
+
+    def ownership(self) -> None:
+        players = defaultdict(set)
+        txs = defaultdict(list)
+        for (src, key), tx in self.ledger.txs.items():
+            if src in (BETCORE, BETSY) and not key.startswith("cashback:"):
+                players[(src, bet_of(tx))].add(tx.player)
+                txs[(src, bet_of(tx))].append(tx)
+        for (src, bet), owners in players.items():
+            row = self.ledger.casino_bets.get(bet) if src == BETCORE else None
+            if src == BETSY and bet in self.ledger.sports_bets:
+                row = self.ledger.sports_bets[bet].player
+            if len(owners) > 1 or (row is not None and owners != {row}):
+                self.flag(
+                    "one bet, two players",
+                    f"{src} bet {bet} has money of players {sorted(owners)}, belongs to {row}",
+                    self.by_bet.get((src, bet), []),
+                    txs[(src, bet)],
+                )
+
+    def settlements(self) -> None:
+        """Each Betsy bet's settle movements ("<tx>:settle:<n>") follow its owner's settles,
+        unsettles and rollbacks in the order sent: each movement takes the payout to the
+        target of one of them, and the last acknowledged one's target is where it ends."""
+        chains = defaultdict(dict)
+        for (src, key), tx in self.ledger.txs.items():
+            if src == BETSY and ":settle:" in key:
+                chains[bet_of(tx)][int(key.rsplit(":", 1)[1])] = tx
+        bets = {bet for (src, bet) in self.by_bet if src == BETSY} | set(chains)
+        for bet in bets:
+            chain = chains.get(bet, {})
+            txs = [chain[n] for n in sorted(chain)]
+            ops = self.by_bet.get((BETSY, bet), [])
+            placed = self.ledger.applied(BETSY, f"{bet}:bet")
+            owner = placed.player if placed else None
+            if sorted(chain) != list(range(1, len(chain) + 1)) or (
+                txs and (placed is None or any(t.player != owner or not t.applied for t in txs))
+            ):
+                self.flag("settlement", f"bet {bet}: broken settle chain", ops, txs)
+                continue
+            states = [0]
+            for tx in txs:
+                states.append(states[-1] + tx.amount)
+            self.final_payout[bet] = states[-1]
+            steps = [
+                op
+                for op in sorted(ops, key=lambda o: o.id)
+                if op.player == owner and op.action in ("settle", "unsettle", "rollback")
+            ]
+            if not self._follows(states, steps):
+                self.flag(
+                    "settlement",
+                    f"bet {bet}: the payout went {states}, not as its settles asked",
+                    ops,
+                    txs,
+                )
+            row = self.ledger.sports_bets.get(bet)
+            if row is not None and row.payout != states[-1]:
+                self.flag("settlement", f"bet {bet}: payout {row.payout} != {states[-1]}", ops)
+
+    @staticmethod
+    def _follows(states: list[int], steps: list[Op]) -> bool:
+        """Can the requests, in order, have moved the payout through `states`? (A set of
+        positions in the chain, since an unknown outcome may or may not have moved it.)"""
+        last = len(states) - 1
+        positions = {0}
+        for op in steps:
+            target = op.extra.get("target", op.amount)
+            moved = {i + 1 for i in positions if i < last and states[i + 1] == target}
+            stayed = {i for i in positions if states[i] == target}
+            if op.outcome == OK:
+                positions = moved | stayed
+            elif op.outcome == UNKNOWN:  # (consecutive states differ: moved is a real move)
+                positions = positions | moved
+            if not positions:
+                return False
+        return last in positions
+
+    # --- balances --------------------------------------------------------------------------
+
+    def balances(self) -> None:
+        expected = {p.id: p.opening for p in self.world.everybody}
+        by_source = defaultdict(int)
+        for (src, key), ops in self.by_key.items():
+            tx = self.ledger.get(src, key)
+            acknowledged = [op for op in ops if op.outcome == OK]
+            unknown = [op for op in ops if op.outcome == UNKNOWN]
+            if acknowledged or (unknown and tx is not None and tx.applied):
+                first = (acknowledged or unknown)[0]
+                effect = self.effect(src, key, first)
+                expected[first.player] += effect
+                by_source[src] += effect
+        for bet, payout in self.final_payout.items():
+            placed = self.ledger.applied(BETSY, f"{bet}:bet")
+            if placed is not None:
+                expected[placed.player] += payout
+                by_source[BETSY] += payout
+        for player, balance in sorted(expected.items()):
+            actual = self.ledger.balances.get(player)
+            if actual != balance:
+                ops = [op for op in self.ops if op.player == player and op.outcome == UNKNOWN]
+                self.flag(
+                    "balance",
+                    f"player {player}: balance {actual}, the acknowledged movements give {balance}",
+                    ops,
+                )
+            if actual is not None and actual < 0:
+                self.flag("negative", f"player {player}: negative balance {actual}")
+        owners = self.ledger.by_owner
+        if self.ledger.entries_total != 0:
+            self.flag("zero-sum", f"all entries sum to {self.ledger.entries_total}, not 0")
+        openings = sum(p.opening for p in self.world.everybody)
+        for owner, want in (
+            ("house:admin", -openings),
+            (f"house:{BETCORE}", -by_source[BETCORE]),
+            (f"house:{BETSY}", -by_source[BETSY]),
+        ):
+            if owners.get(owner, 0) != want:
+                self.flag("zero-sum", f"{owner} holds {owners.get(owner, 0)}, expected {want}")
+        total = sum(self.ledger.balances.values())
+        if total != openings + by_source[BETCORE] + by_source[BETSY]:
+            self.flag("zero-sum", f"players hold {total} in all, the history gives another sum")
+
+    # --- what the answers said about balances ----------------------------------------------
+
+    def had(self, player: int) -> set[int]:
+        return {t.balance_after for t in self.ledger.history[player] if t.balance_after is not None}
+
+    def during(self, op: Op) -> list[int]:
+        """The balances the player's account may have had while `op` was served."""
+        start, end = op.sent - WINDOW_MARGIN, op.answered + WINDOW_MARGIN
+        txs = [t for t in self.ledger.history[op.player] if t.balance_after is not None]
+        before = [t.balance_after for t in txs if t.created < start][-1:]
+        return before + [t.balance_after for t in txs if start <= t.created <= end]
+
+    def reported_balances(self) -> None:
+        for op in self.ops:
+            reported = op.reported_balance
+            if reported is None or op.outcome == UNKNOWN:
+                continue
+            if op.expect_balance is not None and reported != op.expect_balance:
+                self.flag(
+                    "solo balance", f"reported {reported}, the model says {op.expect_balance}", [op]
+                )
+            if reported < 0:
+                self.flag("reported balance", f"reported a negative balance {reported}", [op])
+            elif reported not in self.had(op.player):
+                self.flag("reported balance", f"reported {reported}, never the balance", [op])
+
+    def needed(self, op: Op) -> int:
+        """What a refused-for-money request would have taken from the balance, in cents."""
+        if op.door == BETCORE or op.action == "place":
+            return op.amount
+        payout = op.extra["payout"]
+        if op.action == "rollback":
+            return payout - op.extra["stake"]
+        return payout - op.extra.get("target", 0)
+
+    def refusals_for_money(self) -> None:
+        for op in self.ops:
+            money = {BETCORE: {FUNDS}, BETSY: {NO_MONEY, NEGATIVE}}[op.door]
+            if op.outcome != REFUSED or op.code not in money:
+                continue
+            needed, seen = self.needed(op), self.during(op)
+            if needed <= 0:
+                self.flag("refused for money", f"it would have given {-needed}, not taken", [op])
+            elif seen and min(seen) >= needed:
+                self.flag(
+                    "refused for money",
+                    f"needed {needed}; the balance was {sorted(set(seen))} meanwhile",
+                    [op],
+                )
+
+
+def check(ops: list[Op], ledger: Ledger, world: World) -> list[Anomaly]:
+    return Checker(ops, ledger, world).run()
+
+
+VERIFY = ["wallet", "verify"]  # the ledger's own invariants: exit 0 when sound
+
+
+def verified(result: subprocess.CompletedProcess) -> list[Anomaly]:
+    """The outcome of `flask --app app wallet verify` (see world.flask): exit 0, or an
+    anomaly with its output."""
+    if result.returncode == 0:
+        return []
+    output = (result.stdout + result.stderr)[-3000:]
+    return [Anomaly("wallet verify", f"exit {result.returncode}: {output}")]
+
+
+def check_accepts(ledger: Ledger, accepts: list[dict]) -> list[Anomaly]:
+    """Every applied BETCORE make and cashback is confirmed to BETCORE (at least once; all
+    copies identical), with its BetId, TransactionType, PartnerTransactionId and amount;
+    nothing else is confirmed, and nothing without the partner token."""
+    anomalies = []
+    received = defaultdict(list)
+    for accept in accepts:
+        if not accept["authorized"]:
+            anomalies.append(Anomaly("accept", f"an accept without a partner token: {accept}"))
+        elif accept["status"] == 200:
+            received[accept["body"].get("PartnerTransactionId")].append(accept["body"])
+    confirmed = set()
+    for (src, key), tx in ledger.txs.items():
+        if src != BETCORE or not tx.applied:
+            continue
+        confirmed.add(tx.id)
+        copies = received.get(tx.id, [])
+        if not copies:
+            anomalies.append(Anomaly("accept", "an applied payment was never confirmed", txs=[tx]))
+            continue
+        if any(body != copies[0] for body in copies):
+            anomalies.append(Anomaly("accept", f"copies of one accept differ: {copies}", txs=[tx]))
+        if key.startswith("cashback:"):
+            want = {"CashbackId": int(key.split(":", 1)[1])}
+        else:
+            bet, kind = key.split(":")
+            want = {"BetId": int(bet), "TransactionType": int(kind)}
+        body = copies[0]
+        got = {name: body.get(name) for name in want}
+        amount = cents(body["Amount"]) if isinstance(body.get("Amount"), str) else None
+        if got != want or amount != abs(tx.amount) or body.get("Currency") != "EUR":
+            text = f"the accept says {body}, expected {want} and {abs(tx.amount)} cents"
+            anomalies.append(Anomaly("accept", text, txs=[tx]))
+    for transaction_id, copies in received.items():
+        if transaction_id not in confirmed:
+            anomalies.append(Anomaly("accept", f"an accept of no applied payment: {copies[0]}"))
+    return anomalies

@@ -1,0 +1,329 @@
+"""The vendors' clients over real HTTP, as BETCORE and Betsy call the portal.
+
+One `Vendors` per client thread, with a few `requests.Session`s of its own (one per request
+that thread sends at the same moment). Each call creates its `Op` in the history, sends it
+(a freshly signed RS256 JWT for BETCORE, a detached HS256 JWS for Betsy), and retries it on
+a timeout or a connection error until `retry_seconds` have passed, as vendors resend what
+went unanswered. Any answer ends the retries; an answer outside the protocol (no envelope,
+an unsigned Betsy body, HTTP 5xx) is recorded as a problem and retried like silence.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from decimal import Decimal
+
+import requests
+import simplejson
+
+from portal.sportsbook import betsy as jws
+from tests.harness.vendors import Betcore
+from tests.reliability.bank.history import (
+    BETCORE,
+    BETSY,
+    OK,
+    REFUSED,
+    UNKNOWN,
+    History,
+    Op,
+    amount_text,
+)
+
+TAG_ID = 7
+CURRENCY = "EUR"
+SETTLE, UNSETTLE, ROLLBACK = 2, 1, 3
+
+
+class Overtime(Exception):  # noqa: N818 (reads as what happened)
+    """The run's time is up: no new request (a scenario ends where it is)."""
+
+
+class BadAnswer(Exception):
+    """An answer that is not the protocol's: retried, and reported as an anomaly."""
+
+
+class Vendors:
+    """BETCORE and Betsy calling the portal at `base_url`, from one client thread."""
+
+    def __init__(
+        self,
+        base_url: str,
+        betcore: Betcore,
+        betsy_secret: str,
+        history: History,
+        *,
+        thread: str,
+        retry_seconds: float,
+        timeout: float = 30,
+        sessions: int = 2,
+        overtime=lambda: False,
+    ):
+        self.base_url, self.betcore, self.secret = base_url, betcore, betsy_secret
+        self.history, self.thread = history, thread
+        self.retry_seconds, self.timeout = retry_seconds, timeout
+        self.sessions = [requests.Session() for _ in range(sessions)]
+        self.overtime = overtime
+
+    def close(self) -> None:
+        for session in self.sessions:
+            session.close()
+
+    # --- sending, with retries -----------------------------------------------------------
+
+    def _exchange(self, ops: list[Op], attempt) -> None:
+        """Send until answered (or `retry_seconds` passed); fill in the ops' outcome.
+        `attempt()` returns (outcome, code, value) for the request as a whole, or for a
+        batch (outcome, code, [value per op])."""
+        started = time.time()
+        for op in ops:
+            op.sent = started
+        tries, problem = 0, None
+        while True:
+            tries += 1
+            try:
+                outcome, code, value = attempt()
+                break
+            except (requests.RequestException, BadAnswer) as exc:
+                if isinstance(exc, BadAnswer):
+                    problem = str(exc)
+                if time.time() - started >= self.retry_seconds:
+                    outcome, code, value = UNKNOWN, None, None
+                    break
+                time.sleep(min(0.05 * 2**tries, 1.0))
+        answered = time.time()
+        for index, op in enumerate(ops):
+            op.attempts, op.answered, op.problem = tries, answered, problem
+            if index:
+                op.extra["batch_follower"] = True
+            if isinstance(value, list):  # a batch: one answer per item
+                op.outcome, op.code, op.value = value[index]
+            else:
+                op.outcome, op.code, op.value = outcome, code, value
+
+    def _envelope(self, session: int, path: str, data: dict) -> dict:
+        token = self.betcore.token(data, ttl=30)
+        response = self.sessions[session].post(
+            f"{self.base_url}/betcore{path}",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=self.timeout,
+        )
+        try:
+            envelope = json.loads(response.text, parse_float=Decimal)
+        except ValueError:
+            envelope = None
+        if response.status_code != 200 or not isinstance(envelope, dict):
+            raise BadAnswer(f"HTTP {response.status_code}: {response.text[:200]!r}")
+        if "ErrorCode" not in envelope:
+            raise BadAnswer(f"no envelope: {response.text[:200]!r}")
+        return envelope
+
+    def _betsy(self, session: int, method: str, path: str, data: dict):
+        body = simplejson.dumps(data, use_decimal=True).encode()
+        headers = {"content-type": "application/json", jws.HEADER: jws.sign(body, self.secret)}
+        response = self.sessions[session].request(
+            method, f"{self.base_url}/betsy{path}", data=body, headers=headers, timeout=self.timeout
+        )
+        try:
+            jws.verify(response.headers.get(jws.HEADER), response.content, self.secret)
+            answer = json.loads(response.content, parse_float=Decimal)
+        except (jws.BadSignature, ValueError) as exc:
+            raise BadAnswer(
+                f"HTTP {response.status_code}, {exc}: {response.text[:200]!r}"
+            ) from None
+        if response.status_code == 200:
+            return OK, 200, answer
+        if response.status_code == 400 and isinstance(answer, dict) and "code" in answer:
+            return REFUSED, answer["code"], answer
+        raise BadAnswer(f"HTTP {response.status_code}: {response.text[:200]!r}")
+
+    # --- BETCORE ----------------------------------------------------------------------------
+
+    def _new(self, door, action, player, bet, **fields) -> Op:
+        if self.overtime():
+            raise Overtime
+        expected = frozenset(fields.pop("expected"))
+        return self.history.new(
+            thread=self.thread,
+            door=door,
+            action=action,
+            player=player,
+            bet=str(bet),
+            expected=expected,
+            **fields,
+        )
+
+    @staticmethod
+    def make_data(player: int, bet: int, kind: int, amount: int) -> dict:
+        return {
+            "Amount": amount_text(amount),
+            "TaxAmount": "0",
+            "BetId": bet,
+            "PartnerUserId": str(player),
+            "TransactionType": kind,
+            "PromoCode": None,
+            "TagId": TAG_ID,
+        }
+
+    def make(self, player, bet, kind, amount, *, session=0, **fields) -> Op:
+        """/payments/make: one stake (-1), payout (1), return (2), payout return (-2) or
+        jackpot (4)."""
+        op = self._new(BETCORE, "make", player, bet, kind=kind, amount=amount, **fields)
+        data = self.make_data(player, bet, kind, amount)
+
+        def attempt():
+            envelope = self._envelope(session, "/payments/make", data)
+            code = envelope["ErrorCode"]
+            return (OK if code == 200 else REFUSED), code, envelope.get("Value")
+
+        self._exchange([op], attempt)
+        return op
+
+    def make_list(self, items: list[dict], *, session=0, **fields) -> list[Op]:
+        """/payments/make-list: items {player, bet, kind, amount, expected} in one call."""
+        ops = [
+            self._new(
+                BETCORE,
+                "make",
+                item["player"],
+                item["bet"],
+                kind=item["kind"],
+                amount=item["amount"],
+                expected=item["expected"],
+                **fields,
+            )
+            for item in items
+        ]
+        data = {
+            "Payments": [
+                self.make_data(item["player"], item["bet"], item["kind"], item["amount"])
+                for item in items
+            ]
+        }
+
+        def attempt():
+            envelope = self._envelope(session, "/payments/make-list", data)
+            code = envelope["ErrorCode"]
+            answers = envelope.get("Value")
+            if code != 200:
+                return REFUSED, code, None
+            if not isinstance(answers, list) or len(answers) != len(items):
+                raise BadAnswer(f"make-list answered {answers!r}")
+            per_item = []
+            for item, answer in zip(items, answers, strict=True):
+                if (answer.get("BetId"), answer.get("TransactionType")) != (
+                    item["bet"],
+                    item["kind"],
+                ):
+                    raise BadAnswer(f"make-list answer out of order: {answers!r}")
+                item_code = answer.get("ErrorCode")
+                per_item.append((OK if item_code == 200 else REFUSED, item_code, answer["Value"]))
+            return OK, 200, per_item
+
+        self._exchange(ops, attempt)
+        return ops
+
+    def cashback(self, player, cashback_id, amount, *, session=0, **fields) -> Op:
+        op = self._new(BETCORE, "cashback", player, cashback_id, amount=amount, **fields)
+        data = {
+            "CashbackId": cashback_id,
+            "PartnerUserId": str(player),
+            "Amount": amount_text(amount),
+            "Currency": CURRENCY,
+        }
+
+        def attempt():
+            envelope = self._envelope(session, "/cashback-payments/make", data)
+            code = envelope["ErrorCode"]
+            return (OK if code == 200 else REFUSED), code, envelope.get("Value")
+
+        self._exchange([op], attempt)
+        return op
+
+    # --- Betsy ------------------------------------------------------------------------------
+
+    def _send_betsy(self, op: Op, session: int, method: str, path: str, data: dict) -> Op:
+        self._exchange([op], lambda: self._betsy(session, method, path, data))
+        return op
+
+    def place(self, who, tx: str, amount: int, *, session=0, **fields) -> Op:
+        op = self._new(BETSY, "place", who.id, tx, amount=amount, **fields)
+        data = {
+            "token": who.betsy_token,
+            "transactionId": tx,
+            "currency": CURRENCY,
+            "amount": Decimal(amount).scaleb(-2),
+            "userId": str(who.id),
+            "coefficient": Decimal("2.50"),
+            "ticketType": "single",
+            "requestId": f"place-{tx}",
+            "metadata": [],
+        }
+        return self._send_betsy(op, session, "POST", "/payment/bet", data)
+
+    def settle(self, who, tx: str, payout: int, *, session=0, **fields) -> Op:
+        """Type 2: the bet's payout becomes `payout` (0: lost)."""
+        op = self._new(BETSY, "settle", who.id, tx, kind=SETTLE, amount=payout, **fields)
+        data = {
+            "type": SETTLE,
+            "transactionId": tx,
+            "userId": str(who.id),
+            "currency": CURRENCY,
+            "amount": Decimal(payout).scaleb(-2),
+            "resultType": "won" if payout else "lost",
+            "requestId": f"settle-{op.id}",
+        }
+        return self._send_betsy(op, session, "PUT", "/payment/bet", data)
+
+    def unsettle(self, who, tx: str, *, session=0, **fields) -> Op:
+        op = self._new(BETSY, "unsettle", who.id, tx, kind=UNSETTLE, amount=0, **fields)
+        data = {
+            "type": UNSETTLE,
+            "transactionId": tx,
+            "userId": str(who.id),
+            "currency": CURRENCY,
+            "requestId": f"unsettle-{op.id}",
+        }
+        return self._send_betsy(op, session, "PUT", "/payment/bet", data)
+
+    def rollback(self, who, tx: str, *, session=0, **fields) -> Op:
+        op = self._new(BETSY, "rollback", who.id, tx, kind=ROLLBACK, amount=0, **fields)
+        data = {
+            "type": ROLLBACK,
+            "transactionId": tx,
+            "userId": str(who.id),
+            "currency": CURRENCY,
+            "errorCode": 10,
+            "requestId": f"rollback-{op.id}",
+        }
+        return self._send_betsy(op, session, "PUT", "/payment/bet", data)
+
+    def check(self, who, tx: str, *, session=0, **fields) -> Op:
+        op = self._new(BETSY, "check", who.id, tx, **fields)
+        data = {"userId": str(who.id), "transactionId": tx}
+        return self._send_betsy(op, session, "POST", "/payment/check", data)
+
+
+def together(*calls) -> list:
+    """Run each call (given its session index) in its own thread, released at the same
+    moment by a barrier; their results, in order."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+    errors: list = []
+
+    def run(index, call):
+        try:
+            barrier.wait()
+            results[index] = call(index)
+        except BaseException as exc:  # re-raised in the caller's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results

@@ -1,0 +1,145 @@
+"""The bank's world: a brand, a handful of players with opening balances and their vendor
+tokens, the environment the portal's processes run with, and the CLI commands run on it.
+
+    world = populate(app, players=7, opening=15_000)
+    env = environment(database_url, betcore)
+    with Gunicorn(env, workers=4) as server:
+        open_casino(server.url, betcore, world)      # /users/auth over HTTP
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+
+import requests
+
+from portal.accounts import operations as accounts
+from portal.casino import operations as casino
+from portal.extensions import db
+from portal.sportsbook import operations as sportsbook
+from portal.wallet import operations as wallet
+from tests.harness.appserver import ROOT, portal_environment
+from tests.harness.vendors import CLIENT_SECRET, Betcore
+from tests.reliability.bank.clients import CURRENCY, TAG_ID
+from tests.reliability.bank.history import History, amount_text
+
+HISTORY_PREFIX = "PORTAL_BANK_HISTORY"  # where to keep each run's history (JSON lines)
+BETSY_SECRET = "bank-test-betsy-partner-secret-0123456789-0123456789-abcdefgh"  # noqa: S105
+OPENING_KEY = "bank-opening"
+
+
+@dataclass(frozen=True)
+class Player:
+    id: int
+    opening: int  # cents
+    betsy_token: str
+    refresh_token: str  # the WebFrame's BETCORE token, spent by open_casino
+
+
+@dataclass(frozen=True)
+class World:
+    players: list[Player]  # shared: every client thread plays with them
+    solo: Player  # played by one thread only, so its balance is known exactly
+
+    @property
+    def everybody(self) -> list[Player]:
+        return [*self.players, self.solo]
+
+
+def populate(app, *, players: int, opening: int) -> World:
+    """A brand and `players` players (the last one solo), each with `opening` cents of real
+    money, a BETCORE refresh token and a Betsy token; committed."""
+    made = []
+    with app.app_context():
+        brand = accounts.create_brand("Bank", currencies=[CURRENCY], languages=["en"])
+        for n in range(players):
+            player = accounts.register_player(
+                brand,
+                email=f"bank{n}@example.com",
+                password="bank-secret-123",
+                over18=True,
+                email_verified=True,
+                complete=True,
+            )
+            wallet.adjust(
+                player,
+                CURRENCY,
+                amount_text(opening),
+                reason="bank test opening balance",
+                operator="bank",
+                external_id=f"{OPENING_KEY}:{player.id}",
+            )
+            made.append(
+                Player(
+                    player.id,
+                    opening,
+                    sportsbook.issue_token(player, CURRENCY),
+                    casino.issue_token(player, CURRENCY, tag_id=TAG_ID),
+                )
+            )
+        db.session.commit()
+    return World(made[:-1], made[-1])
+
+
+def environment(database_url: str, betcore: Betcore, **settings) -> dict:
+    """The portal processes' environment: the stand-in as BETCORE, the Betsy secret."""
+    return portal_environment(
+        database_url,
+        BETCORE_API_URL=betcore.url,
+        BETCORE_CLIENT_SECRET=CLIENT_SECRET,
+        BETSY_PARTNER_SECRET=BETSY_SECRET,
+        BETCORE_JWKS_COOLDOWN=0,
+        **settings,
+    )
+
+
+def open_casino(base_url: str, betcore: Betcore, world: World) -> None:
+    """Each player opens the casino: BETCORE's /users/auth with the WebFrame's token (this
+    opens the game session the payments are counted in)."""
+    with requests.Session() as session:
+        for player in world.everybody:
+            data = {"RefreshToken": player.refresh_token, "TagId": TAG_ID}
+            answer = betcore.post(session, base_url, "/users/auth", data)
+            assert answer["ErrorCode"] == 200, answer
+            assert answer["Value"]["PartnerUserId"] == str(player.id), answer
+
+
+def flask(
+    env: dict, *commands: list[str], timeout: float = 180
+) -> list[subprocess.CompletedProcess]:
+    """`flask --app app COMMAND...` for each command, as subprocesses with the portal's
+    environment, all at once (each one pays for an import of the app)."""
+    processes = [
+        (
+            command,
+            subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+                [sys.executable, "-m", "flask", "--app", "app", *command],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            ),
+        )
+        for command in commands
+    ]
+    results = []
+    for command, process in processes:
+        stdout, stderr = process.communicate(timeout=timeout)
+        results.append(subprocess.CompletedProcess(command, process.returncode, stdout, stderr))
+    return results
+
+
+def backend(database_url: str) -> str:
+    """ "sqlite" or "postgresql"."""
+    return database_url.split(":", 1)[0].split("+", 1)[0]
+
+
+def keep_history(history: History, suite: str, database_url: str) -> None:
+    """Write the run's history to $PORTAL_BANK_HISTORY.<suite>.<backend>.jsonl, if set."""
+    prefix = os.environ.get(HISTORY_PREFIX)
+    if prefix:
+        history.dump(f"{prefix}.{suite}.{backend(database_url)}.jsonl")

@@ -1,0 +1,70 @@
+"""The bank test (Jepsen-style): many concurrent vendor clients over real HTTP against
+gunicorn with four workers, on SQLite and PostgreSQL, play stakes, payouts, returns,
+payout returns, jackpots, cashbacks, Betsy bets, settles, corrections, unsettles and
+rollbacks (also before the bet and after a settle) for a handful of players; duplicates at
+the same moment, crossed make-list batches and two players on one bet id. Afterwards the
+checker holds the history of requests and answers against the ledger (see
+tests/reliability/bank/checker.py), and `flask wallet verify` must pass.
+
+Short in the default run; `make reliability` (PORTAL_LONG=1) runs thousands of requests.
+PORTAL_BANK_HISTORY=/some/prefix keeps each run's history as JSON lines.
+"""
+
+import time
+
+import pytest
+
+from tests.harness.appserver import Gunicorn
+from tests.harness.scale import report, scaled
+from tests.harness.vendors import Betcore
+from tests.reliability.bank import checker, ledger
+from tests.reliability.bank.workload import Plan, Run
+from tests.reliability.bank.world import (
+    backend,
+    environment,
+    flask,
+    keep_history,
+    open_casino,
+    populate,
+)
+
+PLAN = Plan(threads=scaled(16, 32), operations=scaled(800, 9000), seconds=scaled(18, 240))
+PLAYERS = scaled(7, 8)  # the last one is the solo player
+OPENING = 10_000  # cents
+
+
+@pytest.fixture
+def betcore():
+    vendor = Betcore()
+    yield vendor
+    vendor.stop()
+
+
+def test_bank(make_app, database_url, betcore):
+    started = time.monotonic()
+    app = make_app()
+    world = populate(app, players=PLAYERS, opening=OPENING)
+    env = environment(database_url, betcore)
+    with Gunicorn(env, workers=4, preload=True) as server:
+        open_casino(server.url, betcore, world)
+        run = Run(server.url, betcore, world, PLAN)
+        run.start()
+        run.join()
+    assert not run.errors, run.errors
+    keep_history(run.history, "bank", database_url)
+    (verify,) = flask(env, checker.VERIFY)
+    anomalies = checker.check(run.history.ops, ledger.read(app), world) + checker.verified(verify)
+    report(
+        "bank",
+        backend=backend(database_url),
+        operations=len(run.history.ops),
+        requests=run.history.requests(),
+        acknowledged=run.history.count("ok"),
+        refused=run.history.count("refused"),
+        unknown=run.history.count("unknown"),
+        anomalies=len(anomalies),
+        seconds=round(time.monotonic() - started, 1),
+        load_seconds=round(run.seconds, 1),
+        seed=run.seed,
+    )
+    assert not anomalies, checker.render(anomalies)
