@@ -42,3 +42,21 @@ class RedactingLogger(Logger):
 
 
 logger_class = RedactingLogger
+
+
+# --- rate limits -----------------------------------------------------------------------
+# Flask-Limiter's memory:// storage counts per process: with several workers each one
+# allows the whole limit. Say so at start-up when the setting would multiply the limit.
+
+
+def on_starting(server):
+    import os
+
+    storage = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+    if storage.startswith("memory://") and server.cfg.workers > 1:
+        server.log.warning(
+            "RATELIMIT_STORAGE_URI is %s with %d workers: each worker counts the login "
+            "limit on its own; set it to a shared store such as redis://127.0.0.1:6379/0",
+            storage,
+            server.cfg.workers,
+        )

@@ -61,6 +61,7 @@ def test_without_a_shared_store_each_worker_counts_alone(database_url, brand_id)
     with Gunicorn(env, workers=WORKERS) as server:
         statuses = login_attempts(server.url, brand_id)
     assert statuses.count(400) > LIMIT, statuses
+    assert "each worker counts the login limit on its own" in server.log()
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
