@@ -6,6 +6,7 @@ code under test commits once per request and the concurrency tests need real tra
 """
 
 import re
+import uuid
 
 import pytest
 from bs4 import BeautifulSoup
@@ -93,7 +94,9 @@ def database_url(request, tmp_path_factory):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'portal.sqlite3'}"
     else:
-        url = _postgres_url(request, "portal_test")
+        # A unique name: pytest may tear this fixture down and build it again when test
+        # order switches backends, and the first database is not dropped until the end.
+        url = _postgres_url(request, f"portal_test_{uuid.uuid4().hex[:8]}")
     app = create_app(_config(url, tmp_path_factory.mktemp("instance")))
     with app.app_context():
         upgrade()

@@ -2,6 +2,7 @@
 and payments of one bet racing each other at the door."""
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
@@ -126,6 +127,37 @@ def test_known_keys_survive_a_jwks_outage(make_app, player):
     ok(vendor.call(client, "/users/data", data))
     vendor.server.stop()
     assert ok(vendor.call(client, "/users/data", data)) == {"Balance": "100.00"}
+
+
+class SlowJwks(Betcore):
+    """A JWKS that takes half a second to answer."""
+
+    def jwks(self):
+        time.sleep(0.5)
+        return super().jwks()
+
+
+def test_the_first_calls_after_a_start_wait_for_the_first_key_fetch(make_app, player):
+    """Found by `make test-floors`: calls arriving together before any key is known were
+    refused (100401) while the first of them fetched the JWKS."""
+    vendor = SlowJwks()
+    try:
+        app = make_app(BETCORE_API_URL=vendor.server.url, BETCORE_JWKS_COOLDOWN=60)
+        data = {"PartnerUserId": str(player["id"]), "TagId": 7}
+        tokens = [vendor.token(data) for _ in range(6)]
+        barrier = threading.Barrier(len(tokens))
+
+        def call(token):
+            client = app.test_client()
+            barrier.wait()
+            return vendor.call(client, "/users/data", token=token)
+
+        with ThreadPoolExecutor(len(tokens)) as pool:
+            answers = list(pool.map(call, tokens))
+        assert [answer["ErrorCode"] for answer in answers] == [200] * len(tokens), answers
+        assert vendor.fetches == 1
+    finally:
+        vendor.stop()
 
 
 def test_unknown_kids_refetch_at_most_once_per_cooldown(make_app, player):

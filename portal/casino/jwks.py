@@ -4,8 +4,9 @@ A known `kid` is looked up without waiting for anything: a slow or failing JWKS 
 holds up calls signed with a key we have. An unknown `kid` may refresh the set, at most
 once per BETCORE_JWKS_COOLDOWN seconds whether the attempt succeeds or fails (so junk
 tokens cannot make us hammer BETCORE's JWKS while it is down), and never while another
-refresh is running (that caller is refused at once instead of queueing behind it). While
-no key is known yet, a failed attempt is retried after at most a second. Keys never go
+refresh is running (that caller is refused at once instead of queueing behind it), except
+while no key is known yet: then callers wait for the first fetch, and a failed attempt is
+retried after at most a second. Keys never go
 stale by age: an outage of the JWKS does not refuse calls signed with a known key.
 """
 
@@ -37,10 +38,13 @@ class KeySet:
         key = self._keys.get(kid)
         if key is not None:
             return key
-        if not self._may_refresh():
+        # Another request is fetching: wait for it only while no key is known at all (the
+        # first calls after a start); otherwise refuse at once rather than queue behind it.
+        waits = not self._keys
+        if not waits and not self._may_refresh():
             raise UnknownKey(kid)
-        if not self._refreshing.acquire(blocking=False):
-            raise UnknownKey(kid)  # another request is fetching: don't queue behind it
+        if not self._refreshing.acquire(blocking=waits, timeout=FETCH_TIMEOUT + 1 if waits else -1):
+            raise UnknownKey(kid)
         try:
             if kid not in self._keys and self._may_refresh():
                 self._refresh()
