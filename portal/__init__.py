@@ -55,6 +55,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal.api_docs.views import bp as api_docs
     from portal.casino import pages  # noqa: F401 (routes on the player and gateway doors)
     from portal.casino.views import bp as betcore
     from portal.casino.views import render_http_error as render_betcore_error
@@ -71,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(gateway)
     app.register_blueprint(betcore)
     app.register_blueprint(betsy)
+    app.register_blueprint(api_docs)
     errors.register_error_renderer("/betsy", render_betsy_error)
     errors.register_error_renderer("/gateway", render_http_error)
     errors.register_error_renderer("/betcore", render_betcore_error)

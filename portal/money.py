@@ -21,7 +21,7 @@ CRYPTO_DIGITS = 8
 # The largest amount of one movement, in minor units: 10 trillion EUR, 10 million BTC.
 # Balances and sums of many such amounts stay far inside the 64-bit columns.
 MAX_MINOR_UNITS = 10**15
-_PLAIN_DECIMAL = re.compile(r"[+-]?\d{1,30}(\.\d{1,30})?")
+_PLAIN_DECIMAL = re.compile(r"[+-]?[0-9]{1,30}(\.[0-9]{1,30})?")  # ASCII digits only
 
 
 def _legal_tender() -> frozenset[str]:

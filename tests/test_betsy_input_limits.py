@@ -107,3 +107,12 @@ def test_a_user_id_that_is_not_a_plain_player_id_is_a_validation_error(app, bets
     assert betsy.settle(other, tx, Decimal("5.00")).code() == 5
     assert betsy.rollback(other, tx).code() == 5
     assert balance(app, player) == Decimal("90.00")
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:00-01:00"])
+def test_an_event_date_beyond_what_utc_can_hold_is_kept_empty(app, betsy, player, when):
+    tx = new_tx()
+    metadata = [{**SELECTIONS[0], "eventId": f"edge-{when[:4]}", "eventDate": when}]
+    betsy.place(player, tx, metadata=metadata).ok()
+    with app.app_context():
+        assert db.session.get(SportsEvent, f"edge-{when[:4]}").start_date is None

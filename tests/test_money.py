@@ -56,3 +56,9 @@ def test_minor_units_back_to_decimal_keep_the_currency_digits():
     assert format_amount(5, "JPY") == "5"
     assert format_amount(1, "BTC") == "0.00000001"
     assert format_amount(-310, "EUR") == "-3.10"
+
+
+@pytest.mark.parametrize("text", ["١٠٠", "٠", "１０", "1٫5", "१.00"])
+def test_only_ascii_digits_make_an_amount(text):
+    with pytest.raises(InvalidAmount):
+        parse_amount(text, "EUR")

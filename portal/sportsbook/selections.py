@@ -163,6 +163,6 @@ def moment(value) -> datetime | None:
         return None
     try:
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
+    except (ValueError, OverflowError):  # (year 1 at +01:00 is before datetime.min in UTC)
         return None
-    return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when

@@ -1,0 +1,1 @@
+"""Coupons: bets sent to the bet calculation service (seed 004)."""
