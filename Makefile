@@ -23,10 +23,14 @@ run: setup
 	$(FLASK) dev --host 127.0.0.1 --port 5000
 
 ## Install the test dependencies, lint, run the whole suite
+## The suite runs on TEST_WORKERS processes (pytest-xdist); each has its own PostgreSQL,
+## Redis and SQLite files. TEST_WORKERS=0 runs it in this process.
+TEST_WORKERS ?= 2
+
 test: test-setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 format: test-setup
 	$(BIN)/ruff format .
@@ -37,7 +41,7 @@ format: test-setup
 reliability: test-setup
 	rm -f reliability-report.jsonl
 	PORTAL_LONG=1 PORTAL_REPORT_FILE=$(CURDIR)/reliability-report.jsonl \
-		$(BIN)/pytest tests/reliability tests/attack -p no:cacheprovider -s -q
+		$(BIN)/pytest tests/reliability tests/attack -p no:cacheprovider -p no:xdist -s -q
 
 ## The suite with every dependency at the lower bound pyproject.toml declares, in its own
 ## virtual environment (.venv-floors): each floor must be a version the suite passes with.
@@ -47,4 +51,4 @@ test-floors:
 	$(PYTHON) tools/lower_bounds.py > .venv-floors/floors.txt
 	.venv-floors/bin/pip install --quiet -c .venv-floors/floors.txt -e '.[test]'
 	.venv-floors/bin/pip freeze --exclude-editable > .venv-floors/installed.txt
-	.venv-floors/bin/pytest -q -p no:cacheprovider
+	.venv-floors/bin/pytest -q -p no:cacheprovider -n $(TEST_WORKERS)
