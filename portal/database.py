@@ -15,6 +15,12 @@ from portal.extensions import db
 log = logging.getLogger(__name__)
 
 
+class Contended(Exception):
+    """Raised when a request's reads were overtaken by a concurrent writer (a key it saw
+    free was taken meanwhile): `transactional` runs the request again, in a new
+    transaction that sees what the other one committed."""
+
+
 def commit() -> None:
     """Commit the unit of work, then run what waited for the commit (mail delivery…)."""
     db.session.commit()
@@ -42,8 +48,9 @@ def transactional(view):
     DomainError asks to keep, such as the record of a failed login).
 
     A deadlock or serialization failure (PostgreSQL aborts one of the transactions
-    involved) runs the whole view again in a new transaction, up to ATTEMPTS times: nothing
-    of the aborted attempt was kept, and the request is answered as if it came later."""
+    involved), or Contended, runs the whole view again in a new transaction, up to
+    ATTEMPTS times: nothing of the aborted attempt was kept, and the request is answered
+    as if it came later."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
@@ -59,6 +66,11 @@ def transactional(view):
                 if attempt == ATTEMPTS or not _transient(exc):
                     raise
                 log.warning("%s; running the request again (attempt %d)", exc.orig, attempt + 1)
+            except Contended as exc:
+                rollback()
+                if attempt == ATTEMPTS:
+                    raise
+                log.info("%s; running the request again (attempt %d)", exc, attempt + 1)
             except BaseException:
                 rollback()
                 raise

@@ -2,8 +2,8 @@
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, func, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from portal.accounts.models import Timestamped
 from portal.extensions import db
@@ -25,19 +25,15 @@ class CasinoToken(db.Model):
 
 
 class GameSession(Timestamped, db.Model):
-    """One player's play in one frame: counts and sums for the CRM game-activity feed."""
+    """One player's play in one frame. Its counts and sums (for the CRM game-activity
+    feed) are derived from the payments of its bets when read, not kept up to date on
+    every payment: see the column properties below CasinoPayment."""
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     player_id: Mapped[int] = mapped_column(ForeignKey("player.id"), index=True)
     currency: Mapped[str] = mapped_column(String(5))
     tag_id: Mapped[int | None] = mapped_column(BigInteger)
     game: Mapped[str | None] = mapped_column(String(64))
-    bet_count: Mapped[int] = mapped_column(default=0)
-    win_count: Mapped[int] = mapped_column(default=0)
-    bet_amount: Mapped[int] = mapped_column(BigInteger, default=0)  # minor units
-    win_amount: Mapped[int] = mapped_column(BigInteger, default=0)
-    first_action_at: Mapped[datetime | None]
-    last_action_at: Mapped[datetime | None]
 
 
 class CasinoBet(Timestamped, db.Model):
@@ -47,7 +43,7 @@ class CasinoBet(Timestamped, db.Model):
     bet_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     player_id: Mapped[int] = mapped_column(ForeignKey("player.id"), index=True)
     currency: Mapped[str] = mapped_column(String(5))
-    game_session_id: Mapped[str | None] = mapped_column(ForeignKey("game_session.id"))
+    game_session_id: Mapped[str | None] = mapped_column(ForeignKey("game_session.id"), index=True)
     closed: Mapped[bool] = mapped_column(default=False)
 
 
@@ -63,3 +59,35 @@ class CasinoPayment(db.Model):
     tax_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     wallet_transaction_id: Mapped[int] = mapped_column(ForeignKey("wallet_transaction.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def _session_payments(*conditions, value=None, aggregate=func.count):
+    """A correlated subquery over the payments of a game session's bets."""
+    column = aggregate(value) if value is not None else aggregate()
+    return (
+        select(column)
+        .select_from(CasinoPayment)
+        .join(CasinoBet, CasinoBet.bet_id == CasinoPayment.bet_id)
+        .where(CasinoBet.game_session_id == GameSession.id, *conditions)
+        .correlate_except(CasinoPayment, CasinoBet)
+        .scalar_subquery()
+    )
+
+
+_STAKE = CasinoPayment.transaction_type == -1
+_WIN = CasinoPayment.transaction_type.in_((1, 4)) & (CasinoPayment.amount > 0)
+_AMOUNT = CasinoPayment.amount
+GameSession.bet_count = column_property(_session_payments(_STAKE), deferred=True)
+GameSession.win_count = column_property(_session_payments(_WIN), deferred=True)
+GameSession.bet_amount = column_property(
+    func.coalesce(_session_payments(_STAKE, value=_AMOUNT, aggregate=func.sum), 0), deferred=True
+)
+GameSession.win_amount = column_property(
+    func.coalesce(_session_payments(_WIN, value=_AMOUNT, aggregate=func.sum), 0), deferred=True
+)
+GameSession.first_action_at = column_property(
+    _session_payments(value=CasinoPayment.created_at, aggregate=func.min), deferred=True
+)
+GameSession.last_action_at = column_property(
+    _session_payments(value=CasinoPayment.created_at, aggregate=func.max), deferred=True
+)

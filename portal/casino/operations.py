@@ -14,20 +14,23 @@ from datetime import timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import BigInteger, func, insert, literal, select
 
 from portal import money
+from portal.accounts import facts
 from portal.accounts.models import Player
 from portal.accounts.sessions import token_hash
 from portal.casino import accepts
 from portal.casino.betcore import BetcoreError
 from portal.casino.models import CasinoBet, CasinoPayment, CasinoToken, GameSession
+from portal.database import Contended
 from portal.extensions import db
+from portal.sql import insert_new
 from portal.timeutil import utcnow
 from portal.wallet import errors as wallet_errors
 from portal.wallet import operations as wallet
 from portal.wallet import queries as wallet_queries
+from portal.wallet.models import Account, Transaction
 
 SOURCE = "betcore"
 STAKE, PAYOUT, REFUND, PAYOUT_RETURN, JACKPOT = -1, 1, 2, -2, 4
@@ -101,47 +104,58 @@ class Payment:
 def make_payment(data: dict) -> Payment:
     """/payments/make: one stake, payout, return or jackpot of a bet.
 
-    The player's row is locked first, so the player's makes take turns (a batch locks all
-    its players at once, in id order). The bet id is claimed for the player before any
-    money moves: of two players racing for one new BetId, the second waits for the first
-    and is refused (102823)."""
+    A stake on a new bet (the common case) claims the bet for its player with one
+    INSERT that also checks the player and picks the currency and game session; its key
+    cannot exist yet, so the wallet moves the money without looking it up. Everything
+    else reads the player, the bet, its payments and the balance in one statement and
+    pays on what it read (see _pay_on). Of two players racing for one new BetId, the
+    second finds the bet taken (102823)."""
     bet_id = _bet_id(data.get("BetId"))
     kind = data.get("TransactionType")
     if type(kind) is not int or kind not in TYPES:
         raise BetcoreError(100400)
     tag = _tag(data.get("TagId"))
-    # A blocked player places no bets, but what is owed to them is still paid.
-    player = find_player(data.get("PartnerUserId"), allow_blocked=kind != STAKE)
-    wallet.lock_players([player.id])
-    bet = _bet(bet_id)
-    if bet is not None and bet.player_id != player.id:
+    player_id = _player_id(data.get("PartnerUserId"))
+    if player_id is None:
+        raise BetcoreError(102145)
+    if kind == STAKE:
+        claimed = _claim_new_bet(player_id, bet_id, tag)
+        if claimed is not None:
+            holder = wallet.Holder(player_id, facts.player_currencies(player_id))
+            return _pay(holder, claimed, kind, data, existing=None)
+    return _pay_on(_bet_state(player_id, bet_id), kind, tag, data)
+
+
+def _pay_on(state: "_BetState", kind: int, tag, data: dict) -> Payment:
+    """Pay on the bet as `state` read it, without a lock: a repeat is answered from what
+    was read; otherwise the movement is applied only if none of the bet's payments that
+    were absent has been written since (else the request runs again and sees it: see
+    wallet.Request.unless_keys), so the order checks always judge the latest state."""
+    holder = state.holder(kind)
+    bet = state.bet or _claim_bet(holder, state.bet_id, _playing_currency(holder.id, tag))
+    if bet.player_id != holder.id:
         raise BetcoreError(102823)
-    currency = bet.currency if bet else _playing_currency(player, tag)
-    amount = _minor(player, currency, data.get("Amount"), allow_zero=kind != STAKE)
-    tax = _minor(player, currency, data.get("TaxAmount") or "0", allow_zero=True)
-    bet = bet or _claim_bet(player, currency, bet_id)
-    if bet.player_id != player.id or bet.currency != currency:
-        raise BetcoreError(102823)
-    _check_sequence(bet_id, kind, amount)
-    try:
-        movement = _move(player, currency, bet_id, kind, amount)
-    except wallet_errors.InsufficientFunds as exc:
-        raise BetcoreError(103802, {"Balance": format(exc.balance, "f")}) from None
-    except wallet_errors.TransactionVoided:
-        raise BetcoreError(102825) from None
-    except (wallet_errors.DuplicateMismatch, wallet_errors.AlreadyReversed):
-        raise BetcoreError(102823) from None
-    except wallet_errors.CurrencyNotAllowed:
-        raise BetcoreError(103803) from None
-    except wallet_errors.InvalidAmount:
-        raise BetcoreError(103801) from None
+    absent = [f"{bet.bet_id}:{k}" for k in TYPES if k not in state.transactions]
+    existing = state.key_transaction(kind)
+    return _pay(holder, bet, kind, data, existing=existing, state=state, unless=absent)
+
+
+def _pay(holder, bet, kind: int, data: dict, *, existing, state=None, unless=()) -> Payment:
+    """Parse the amounts in the bet's currency, check the bet's order, move the money and
+    record the payment with its accept (unless it is a repeat)."""
+    currency = bet.currency
+    amount = _minor(holder, currency, data.get("Amount"), allow_zero=kind != STAKE)
+    tax = _minor(holder, currency, data.get("TaxAmount") or "0", allow_zero=True)
+    if state is not None:  # (a stake on a bet just claimed has nothing to check)
+        _check_sequence(state, kind, amount)
+    movement = _move(holder, currency, bet.bet_id, kind, amount, existing, unless)
     if not movement.replayed:
-        _record(bet, kind, amount, tax, movement.transaction)
-        moved = abs(movement.transaction.amount)  # what really moved (0 for an early return)
+        _record(bet.bet_id, kind, amount, tax, movement.transaction_id)
+        moved = abs(movement.minor)  # what really moved (0 for an early return)
         accepts.enqueue_payment(
-            accept_body(bet_id, kind, moved, tax, currency, movement.transaction.id, 200)
+            accept_body(bet.bet_id, kind, moved, tax, currency, movement.transaction_id, 200)
         )
-    return Payment(movement.transaction.id, movement.balance, currency, movement.replayed)
+    return Payment(movement.transaction_id, movement.balance, currency, movement.replayed)
 
 
 def lock_batch(items: list) -> None:
@@ -156,20 +170,152 @@ def lock_batch(items: list) -> None:
     wallet.lock_players(sorted(ids))
 
 
-def _check_sequence(bet_id: int, kind: int, amount: int) -> None:
+# --- the bet, its payments and the player, read at once ------------------------------------
+
+_players, _bets = Player.__table__, CasinoBet.__table__
+_sessions, _payments = GameSession.__table__, CasinoPayment.__table__
+_transactions, _accounts = Transaction.__table__, Account.__table__
+
+
+@dataclass(frozen=True)
+class _Bet:
+    bet_id: int
+    player_id: int
+    currency: str
+
+
+def _claim_new_bet(player_id: int, bet_id: int, tag: int | None) -> _Bet | None:
+    """Insert the bet for an active player, in the currency of the player's latest game
+    session in this frame (else their latest, else their active currency), attached to
+    their latest session in that currency. None: no such active player, or the bet
+    exists (both go the long way)."""
+    player = _players.alias("p")
+
+    def latest(column, *conditions):
+        return (
+            select(column)
+            .where(_sessions.c.player_id == player.c.id, *conditions)
+            .order_by(_sessions.c.created_at.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    in_frame = [latest(_sessions.c.currency, _sessions.c.tag_id == tag)] if tag else []
+    currency = func.coalesce(*in_frame, latest(_sessions.c.currency), player.c.active_currency)
+    chosen = (
+        select(player.c.id.label("player_id"), currency.label("currency"))
+        .where(player.c.id == player_id, player.c.status != "blocked")
+        .subquery()
+    )
+    session = (
+        select(_sessions.c.id)
+        .where(_sessions.c.player_id == chosen.c.player_id)
+        .where(_sessions.c.currency == chosen.c.currency)
+        .order_by(_sessions.c.created_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    now = utcnow()
+    rows = select(
+        literal(bet_id, BigInteger),
+        chosen.c.player_id,
+        chosen.c.currency,
+        session,
+        literal(False),
+        literal(now),
+        literal(now),
+    ).where(chosen.c.player_id.is_not(None))
+    columns = ["bet_id", "player_id", "currency", "game_session_id", "closed", "created_at"]
+    statement = insert_new(_bets).from_select([*columns, "modified_at"], rows)
+    row = db.session.execute(statement.returning(_bets.c.currency)).first()
+    return _Bet(bet_id, player_id, row.currency) if row else None
+
+
+@dataclass
+class _BetState:
+    """What one statement tells about a make: the player, the bet, its payments' wallet
+    transactions by TransactionType (each carrying the player's balance now, for the
+    answer to a repeat), as they were when the statement ran."""
+
+    player_id: int
+    bet_id: int
+    status: str | None  # None: no such player
+    brand_id: int | None
+    bet: _Bet | None
+    transactions: dict  # TransactionType -> wallet.KeyRow
+
+    def key_transaction(self, kind: int):
+        return self.transactions.get(kind)
+
+    def holder(self, kind: int) -> wallet.Holder:
+        """The player, if they may make this payment: a blocked player places no bets, but
+        what is owed to them is still paid."""
+        if self.status is None:
+            raise BetcoreError(102145)
+        if self.status == "blocked" and kind == STAKE:
+            raise BetcoreError(102146)
+        return wallet.Holder(self.player_id, facts.brand_currencies(self.brand_id))
+
+
+def _bet_state(player_id: int, bet_id: int) -> _BetState:
+    keys = {f"{bet_id}:{kind}": kind for kind in TYPES}
+    transactions = _transactions.alias("t")
+    key_columns = wallet.key_columns(transactions)
+    query = (
+        select(
+            _players.c.status,
+            _players.c.brand_id,
+            _bets.c.player_id.label("bet_player_id"),
+            _bets.c.currency.label("bet_currency"),
+            _accounts.c.balance.label("balance_now"),
+            *[column.label(f"t_{column.name}") for column in key_columns],
+        )
+        .select_from(_players)
+        .outerjoin(_bets, _bets.c.bet_id == bet_id)
+        .outerjoin(
+            _accounts,
+            (_accounts.c.owner == wallet.owner_of(player_id))
+            & (_accounts.c.currency == _bets.c.currency)
+            & (_accounts.c.kind == wallet.REAL),
+        )
+        .outerjoin(
+            transactions,
+            (transactions.c.source == SOURCE) & transactions.c.external_id.in_(list(keys)),
+        )
+        .where(_players.c.id == player_id)
+    )
+    rows = db.session.execute(query).all()
+    if not rows:
+        return _BetState(player_id, bet_id, None, None, None, {})
+    first = rows[0]
+    bet = None
+    if first.bet_player_id is not None:
+        bet = _Bet(bet_id, first.bet_player_id, first.bet_currency)
+    found = {
+        keys[row.t_external_id]: wallet.KeyRow(
+            *[getattr(row, f"t_{column.name}") for column in key_columns],
+            balance_now=row.balance_now or 0,
+        )
+        for row in rows
+        if row.t_external_id is not None
+    }
+    return _BetState(player_id, bet_id, first.status, first.brand_id, bet, found)
+
+
+def _check_sequence(state: _BetState, kind: int, amount: int) -> None:
     """The order of a bet's payments: a return gives back exactly the stake and never
     after an unreturned payout; a payout never follows a return; a payout return takes
     back exactly the payout."""
-    stake = wallet_queries.transaction(SOURCE, f"{bet_id}:{STAKE}")
-    payout = wallet_queries.transaction(SOURCE, f"{bet_id}:{PAYOUT}")
+    stake = state.transactions.get(STAKE)
+    payout = state.transactions.get(PAYOUT)
     if kind == REFUND:
         if _applied(stake) and amount != -stake.amount:
             raise BetcoreError(103801)
-        taken_back = wallet_queries.transaction(SOURCE, f"{bet_id}:{PAYOUT_RETURN}")
+        taken_back = state.transactions.get(PAYOUT_RETURN)
         if payout is not None and payout.amount and taken_back is None:
             raise BetcoreError(102826)
     elif kind in (PAYOUT, JACKPOT):
-        returned = wallet_queries.transaction(SOURCE, f"{bet_id}:{REFUND}")
+        returned = state.transactions.get(REFUND)
         if returned is not None or (stake is not None and stake.status == wallet.VOIDED):
             raise BetcoreError(102825)
     elif kind == PAYOUT_RETURN and _applied(payout) and amount != payout.amount:
@@ -196,7 +342,7 @@ def make_cashback(data: dict) -> Payment:
     """/cashback-payments/make: credit a cashback once per CashbackId, then confirm it."""
     player = find_player(data.get("PartnerUserId"), allow_blocked=True)
     cashback_id = _bet_id(data.get("CashbackId"))
-    currency = _playing_currency(player)
+    currency = _playing_currency(player.id)
     amount = _minor(player, currency, data.get("Amount"), allow_zero=False)
     try:
         movement = wallet.credit(
@@ -214,52 +360,52 @@ def make_cashback(data: dict) -> Payment:
         accepts.enqueue_cashback(
             {
                 "CashbackId": cashback_id,
-                "PartnerTransactionId": movement.transaction.id,
+                "PartnerTransactionId": movement.transaction_id,
                 "Amount": money.format_amount(amount, currency),
                 "Currency": currency,
                 "ErrorCode": 200,
             }
         )
-    return Payment(movement.transaction.id, movement.balance, currency, movement.replayed)
+    return Payment(movement.transaction_id, movement.balance, currency, movement.replayed)
 
 
-def _move(player, currency, bet_id: int, kind: int, amount: int):
+def _move(holder, currency, bet_id: int, kind: int, amount: int, existing, unless=()):
     key = f"{bet_id}:{kind}"
     text = money.format_amount(amount, currency)
     common = {"source": SOURCE, "external_id": key, "reference": str(bet_id)}
-    if kind == STAKE:
-        return wallet.debit(player, currency, text, **common)
-    if kind in (PAYOUT, JACKPOT):
-        return wallet.credit(
-            player, currency, text, kind="win" if kind == PAYOUT else "jackpot", **common
-        )
-    original = f"{bet_id}:{STAKE}" if kind == REFUND else f"{bet_id}:{PAYOUT}"
-    cancel = wallet.refund_stake if kind == REFUND else wallet.reverse_credit
-    return cancel(player, currency, original_external_id=original, **common)
+    known = {"existing": existing, "unless_keys": unless}
+    try:
+        if kind == STAKE:
+            return wallet.debit(holder, currency, text, **known, **common)
+        if kind in (PAYOUT, JACKPOT):
+            win = "win" if kind == PAYOUT else "jackpot"
+            return wallet.credit(holder, currency, text, kind=win, **known, **common)
+        original = f"{bet_id}:{STAKE}" if kind == REFUND else f"{bet_id}:{PAYOUT}"
+        cancel = wallet.refund_stake if kind == REFUND else wallet.reverse_credit
+        return cancel(holder, currency, original_external_id=original, unless_keys=unless, **common)
+    except wallet_errors.InsufficientFunds as exc:
+        raise BetcoreError(103802, {"Balance": format(exc.balance, "f")}) from None
+    except wallet_errors.TransactionVoided:
+        raise BetcoreError(102825) from None
+    except (wallet_errors.DuplicateMismatch, wallet_errors.AlreadyReversed):
+        raise BetcoreError(102823) from None
+    except wallet_errors.CurrencyNotAllowed:
+        raise BetcoreError(103803) from None
+    except wallet_errors.InvalidAmount:
+        raise BetcoreError(103801) from None
 
 
-def _record(bet: CasinoBet, kind, amount, tax, transaction) -> None:
-    db.session.add(
-        CasinoPayment(
-            bet_id=bet.bet_id,
+def _record(bet_id: int, kind: int, amount: int, tax: int, transaction_id: int) -> None:
+    db.session.execute(
+        insert(_payments).values(
+            bet_id=bet_id,
             transaction_type=kind,
             amount=amount,
             tax_amount=tax,
-            wallet_transaction_id=transaction.id,
+            wallet_transaction_id=transaction_id,
+            created_at=utcnow(),
         )
     )
-    session = db.session.get(GameSession, bet.game_session_id) if bet.game_session_id else None
-    if session is not None:
-        now = utcnow()
-        session.first_action_at = session.first_action_at or now
-        session.last_action_at = now
-        if kind == STAKE:
-            session.bet_count += 1
-            session.bet_amount += amount
-        elif kind in (PAYOUT, JACKPOT) and amount:
-            session.win_count += 1
-            session.win_amount += amount
-    db.session.flush()
 
 
 def _bet(bet_id: int) -> CasinoBet | None:
@@ -270,40 +416,50 @@ def _bet(bet_id: int) -> CasinoBet | None:
     )
 
 
-def _claim_bet(player, currency, bet_id: int) -> CasinoBet:
-    """The new bet, inserted for this player; if another transaction inserted it first
-    (on PostgreSQL the insert waits for it to end), the bet as that one left it."""
+def _claim_bet(holder, bet_id: int, currency: str) -> _Bet:
+    """A new bet of a payout, return or jackpot that came before any stake: inserted for
+    this player. Should another request have inserted it since we looked (it waited for
+    our player lock, or is another player's), the request runs again and sees it."""
     session = db.session.scalar(
-        select(GameSession)
-        .where(GameSession.player_id == player.id, GameSession.currency == currency)
-        .order_by(GameSession.created_at.desc())
+        select(_sessions.c.id)
+        .where(_sessions.c.player_id == holder.id, _sessions.c.currency == currency)
+        .order_by(_sessions.c.created_at.desc())
         .limit(1)
     )
-    bet = CasinoBet(
-        bet_id=bet_id,
-        player_id=player.id,
-        currency=currency,
-        game_session_id=session.id if session else None,
+    now = utcnow()
+    inserted = db.session.scalar(
+        insert_new(_bets)
+        .values(
+            bet_id=bet_id,
+            player_id=holder.id,
+            currency=currency,
+            game_session_id=session,
+            closed=False,
+            created_at=now,
+            modified_at=now,
+        )
+        .returning(_bets.c.id)
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(bet)
-    except IntegrityError:
-        bet = _bet(bet_id)
-    return bet
+    if inserted is None:
+        raise Contended(f"bet {bet_id} was inserted meanwhile")
+    return _Bet(bet_id, holder.id, currency)
 
 
-def _playing_currency(player: Player, tag_id=None) -> str:
+def _playing_currency(player_id: int, tag_id=None) -> str:
     """The currency of the player's latest casino session in this frame (TagId; the token's
     currency), else of their latest session, else their active currency."""
     query = (
         select(GameSession.currency)
-        .where(GameSession.player_id == player.id)
+        .where(GameSession.player_id == player_id)
         .order_by(GameSession.created_at.desc())
         .limit(1)
     )
     in_frame = db.session.scalar(query.where(GameSession.tag_id == tag_id)) if tag_id else None
-    return in_frame or db.session.scalar(query) or player.active_currency
+    return (
+        in_frame
+        or db.session.scalar(query)
+        or db.session.scalar(select(Player.active_currency).where(Player.id == player_id))
+    )
 
 
 def payment_info(data: dict) -> list[dict]:
@@ -344,7 +500,7 @@ def close_bet(data: dict) -> CasinoBet:
 
 
 def balance(player: Player, currency: str | None = None) -> str:
-    currency = currency or _playing_currency(player)
+    currency = currency or _playing_currency(player.id)
     return format(wallet_queries.balance(player, currency).real, "f")
 
 

@@ -1,6 +1,6 @@
 """Write outbound calls in the caller's unit of work; deliver them later, with retries.
 
-`enqueue` only adds and flushes, so the message commits or rolls back together with the
+`enqueue` only inserts, so the message commits or rolls back together with the
 money movement it belongs to. `deliver_due` (run by the worker) takes one due message at a
 time: it claims it in a short transaction (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so
 parallel workers never take the same message; SQLite: `BEGIN IMMEDIATE` serializes the
@@ -28,10 +28,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import requests
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from portal.extensions import db
 from portal.outbox.models import DEAD, PENDING, SENT, OutboxMessage
@@ -67,23 +68,33 @@ def _hook(registry: dict, kind: str):
     return registry.get(kind) or registry.get(kind.split(".", 1)[0])
 
 
-def enqueue(kind: str, url: str, payload: dict, headers: dict | None = None) -> OutboxMessage:
-    """Add a message to the caller's unit of work (flush, no commit). The payload is
+class Queued(NamedTuple):
+    """A message just added to the outbox."""
+
+    id: int
+
+
+def enqueue(kind: str, url: str, payload: dict, headers: dict | None = None) -> Queued:
+    """Add a message to the caller's unit of work (one INSERT, no commit). The payload is
     serialized now, with the portal's JSON (Decimal amounts stay exact), and sent as is."""
     if not url.startswith(("http://", "https://")):
         raise ValueError(f"outbox url must be http(s): {url!r}")
-    message = OutboxMessage(
-        kind=kind,
-        url=url,
-        payload=current_app.json.dumps(payload),
-        headers=json.dumps(headers) if headers else None,
-        status=PENDING,
-        attempts=0,
-        next_attempt_at=utcnow(),
+    now = utcnow()
+    message_id = db.session.scalar(
+        insert(OutboxMessage)
+        .values(
+            kind=kind,
+            url=url,
+            payload=current_app.json.dumps(payload),
+            headers=json.dumps(headers) if headers else None,
+            status=PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        .returning(OutboxMessage.id)
     )
-    db.session.add(message)
-    db.session.flush()
-    return message
+    return Queued(message_id)
 
 
 def backoff(attempts: int, max_seconds: int) -> timedelta:

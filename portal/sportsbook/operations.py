@@ -6,13 +6,15 @@ movement of settle/unsettle (each moves only the difference to the new payout), 
 """
 
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal import money
+from portal.accounts import facts
 from portal.accounts.models import Player
 from portal.accounts.sessions import token_hash
 from portal.extensions import db
@@ -22,10 +24,12 @@ from portal.sportsbook.models import (
     BetsyToken,
     SportsBet,
 )
+from portal.sql import insert_new
 from portal.timeutil import utcnow
 from portal.wallet import errors as wallet_errors
 from portal.wallet import operations as wallet
 from portal.wallet import queries as wallet_queries
+from portal.wallet.models import Transaction
 
 SOURCE = "betsy"
 RESULTS = {"won": "won", "lost": "lost", "refund": "refund", "cashout": "cashout"}
@@ -142,8 +146,8 @@ def balance(data: dict) -> dict:
     return _answer(player, currency, None)
 
 
-def _answer(player: Player, currency: str, transaction_id: str | None) -> dict:
-    real = wallet_queries.balance(player, currency).real
+def _answer(player, currency: str, transaction_id: str | None) -> dict:
+    real = wallet_queries.real_balance(player.id, currency)
     answer = {"userId": str(player.id), "currency": currency, "amount": real}
     return {"transactionId": transaction_id, **answer} if transaction_id else answer
 
@@ -152,46 +156,113 @@ def _answer(player: Player, currency: str, transaction_id: str | None) -> dict:
 
 
 def place_bet(data: dict, *, ip: str | None = None) -> dict:
+    """Type 0: take the stake and record the bet with its selections. The bet row is
+    claimed first (its transactionId is unique), so a new bet's stake key cannot exist
+    and the wallet does not look it up; a repeat finds the bet and answers as the first
+    time."""
     currency = _text(data, "currency", 5)
     user_id, tx = _user_id(data), _text(data, "transactionId", 64)
-    player, _ = player_of_token(data.get("token"), user_id=user_id, currency=currency)
-    player = _player(player.id, may_bet=True)
-    amount = _amount(player, currency, data.get("amount"))
+    holder, existing = _bettor(data.get("token"), user_id, currency, f"{tx}:bet")
+    amount = _amount(holder, currency, data.get("amount"))
     columns = SportsBet.__table__.c
     selections.odds(data.get("coefficient"))  # the bet's total odds, kept as sent
     bet_odds = selections.identifier(data, "coefficient", columns.coefficient.type.length)
     ticket_type = selections.text(data, "ticketType", columns.ticket_type.type.length)
     lines = selections.parse(data.get("metadata"))
+    if existing is not None:  # a repeat: answered from what _bettor read
+        movement = _wallet(
+            wallet.debit,
+            holder,
+            currency,
+            money.format_amount(amount, currency),
+            source=SOURCE,
+            external_id=f"{tx}:bet",
+            reference=tx,
+            existing=existing,
+        )
+        return _placed(tx, holder, currency, movement)
+    now = utcnow()
+    bet_id = db.session.scalar(
+        insert_new(SportsBet.__table__)
+        .values(
+            transaction_id=tx,
+            player_id=holder.id,
+            currency=currency,
+            stake=amount,
+            payout=0,
+            settlements=0,
+            coefficient=bet_odds,
+            ticket_type=ticket_type,
+            status="placed",
+            ip=ip,
+            created_at=now,
+            modified_at=now,
+        )
+        .returning(columns.id)
+    )
     movement = _wallet(
         wallet.debit,
-        player,
+        holder,
         currency,
         money.format_amount(amount, currency),
         source=SOURCE,
         external_id=f"{tx}:bet",
         reference=tx,
+        existing=None if bet_id is not None else wallet.UNKNOWN,
     )
-    if not movement.replayed:
-        bet = SportsBet(
-            transaction_id=tx,
-            player_id=player.id,
-            currency=currency,
-            stake=amount,
-            coefficient=bet_odds,
-            ticket_type=ticket_type,
-            ip=ip,
-        )
-        db.session.add(bet)
-        selections.add(bet, lines)
-        db.session.flush()
+    if bet_id is not None:
+        selections.add(bet_id, lines)
+    return _placed(tx, holder, currency, movement)
+
+
+def _placed(tx: str, holder, currency: str, movement: wallet.Movement) -> dict:
     # A repeat answers as the first time: the balance right after the stake, not today's.
-    after = money.from_minor(movement.transaction.balance_after, currency)
-    return {"transactionId": tx, "userId": str(player.id), "currency": currency, "amount": after}
+    after = money.from_minor(movement.balance_after, currency)
+    return {"transactionId": tx, "userId": str(holder.id), "currency": currency, "amount": after}
+
+
+def _bettor(token, user_id: str, currency: str, key: str) -> tuple[wallet.Holder, object]:
+    """The player of a live token of this user and currency who may bet, and the wallet
+    transaction of the stake's key if it exists (a repeat), in one statement: 3 unknown
+    token (or not this user's or currency's), 4 expired, 5 no such player, 9 blocked,
+    14 self-excluded."""
+    if not isinstance(token, str) or not 10 <= len(token) <= 64:
+        raise BetsyError(3)
+    stake = Transaction.__table__.alias("t")
+    key_columns = wallet.key_columns(stake)
+    row = db.session.execute(
+        select(
+            BetsyToken.player_id,
+            BetsyToken.currency,
+            BetsyToken.expires_at,
+            Player.status,
+            Player.brand_id,
+            *[column.label(f"t_{column.name}") for column in key_columns],
+        )
+        .outerjoin(Player, Player.id == BetsyToken.player_id)
+        .outerjoin(stake, (stake.c.source == SOURCE) & (stake.c.external_id == key))
+        .where(BetsyToken.token_hash == token_hash(token))
+    ).first()
+    if row is None or str(row.player_id) != user_id or row.currency != currency:
+        raise BetsyError(3)
+    if row.expires_at <= utcnow():
+        raise BetsyError(4)
+    if row.status is None:
+        raise BetsyError(5)
+    if row.status == "blocked":
+        raise BetsyError(9)
+    if row.status == "self_excluded":
+        raise BetsyError(14)
+    holder = wallet.Holder(row.player_id, facts.brand_currencies(row.brand_id))
+    existing = None
+    if row.t_id is not None:
+        existing = wallet.KeyRow(*[getattr(row, f"t_{column.name}") for column in key_columns])
+    return holder, existing
 
 
 def settle(data: dict) -> dict:
     """Type 2: make the bet's payout `amount` (moving only the difference)."""
-    bet, player = _bet_for_update(data)
+    bet = _locked_bet(data)
     if bet.status == "rolled_back":
         raise BetsyError(20)
     result = RESULTS.get(data.get("resultType") or ("won" if data.get("amount") else "lost"))
@@ -199,52 +270,114 @@ def settle(data: dict) -> dict:
         raise BetsyError(5)
     if result == "cashout":  # the player asked for it: their token must say so
         player_of_token(data.get("token"), user_id=str(bet.player_id), currency=bet.currency)
-    payout = _amount(player, bet.currency, data.get("amount"), allow_zero=True)
-    _pay(bet, player, payout)
-    bet.status = result
-    return _answer(player, bet.currency, bet.transaction_id)
+    payout = _amount(bet.holder, bet.currency, data.get("amount"), allow_zero=True)
+    return _answer_after(bet, _pay(bet, payout, result))
 
 
 def unsettle(data: dict) -> dict:
     """Type 1: take the payout back; the bet is open again."""
-    bet, player = _bet_for_update(data)
+    bet = _locked_bet(data)
     if bet.status == "rolled_back":
         raise BetsyError(20)
-    _pay(bet, player, 0)
-    bet.status = "unsettled"
-    return _answer(player, bet.currency, bet.transaction_id)
+    return _answer_after(bet, _pay(bet, 0, "unsettled"))
 
 
-def _pay(bet: SportsBet, player: Player, payout: int) -> None:
+@dataclass(frozen=True)
+class _Bet:
+    """A bet as read under its row lock (settles, unsettles and rollbacks of one bet take
+    turns on it; the bet row is locked before the account, as a new bet's is)."""
+
+    id: int
+    transaction_id: str
+    player_id: int
+    currency: str
+    payout: int
+    settlements: int
+    status: str
+    holder: wallet.Holder
+
+
+def _locked_bet(data: dict) -> _Bet:
+    currency = _text(data, "currency", 5)
+    user_id = _user_id(data)
+    tx = _text(data, "transactionId", 64)
+    bet = _lock_bet(tx)
+    if bet is None or str(bet.player_id) != user_id or bet.currency != currency:
+        raise BetsyError(5)
+    return bet
+
+
+def _lock_bet(tx: str) -> _Bet | None:
+    c = SportsBet.__table__.c
+    row = db.session.execute(
+        select(
+            c.id,
+            c.transaction_id,
+            c.player_id,
+            c.currency,
+            c.payout,
+            c.settlements,
+            c.status,
+            Player.brand_id,
+        )
+        .join(Player, Player.id == c.player_id)
+        .where(c.transaction_id == tx)
+        .with_for_update(of=SportsBet.__table__)
+    ).first()
+    if row is None:
+        return None
+    holder = wallet.Holder(row.player_id, facts.brand_currencies(row.brand_id))
+    return _Bet(*row[:7], holder)
+
+
+def _pay(bet: _Bet, payout: int, status: str) -> wallet.Movement | None:
+    """Move the difference to the new payout (a new key per movement: the bet row's lock
+    makes `settlements` a fresh number) and write the bet's new state."""
     difference = payout - bet.payout
+    movement = None
     if difference:
         key = f"{bet.transaction_id}:settle:{bet.settlements + 1}"
         text = money.format_amount(abs(difference), bet.currency)
+        common = {"source": SOURCE, "external_id": key, "reference": bet.transaction_id}
         if difference > 0:
-            _wallet(
-                wallet.credit,
-                player,
-                bet.currency,
-                text,
-                source=SOURCE,
-                external_id=key,
-                reference=bet.transaction_id,
+            movement = _wallet(
+                wallet.credit, bet.holder, bet.currency, text, **common, existing=None
             )
         else:
-            _wallet(
+            movement = _wallet(
                 wallet.debit,
-                player,
+                bet.holder,
                 bet.currency,
                 text,
-                source=SOURCE,
-                external_id=key,
-                reference=bet.transaction_id,
+                **common,
                 kind="reversal",
                 shortfall=21,
+                existing=None,
             )
-        bet.settlements += 1
-        bet.payout = payout
-    db.session.flush()
+    if not difference and status == bet.status:
+        return None  # a repeat: nothing to write
+    db.session.execute(
+        update(SportsBet.__table__)
+        .where(SportsBet.__table__.c.id == bet.id)
+        .values(
+            payout=payout,
+            settlements=bet.settlements + (1 if difference else 0),
+            status=status,
+            modified_at=utcnow(),
+        )
+    )
+    return movement
+
+
+def _answer_after(bet: _Bet, movement: wallet.Movement | None) -> dict:
+    if movement is None:
+        return _answer(bet.holder, bet.currency, bet.transaction_id)
+    return {
+        "transactionId": bet.transaction_id,
+        "userId": str(bet.player_id),
+        "currency": bet.currency,
+        "amount": movement.balance,
+    }
 
 
 def rollback(data: dict) -> dict:
@@ -252,15 +385,21 @@ def rollback(data: dict) -> dict:
     effect must fit the balance, so the stake comes back before the payout goes. Before
     the bet: recorded, so that the late bet is refused."""
     currency = _text(data, "currency", 5)
-    player = _player(data.get("userId"))
+    user_id = _user_id(data)
     tx = _text(data, "transactionId", 64)
-    wallet.lock_account(player, currency)
-    bet = db.session.scalar(select(SportsBet).where(SportsBet.transaction_id == tx))
-    if bet is not None and (bet.player_id != player.id or bet.currency != currency):
+    bet = _lock_bet(tx)
+    if bet is None:
+        currencies = facts.player_currencies(_player_id(user_id))
+        if currencies is None:
+            raise BetsyError(5)
+        holder = wallet.Holder(_player_id(user_id), currencies)
+    elif str(bet.player_id) != user_id or bet.currency != currency:
         raise BetsyError(5)
+    else:
+        holder = bet.holder
     _wallet(
         wallet.refund_stake,
-        player,
+        holder,
         currency,
         source=SOURCE,
         external_id=f"{tx}:rollback",
@@ -268,9 +407,14 @@ def rollback(data: dict) -> dict:
         reference=tx,
     )
     if bet is not None:
-        _pay(bet, player, 0)
-        bet.status = "rolled_back"
-    return _answer(player, currency, tx)
+        _pay(bet, 0, "rolled_back")
+    return _answer(holder, currency, tx)
+
+
+def _player_id(user_id: str) -> int:
+    if not (user_id.isascii() and user_id.isdigit() and len(user_id) < 10):
+        raise BetsyError(5)
+    return int(user_id)
 
 
 def check(data: dict) -> dict:
@@ -287,22 +431,6 @@ def check(data: dict) -> dict:
         "status": bet.status,
         "createdAt": bet.created_at.strftime("%Y-%m-%d %H:%M:%S"),
     }
-
-
-def _bet_for_update(data: dict) -> tuple[SportsBet, Player]:
-    currency = _text(data, "currency", 5)
-    player = _player(data.get("userId"))
-    tx = _text(data, "transactionId", 64)
-    wallet.lock_account(player, currency)
-    bet = db.session.scalar(
-        select(SportsBet)
-        .where(SportsBet.transaction_id == tx)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if bet is None or bet.player_id != player.id or bet.currency != currency:
-        raise BetsyError(5)
-    return bet, player
 
 
 # --- plumbing -------------------------------------------------------------------------------

@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import insert
 
 from portal.extensions import db
 from portal.sportsbook.betsy import BetsyError
-from portal.sportsbook.models import SportsBet, SportsEvent, SportsSelection, SportsTournament
+from portal.sportsbook.models import SportsEvent, SportsSelection, SportsTournament
+from portal.sql import insert_new
+from portal.timeutil import utcnow
 
 MAX_ODDS = Decimal(10) ** 8
 ODDS_PLACES = Decimal("0.0001")  # SportsSelection.coefficient is Numeric(12, 4)
@@ -70,50 +72,64 @@ def _selection(item: dict) -> Selection:
     )
 
 
-def add(bet: SportsBet, selections: list[Selection]) -> None:
-    """Store the bet's selections, adding the tournaments and events not seen before."""
-    for item in selections:
-        if item.tournament_id and db.session.get(SportsTournament, item.tournament_id) is None:
-            _insert(
-                SportsTournament(
-                    id=item.tournament_id,
-                    name=item.tournament,
-                    sport_id=item.sport_id,
-                    sport_name=item.sport,
-                    country_code=item.region,
-                )
-            )
-        if item.event_id and db.session.get(SportsEvent, item.event_id) is None:
-            _insert(
-                SportsEvent(
-                    id=item.event_id,
-                    tournament_id=item.tournament_id,
-                    title=item.event,
-                    start_date=item.event_date,
-                    status="not_started",
-                )
-            )
-        db.session.add(
-            SportsSelection(
-                bet=bet,
-                event_id=item.event_id,
-                market_id=item.market_id,
-                market=item.market,
-                outcome_id=item.outcome_id,
-                outcome=item.outcome,
-                stage=item.stage,
-                coefficient=item.odds,
-            )
+def add(bet_id: int, selections: list[Selection]) -> None:
+    """Store the bet's selections, adding the tournaments and events not seen before: one
+    INSERT per table, whatever the number of selections (a tournament or event a
+    concurrent bet adds first is kept as that bet wrote it)."""
+    if not selections:
+        return
+    now = utcnow()
+    stamps = {"created_at": now, "modified_at": now}
+    tournaments = {
+        item.tournament_id: {
+            "id": item.tournament_id,
+            "name": item.tournament,
+            "sport_id": item.sport_id,
+            "sport_name": item.sport,
+            "country_code": item.region,
+            **stamps,
+        }
+        for item in selections
+        if item.tournament_id
+    }
+    events = {
+        item.event_id: {
+            "id": item.event_id,
+            "tournament_id": item.tournament_id,
+            "title": item.event,
+            "start_date": item.event_date,
+            "status": "not_started",
+            **stamps,
+        }
+        for item in selections
+        if item.event_id
+    }
+    for model, rows in ((SportsTournament, tournaments), (SportsEvent, events)):
+        if rows:  # (sorted: concurrent bets insert shared rows in one order, no deadlock)
+            db.session.execute(insert_new(model.__table__).values(sorted_rows(rows)))
+    db.session.execute(
+        insert(SportsSelection.__table__).values(
+            [
+                {
+                    "bet_id": bet_id,
+                    "event_id": item.event_id,
+                    "market_id": item.market_id,
+                    "market": item.market,
+                    "outcome_id": item.outcome_id,
+                    "outcome": item.outcome,
+                    "stage": item.stage,
+                    "coefficient": item.odds,
+                    "status": "running",
+                    **stamps,
+                }
+                for item in selections
+            ]
         )
+    )
 
 
-def _insert(row) -> None:
-    """Add a shared row (event, tournament) that a concurrent bet may add first."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:
-        pass
+def sorted_rows(rows: dict) -> list[dict]:
+    return [rows[key] for key in sorted(rows)]
 
 
 # --- fields ---------------------------------------------------------------------------------

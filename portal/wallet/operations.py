@@ -4,22 +4,31 @@ Every movement is keyed by (source, external_id):
   same key, same parameters  -> the first answer again (replayed=True), nothing moves;
   same key, other parameters -> DuplicateMismatch;
   key of a cancelled original -> TransactionVoided (a refund came first).
-A movement locks the player's account row (SELECT ... FOR UPDATE on PostgreSQL; SQLite
-serializes writers with BEGIN IMMEDIATE) and claims its key through the unique
-constraint inside a SAVEPOINT, so two identical requests at once move money once.
-Operations flush; the caller commits.
+
+How a movement is applied, in as few statements as the database allows:
+  1. (unless the caller knows the key is new) look the key up: a repeat is answered here;
+  2. UPDATE the account's balance, refusing below zero, RETURNING the new balance: this
+     also locks the account row (PostgreSQL; SQLite serializes writers with BEGIN
+     IMMEDIATE) until the transaction ends, so a player's movements take turns;
+  3. INSERT the transaction with its balance_after, ON CONFLICT DO NOTHING: the unique
+     key decides between twins; the loser puts the balance back and answers as a repeat;
+  4. INSERT both entries (the player's leg and the house's) in one statement.
+Operations flush nothing to the ORM and never commit; the caller commits.
 """
 
 import hashlib
-from dataclasses import dataclass
+from collections import namedtuple
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import exists, literal, select, union_all, update
 
 from portal import money
 from portal.accounts.models import Player
+from portal.database import Contended
 from portal.extensions import db
+from portal.sql import insert_new
+from portal.timeutil import utcnow
 from portal.wallet.errors import (
     AlreadyReversed,
     CurrencyNotAllowed,
@@ -32,27 +41,82 @@ from portal.wallet.models import REAL, Account, Entry, Transaction
 
 STAKE, WIN, REFUND, REVERSAL, ADJUSTMENT = "stake", "win", "refund", "reversal", "adjustment"
 VOIDED, APPLIED = "voided", "applied"
+HOUSE = "house"
 MAX_BALANCE = 2**62  # minor units; the columns hold 2**63 - 1
+HOUSE_OWNER_PREFIX = "house:"
+
+_accounts, _transactions, _entries = Account.__table__, Transaction.__table__, Entry.__table__
+# What a repeat, a mismatch or a void needs to know of an existing transaction.
+KEY_COLUMN_NAMES = (
+    "id",
+    "source",
+    "external_id",
+    "kind",
+    "status",
+    "player_id",
+    "currency",
+    "amount",
+    "fingerprint",
+    "balance_after",
+)
+# A key's transaction as a door read it; `balance_now`: the player's real balance in its
+# currency, read in the same statement (None: the wallet reads it for a repeat's answer).
+KeyRow = namedtuple("KeyRow", (*KEY_COLUMN_NAMES, "balance_now"), defaults=(None,))
+UNKNOWN = object()  # the caller has not looked the key up
+
+
+def key_columns(table=_transactions) -> list:
+    """The columns of KeyRow, of the transaction table (or an alias of it)."""
+    return [table.c[name] for name in KEY_COLUMN_NAMES]
+
+
+_KEY_COLUMNS = key_columns()
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who a movement is for, when the door has no Player loaded: the player's id and the
+    currencies of their brand (both never change)."""
+
+    id: int
+    currencies: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Movement:
     """What a movement did: its transaction, whether it was a repeat, the balance after."""
 
-    transaction: Transaction
+    transaction_id: int
+    minor: int  # what the transaction moved, signed (+ to the player)
+    currency: str
+    balance_after: int  # the player's real balance right after the transaction (minor)
     replayed: bool
-    balance: Decimal  # the player's real balance in the currency, after the movement
+    player_id: int
+    balance_now: int | None = None  # minor; None: read when `balance` is first asked for
+
+    @property
+    def balance(self) -> Decimal:
+        """The player's real balance now: right after the movement, or at the repeat."""
+        minor = self.balance_now
+        if minor is None:
+            minor = _real_balance(self.player_id, self.currency)
+        return money.from_minor(minor, self.currency)
 
     @property
     def amount(self) -> Decimal:
-        return money.from_minor(abs(self.transaction.amount), self.transaction.currency)
+        return money.from_minor(abs(self.minor), self.currency)
+
+    @property
+    def transaction(self) -> Transaction:
+        """The transaction row (loaded on demand: the doors' hot paths do not need it)."""
+        return db.session.get(Transaction, self.transaction_id)
 
 
 @dataclass(frozen=True)
 class Request:
     """What a caller asks to move: `minor` > 0 to the player, < 0 from the player."""
 
-    player: Player
+    player: Player | Holder
     currency: str
     minor: int
     source: str
@@ -62,17 +126,31 @@ class Request:
     reason: str | None = None
     operator: str | None = None
     account_kind: str = REAL
-    original: Transaction | None = None
+    original_id: int | None = None  # the transaction a refund or reversal cancels
+    # Keys (of the same source) the caller read as absent and relied on: if one of them
+    # exists once the account is locked, the movement raises Contended (the request runs
+    # again and sees it). Lets a door check an order of movements without a lock of its own.
+    unless_keys: tuple[str, ...] = ()
 
     def fingerprint(self) -> str:
-        original = self.original.id if self.original else ""
+        original = self.original_id or ""
         parts = (self.kind, self.player.id, self.currency, self.minor, self.account_kind, original)
         return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-def minor_units(player: Player, currency: str, amount, *, allow_zero=False) -> int:
+def owner_of(player_id: int) -> str:
+    """The `owner` of a player's accounts (unique with currency and kind: the index every
+    balance look-up uses)."""
+    return f"player:{player_id}"
+
+
+def currencies_of(player: Player | Holder) -> tuple[str, ...] | list[str]:
+    return player.currencies if isinstance(player, Holder) else player.brand.currency_list
+
+
+def minor_units(player, currency: str, amount, *, allow_zero=False) -> int:
     """A positive amount (string or Decimal) of an offered currency, in minor units."""
-    if currency not in player.brand.currency_list:
+    if currency not in currencies_of(player):
         raise CurrencyNotAllowed(currency)
     try:
         value = money.parse_amount(amount, currency)
@@ -86,16 +164,47 @@ def minor_units(player: Player, currency: str, amount, *, allow_zero=False) -> i
 # --- the movements the doors call ----------------------------------------------------------
 
 
-def debit(player, currency, amount, *, source, external_id, reference=None, kind=STAKE):
-    """Take a stake from the player's real money; never below zero."""
+def debit(
+    player,
+    currency,
+    amount,
+    *,
+    source,
+    external_id,
+    reference=None,
+    kind=STAKE,
+    existing=UNKNOWN,
+    unless_keys=(),
+):
+    """Take a stake from the player's real money; never below zero.
+
+    `existing`: the key's transaction (a KeyRow) as the caller has just read it, or None
+    when the caller knows the key is new (it just claimed the bet the key belongs to, or
+    read the bet's keys under the player's lock): the wallet then does not look it up
+    again. Should the key exist after all, the movement is undone and answered as if it
+    had been looked up. `unless_keys`: see Request."""
     minor = minor_units(player, currency, amount)
-    return move(Request(player, currency, -minor, source, external_id, kind, reference))
+    request = Request(player, currency, -minor, source, external_id, kind, reference)
+    return move(replace(request, unless_keys=tuple(unless_keys)), existing)
 
 
-def credit(player, currency, amount, *, source, external_id, reference=None, kind=WIN):
-    """Pay the player (a win, a jackpot). Zero is allowed: it records a lost bet's result."""
+def credit(
+    player,
+    currency,
+    amount,
+    *,
+    source,
+    external_id,
+    reference=None,
+    kind=WIN,
+    existing=UNKNOWN,
+    unless_keys=(),
+):
+    """Pay the player (a win, a jackpot). Zero is allowed: it records a lost bet's result.
+    `existing` as for debit."""
     minor = minor_units(player, currency, amount, allow_zero=True)
-    return move(Request(player, currency, minor, source, external_id, kind, reference))
+    request = Request(player, currency, minor, source, external_id, kind, reference)
+    return move(replace(request, unless_keys=tuple(unless_keys)), existing)
 
 
 def refund_stake(
@@ -107,6 +216,7 @@ def refund_stake(
     original_external_id,
     original_source=None,
     reference=None,
+    unless_keys=(),
 ):
     """Give a stake back, at most once. Unknown stake: record that it is void (so a late
     stake is refused) and answer with a zero refund."""
@@ -119,6 +229,7 @@ def refund_stake(
         external_id=external_id,
         original_key=(original_source or source, original_external_id),
         reference=reference,
+        unless_keys=unless_keys,
     )
 
 
@@ -131,6 +242,7 @@ def reverse_credit(
     original_external_id,
     original_source=None,
     reference=None,
+    unless_keys=(),
 ):
     """Take a credited payout back, at most once; never below zero."""
     return _cancel(
@@ -142,6 +254,7 @@ def reverse_credit(
         external_id=external_id,
         original_key=(original_source or source, original_external_id),
         reference=reference,
+        unless_keys=unless_keys,
     )
 
 
@@ -170,14 +283,30 @@ def adjust(player, currency, amount, *, reason, operator, external_id, account_k
 # --- how a movement is applied -------------------------------------------------------------
 
 
-def _cancel(player, currency, kind, original_kind, *, source, external_id, original_key, reference):
-    """Move an original's amount back (a refund cancels a debit, a reversal a credit)."""
-    if currency not in player.brand.currency_list:
+def _cancel(
+    player,
+    currency,
+    kind,
+    original_kind,
+    *,
+    source,
+    external_id,
+    original_key,
+    reference,
+    unless_keys=(),
+):
+    """Move an original's amount back (a refund cancels a debit, a reversal a credit).
+    `unless_keys` as for Request; the original's own key among them means "the caller saw
+    no original": one found now arrived meanwhile (Contended), none found is voided here."""
+    if currency not in currencies_of(player):
         raise CurrencyNotAllowed(currency)
     # The account lock comes first, as in every movement: voiding an unseen original's key
     # while its stake holds the lock (and inserts that key) would deadlock.
-    _locked_account(player, currency, REAL)
-    original = _find(*original_key)
+    lock_account(player, currency, REAL)
+    original = find(*original_key)
+    relied_on_absence = original_key[0] == source and original_key[1] in unless_keys
+    if original is not None and relied_on_absence:
+        raise Contended(f"{original_key} arrived meanwhile")
     if original is None:
         original = _void(player, currency, original_kind, original_key)
     if (
@@ -187,147 +316,271 @@ def _cancel(player, currency, kind, original_kind, *, source, external_id, origi
     ):
         raise DuplicateMismatch(original)
     minor = 0 if original.status == VOIDED else -original.amount
+    others = tuple(key for key in unless_keys if not relied_on_absence or key != original_key[1])
     request = Request(
-        player, currency, minor, source, external_id, kind, reference, original=original
+        player,
+        currency,
+        minor,
+        source,
+        external_id,
+        kind,
+        reference,
+        original_id=original.id,
+        unless_keys=others,
     )
     return move(request)
 
 
-def _cancellable(original: Transaction, kind: str) -> bool:
+def _cancellable(original, kind: str) -> bool:
     """A refund cancels a stake; a reversal cancels a payout (a win, a jackpot...)."""
     if kind == REFUND:
         return original.kind == STAKE
     return original.amount >= 0 and original.kind not in (STAKE, REFUND, REVERSAL, ADJUSTMENT)
 
 
-def _void(player, currency, kind, key) -> Transaction:
+def _void(player, currency, kind, key):
     """Claim an unseen original's key as voided, so that it is refused when it comes."""
-    void = Transaction(
-        source=key[0],
-        external_id=key[1],
-        kind=kind,
-        status=VOIDED,
-        player_id=player.id,
-        currency=currency,
-        amount=0,
-        fingerprint=VOIDED,
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(void)
-    except IntegrityError:  # the original (or another void) arrived meanwhile
-        return _find(*key)
-    return void
+    inserted = db.session.execute(
+        insert_new(_transactions)
+        .values(
+            source=key[0],
+            external_id=key[1],
+            kind=kind,
+            status=VOIDED,
+            player_id=player.id,
+            currency=currency,
+            amount=0,
+            fingerprint=VOIDED,
+        )
+        .returning(*_KEY_COLUMNS)
+    ).first()
+    return inserted or find(*key)  # else the original (or another void) arrived meanwhile
 
 
-def move(request: Request) -> Movement:
-    # Lock first, then look for the key: a twin that committed while we waited is seen.
-    account = _locked_account(request.player, request.currency, request.account_kind)
-    existing = _find(request.source, request.external_id)
+def move(request: Request, existing=UNKNOWN) -> Movement:
+    """Apply one movement (see the module's docstring). `existing` as for debit."""
+    if existing is UNKNOWN:
+        existing = find(request.source, request.external_id)
     if existing is not None:
         return _repeat(existing, request)
-    if request.original is not None and (reversal := _reversal_of(request.original)):
+    if request.original_id is not None and (reversal := _reversal_of(request.original_id)):
         raise AlreadyReversed(reversal)  # before the balance: a done reversal is not a shortfall
-    if account.balance + request.minor > MAX_BALANCE:
-        raise InvalidAmount("the balance would exceed what an account can hold")
-    if request.minor < 0 and account.balance + request.minor < 0:
-        raise InsufficientFunds(
-            money.from_minor(account.balance, request.currency), request.currency
-        )
-    transaction = _claim(request)
-    if transaction is None:
+    applied = _apply_to_balance(request)
+    if applied is None:  # refused for the balance: unless a twin got there first, say why
+        if (existing := find(request.source, request.external_id)) is not None:
+            return _repeat(existing, request)
+        _refuse(request)
+    account_id, balance = applied
+    balance_after = balance if request.account_kind == REAL else real_balance(request)
+    transaction_id = _claim(request, balance_after)
+    if transaction_id is None and request.unless_keys:
+        raise Contended(f"{request.source}: one of {request.unless_keys} was written meanwhile")
+    if transaction_id is None:  # a twin, or a second refund of the original, was first
+        _put_back(account_id, request.minor)
         return _lost_claim(request)
     if request.minor:
-        house = _house_account(request.source, request.currency)
-        db.session.add_all(
-            [
-                Entry(transaction=transaction, account=account, amount=request.minor),
-                Entry(transaction=transaction, account=house, amount=-request.minor),
-            ]
-        )
-        account.balance += request.minor
-    transaction.balance_after = _real_balance(request.player, request.currency, account)
-    db.session.flush()
+        _post_entries(transaction_id, account_id, request)
     return Movement(
-        transaction, False, money.from_minor(transaction.balance_after, request.currency)
+        transaction_id,
+        request.minor,
+        request.currency,
+        balance_after,
+        False,
+        request.player.id,
+        balance_after,
+    )
+
+
+def _apply_to_balance(request: Request) -> tuple[int, int] | None:
+    """(account id, new balance), or None when the balance may not move so; the account
+    is created (with 0) on its first movement."""
+    for _ in range(3):
+        row = db.session.execute(_balance_update(request)).first()
+        if row is not None:
+            return row.id, row.balance
+        balance = _account_balance(request)
+        if balance is None:
+            _create_account(request.player.id, request.currency, request.account_kind)
+        elif not 0 <= balance + request.minor <= MAX_BALANCE:
+            return None
+        # else: the account was created by a concurrent first movement after our UPDATE
+        # looked for it (PostgreSQL): try again, now that it is there
+    raise AssertionError("the account was created but cannot be found")
+
+
+def _balance_update(request: Request):
+    new_balance = _accounts.c.balance + request.minor
+    statement = (
+        update(_accounts)
+        .where(
+            _accounts.c.owner == owner_of(request.player.id),
+            _accounts.c.currency == request.currency,
+            _accounts.c.kind == request.account_kind,
+        )
+        .values(balance=new_balance)
+        .returning(_accounts.c.id, _accounts.c.balance)
+    )
+    if request.minor < 0:
+        statement = statement.where(new_balance >= 0)
+    elif request.minor > 0:
+        statement = statement.where(new_balance <= MAX_BALANCE)
+    return statement
+
+
+def _refuse(request: Request):
+    balance = _account_balance(request)
+    if request.minor > 0:
+        raise InvalidAmount("the balance would exceed what an account can hold")
+    raise InsufficientFunds(money.from_minor(balance, request.currency), request.currency)
+
+
+def _account_balance(request: Request) -> int | None:
+    return db.session.scalar(
+        select(_accounts.c.balance).where(
+            _accounts.c.owner == owner_of(request.player.id),
+            _accounts.c.currency == request.currency,
+            _accounts.c.kind == request.account_kind,
+        )
+    )
+
+
+def _create_account(player_id: int | None, currency: str, kind: str, owner: str | None = None):
+    db.session.execute(
+        insert_new(_accounts).values(
+            owner=owner or owner_of(player_id),
+            player_id=player_id,
+            currency=currency,
+            kind=kind,
+            balance=0,
+        )
+    )
+
+
+def _put_back(account_id: int, minor: int) -> None:
+    db.session.execute(
+        update(_accounts)
+        .where(_accounts.c.id == account_id)
+        .values(balance=_accounts.c.balance - minor)
+    )
+
+
+def _claim(request: Request, balance_after: int) -> int | None:
+    """Insert the transaction; None when its key (or its original's cancellation) exists,
+    or when one of the request's `unless_keys` does."""
+    values = {
+        "source": request.source,
+        "external_id": request.external_id,
+        "kind": request.kind,
+        "status": APPLIED,
+        "player_id": request.player.id,
+        "currency": request.currency,
+        "amount": request.minor,
+        "fingerprint": request.fingerprint(),
+        "reference": request.reference,
+        "reason": request.reason,
+        "operator": request.operator,
+        "original_id": request.original_id,
+        "reversal_of_id": request.original_id,
+        "balance_after": balance_after,
+        "created_at": utcnow(),
+    }
+    statement = insert_new(_transactions)
+    if request.unless_keys:
+        taken = exists().where(
+            _transactions.c.source == request.source,
+            _transactions.c.external_id.in_(request.unless_keys),
+        )
+        row = select(
+            *[literal(value, _transactions.c[name].type) for name, value in values.items()]
+        )
+        statement = statement.from_select(list(values), row.where(~taken))
+    else:
+        statement = statement.values(values)
+    return db.session.scalar(statement.returning(_transactions.c.id))
+
+
+def _post_entries(transaction_id: int, account_id: int, request: Request) -> None:
+    """The player's leg and the house's (the door's account in the currency) at once; the
+    house account is created the first time a door moves money in a currency."""
+    house = (HOUSE_OWNER_PREFIX + request.source, request.currency)
+    legs = union_all(
+        select(literal(transaction_id), literal(account_id), literal(request.minor)),
+        _house_leg(transaction_id, house, -request.minor),
+    )
+    statement = _entries.insert().from_select(["transaction_id", "account_id", "amount"], legs)
+    inserted = db.session.execute(statement.returning(_entries.c.id)).all()
+    if len(inserted) == 1:  # no house account yet in this currency
+        _create_account(None, request.currency, HOUSE, owner=house[0])
+        db.session.execute(
+            _entries.insert().from_select(
+                ["transaction_id", "account_id", "amount"],
+                _house_leg(transaction_id, house, -request.minor),
+            )
+        )
+
+
+def _house_leg(transaction_id: int, house: tuple[str, str], minor: int):
+    owner, currency = house
+    return select(literal(transaction_id), _accounts.c.id, literal(minor)).where(
+        _accounts.c.owner == owner, _accounts.c.currency == currency, _accounts.c.kind == HOUSE
     )
 
 
 def _lost_claim(request: Request) -> Movement:
     """Another transaction took our key (a twin request) or our original (a second refund)."""
-    existing = _find(request.source, request.external_id)
+    existing = find(request.source, request.external_id)
     if existing is not None:
         return _repeat(existing, request)
-    raise AlreadyReversed(_reversal_of(request.original))
+    if request.original_id is not None and (reversal := _reversal_of(request.original_id)):
+        raise AlreadyReversed(reversal)
+    raise Contended("a transaction key was taken and released meanwhile")
 
 
-def _reversal_of(original: Transaction) -> Transaction | None:
-    return db.session.scalar(select(Transaction).where(Transaction.reversal_of_id == original.id))
+def _reversal_of(original_id: int):
+    return db.session.execute(
+        select(*_KEY_COLUMNS).where(_transactions.c.reversal_of_id == original_id)
+    ).first()
 
 
-def _repeat(existing: Transaction, request: Request) -> Movement:
+def _repeat(existing, request: Request) -> Movement:
     if existing.status == VOIDED:
         raise TransactionVoided(existing)
     if existing.fingerprint != request.fingerprint():
         raise DuplicateMismatch(existing)
-    balance = _real_balance(request.player, request.currency)
-    return Movement(existing, True, money.from_minor(balance, request.currency))
-
-
-def _claim(request: Request) -> Transaction | None:
-    transaction = Transaction(
-        source=request.source,
-        external_id=request.external_id,
-        kind=request.kind,
-        status=APPLIED,
-        player_id=request.player.id,
-        currency=request.currency,
-        amount=request.minor,
-        fingerprint=request.fingerprint(),
-        reference=request.reference,
-        reason=request.reason,
-        operator=request.operator,
-        original_id=request.original.id if request.original else None,
-        reversal_of_id=request.original.id if request.original else None,
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(transaction)
-    except IntegrityError:
-        return None
-    return transaction
-
-
-def _find(source: str, external_id: str) -> Transaction | None:
-    return db.session.scalar(
-        select(Transaction)
-        .where(Transaction.source == source, Transaction.external_id == external_id)
-        .execution_options(populate_existing=True)
+    return Movement(
+        existing.id,
+        existing.amount,
+        existing.currency,
+        existing.balance_after,
+        True,
+        request.player.id,
+        getattr(existing, "balance_now", None),
     )
 
 
-def _locked_account(player: Player, currency: str, kind: str) -> Account:
-    """The player's account, created if new, locked until the transaction ends."""
-    owner = f"player:{player.id}"
-    query = (
-        select(Account)
-        .where(Account.owner == owner, Account.currency == currency, Account.kind == kind)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+def find(source: str, external_id: str):
+    """The transaction of a key (id, kind, status, player, currency, amount, fingerprint,
+    balance_after), or None."""
+    return db.session.execute(
+        select(*_KEY_COLUMNS).where(
+            _transactions.c.source == source, _transactions.c.external_id == external_id
+        )
+    ).first()
+
+
+def real_balance(request: Request) -> int:
+    return _real_balance(request.player.id, request.currency)
+
+
+def _real_balance(player_id: int, currency: str) -> int:
+    balance = db.session.scalar(
+        select(_accounts.c.balance).where(
+            _accounts.c.owner == owner_of(player_id),
+            _accounts.c.currency == currency,
+            _accounts.c.kind == REAL,
+        )
     )
-    account = db.session.scalar(query)
-    if account is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(
-                    Account(
-                        owner=owner, player_id=player.id, currency=currency, kind=kind, balance=0
-                    )
-                )
-        except IntegrityError:
-            pass  # created concurrently
-        account = db.session.scalar(query)
-    return account
+    return balance or 0
 
 
 def lock_players(player_ids: list[int]) -> None:
@@ -345,36 +598,19 @@ def lock_players(player_ids: list[int]) -> None:
         )
 
 
-def lock_account(player: Player, currency: str, kind: str = REAL) -> None:
-    """Lock the player's account for the rest of the transaction, so that a door's own
-    checks and the movement that follows see no concurrent movement in between."""
-    _locked_account(player, currency, kind)
-
-
-def _house_account(source: str, currency: str) -> Account:
-    owner = f"house:{source}"
-    query = select(Account).where(
-        Account.owner == owner, Account.currency == currency, Account.kind == "house"
-    )
-    account = db.session.scalar(query)
-    if account is None:
-        try:
-            with db.session.begin_nested():
-                account = Account(owner=owner, currency=currency, kind="house", balance=0)
-                db.session.add(account)
-        except IntegrityError:
-            account = db.session.scalar(query)
-    return account
-
-
-def _real_balance(player: Player, currency: str, account: Account | None = None) -> int:
-    if account is not None and account.kind == REAL:
-        return account.balance
-    balance = db.session.scalar(
-        select(Account.balance).where(
-            Account.owner == f"player:{player.id}",
-            Account.currency == currency,
-            Account.kind == REAL,
+def lock_account(player, currency: str, kind: str = REAL) -> None:
+    """Lock the player's account for the rest of the transaction (creating it when new),
+    so that a door's own checks and the movement that follows see no concurrent movement
+    in between."""
+    query = (
+        select(_accounts.c.id)
+        .where(
+            _accounts.c.owner == owner_of(player.id),
+            _accounts.c.currency == currency,
+            _accounts.c.kind == kind,
         )
+        .with_for_update()
     )
-    return balance or 0
+    if db.session.scalar(query) is None:
+        _create_account(player.id, currency, kind)
+        db.session.scalar(query)

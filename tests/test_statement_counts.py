@@ -1,0 +1,80 @@
+"""How many SQL statements the hot paths send (BEGIN and COMMIT included), on SQLite and
+PostgreSQL: a later change must not silently add round trips to a vendor's money call.
+The budget is the issue's target; the counts are printed on failure with the statements."""
+
+import pytest
+
+from portal.extensions import db
+from tests.harness.statements import StatementCounter
+from tests.test_casino_betcore import make, ok
+from tests.test_casino_rules import app, betcore, player  # noqa: F401 (fixtures)
+
+
+def counted(flask_app, call):
+    with flask_app.app_context():
+        engine = db.engine
+    with StatementCounter(engine) as counter:
+        answer = call()
+    return answer, counter
+
+
+def within(counter: StatementCounter, budget: int) -> None:
+    listing = "\n".join(f"  {n}. {s[:160]}" for n, s in enumerate(counter.statements, 1))
+    assert counter.total <= budget, f"{counter.total} statements (budget {budget}):\n{listing}"
+
+
+BUDGET = {"stake": 8, "payout": 8, "repeat": 4}
+
+
+@pytest.mark.parametrize("case", ["stake", "payout", "repeat"])
+def test_betcore_make_statements(app, betcore, client, player, case):  # noqa: F811
+    ok(make(betcore, client, player, 900, -1, "1.00"))  # warm caches; a game session etc.
+    ok(make(betcore, client, player, 900, 1, "2.00"))
+    if case == "stake":
+        answer, counter = counted(app, lambda: make(betcore, client, player, 901, -1, "1.00"))
+    elif case == "payout":
+        ok(make(betcore, client, player, 901, -1, "1.00"))
+        answer, counter = counted(app, lambda: make(betcore, client, player, 901, 1, "3.00"))
+    else:
+        ok(make(betcore, client, player, 901, -1, "1.00"))
+        answer, counter = counted(app, lambda: make(betcore, client, player, 901, -1, "1.00"))
+    ok(answer)
+    within(counter, BUDGET[case])
+
+
+# --- Betsy: a bet with the seed's two selections --------------------------------------------
+
+BETSY_BUDGET = {"place": 10, "settle": 7, "repeat": 4}
+
+
+@pytest.fixture
+def betsy_app(make_app):
+    from tests.test_betsy_api import SECRET
+
+    return make_app(BETSY_PARTNER_SECRET=SECRET)
+
+
+@pytest.mark.parametrize("case", ["place", "settle", "repeat"])
+def test_betsy_statements(betsy_app, make_player, make_brand, case):
+    from tests import test_betsy_api as betsy_api
+
+    brand = make_brand("Betsy Casino", currencies=("EUR", "USD"))
+    player_id = make_player(email="ann@example.com", brand=brand)
+    with betsy_app.app_context():
+        found = db.session.get(betsy_api.Player, player_id)
+        betsy_api.fund_player(found, "EUR", "100.00")
+        who = betsy_api.Who(player_id, betsy_api.issue_token(found, "EUR"))
+        db.session.commit()
+    betsy = betsy_api.Betsy(betsy_app.test_client())
+    betsy.place(who, betsy_api.new_tx()).ok()  # warm caches
+    tx = betsy_api.new_tx()
+    if case != "place":
+        betsy.place(who, tx).ok()
+    calls = {
+        "place": lambda: betsy.place(who, tx),
+        "settle": lambda: betsy.settle(who, tx, "25.00"),
+        "repeat": lambda: betsy.place(who, tx),
+    }
+    answer, counter = counted(betsy_app, calls[case])
+    answer.ok()
+    within(counter, BETSY_BUDGET[case])
