@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test lint format setup test-setup reliability test-floors
+.PHONY: run test lint format setup test-setup reliability test-floors bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,3 +52,18 @@ test-floors:
 	.venv-floors/bin/pip install --quiet -c .venv-floors/floors.txt -e '.[test]'
 	.venv-floors/bin/pip freeze --exclude-editable > .venv-floors/installed.txt
 	.venv-floors/bin/pytest -q -p no:cacheprovider -n $(TEST_WORKERS)
+
+## The HTTP benchmark (bench/README.md): the portal under gunicorn on SQLite and on a
+## throwaway PostgreSQL, loaded by wrk; one table per database. BENCH_ARGS adds options,
+## e.g. BENCH_ARGS="--seconds 3" or "--database sqlite --quick". As root, a missing wrk is
+## installed with apt-get; otherwise the bench says so and uses its Python load generator.
+BENCH_ARGS ?=
+
+bench: setup
+	@command -v wrk >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || { \
+		echo "installing wrk (apt-get install wrk)"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1 || \
+		{ apt-get update -qq >/dev/null 2>&1 && \
+		  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1; } || \
+		echo "could not install wrk: the Python load generator will be used"; }
+	$(BIN)/python bench/http_load.py --database both $(BENCH_ARGS)
