@@ -15,6 +15,7 @@ from flask import Flask
 
 from tests.harness.appserver import ROOT
 from tests.harness.live_server import LiveServer
+from tests.harness.requirements import unavailable
 
 sys.path.insert(0, str(ROOT))  # bench.httpbench (bench/ is not a package of the portal)
 
@@ -85,7 +86,7 @@ def echo():
 
 def test_wrk_script_sends_each_unique_call_once_and_counts_failures(echo):
     if not wrk_load.available():
-        pytest.skip("wrk is not installed (the benchmark falls back to its Python generator)")
+        unavailable("wrk is not installed (the benchmark falls back to its Python generator)")
     url, seen = echo
     calls = [Call("GET", f"/n/{n}") for n in range(300)]
     outcome = wrk_load.run(
