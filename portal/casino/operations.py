@@ -12,9 +12,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 
 from flask import current_app
-from sqlalchemy import BigInteger, func, insert, literal, select
+from sqlalchemy import BigInteger, DateTime, bindparam, func, insert, literal, select
 
 from portal import money
 from portal.accounts import facts
@@ -25,7 +26,7 @@ from portal.casino.betcore import BetcoreError
 from portal.casino.models import CasinoBet, CasinoPayment, CasinoToken, GameSession
 from portal.database import Contended
 from portal.extensions import db
-from portal.sql import insert_new
+from portal.sql import insert_new, prepared
 from portal.timeutil import utcnow
 from portal.wallet import errors as wallet_errors
 from portal.wallet import operations as wallet
@@ -189,6 +190,13 @@ def _claim_new_bet(player_id: int, bet_id: int, tag: int | None) -> _Bet | None:
     session in this frame (else their latest, else their active currency), attached to
     their latest session in that currency. None: no such active player, or the bet
     exists (both go the long way)."""
+    statement = prepared(f"casino.claim_new_bet.{bool(tag)}", partial(_claim_statement, bool(tag)))
+    parameters = {"bet_id": bet_id, "player_id": player_id, "tag": tag, "now": utcnow()}
+    row = db.session.execute(statement, parameters).first()
+    return _Bet(bet_id, player_id, row.currency) if row else None
+
+
+def _claim_statement(in_frame: bool, dialect: str):
     player = _players.alias("p")
 
     def latest(column, *conditions):
@@ -200,11 +208,13 @@ def _claim_new_bet(player_id: int, bet_id: int, tag: int | None) -> _Bet | None:
             .scalar_subquery()
         )
 
-    in_frame = [latest(_sessions.c.currency, _sessions.c.tag_id == tag)] if tag else []
-    currency = func.coalesce(*in_frame, latest(_sessions.c.currency), player.c.active_currency)
+    tag = [latest(_sessions.c.currency, _sessions.c.tag_id == bindparam("tag"))]
+    currency = func.coalesce(
+        *(tag if in_frame else []), latest(_sessions.c.currency), player.c.active_currency
+    )
     chosen = (
         select(player.c.id.label("player_id"), currency.label("currency"))
-        .where(player.c.id == player_id, player.c.status != "blocked")
+        .where(player.c.id == bindparam("player_id"), player.c.status != "blocked")
         .subquery()
     )
     session = (
@@ -215,20 +225,19 @@ def _claim_new_bet(player_id: int, bet_id: int, tag: int | None) -> _Bet | None:
         .limit(1)
         .scalar_subquery()
     )
-    now = utcnow()
+    now = bindparam("now", type_=DateTime)
     rows = select(
-        literal(bet_id, BigInteger),
+        bindparam("bet_id", type_=BigInteger),
         chosen.c.player_id,
         chosen.c.currency,
         session,
         literal(False),
-        literal(now),
-        literal(now),
+        now,
+        now,
     ).where(chosen.c.player_id.is_not(None))
     columns = ["bet_id", "player_id", "currency", "game_session_id", "closed", "created_at"]
-    statement = insert_new(_bets).from_select([*columns, "modified_at"], rows)
-    row = db.session.execute(statement.returning(_bets.c.currency)).first()
-    return _Bet(bet_id, player_id, row.currency) if row else None
+    statement = insert_new(_bets, dialect).from_select([*columns, "modified_at"], rows)
+    return statement.returning(_bets.c.currency)
 
 
 @dataclass
@@ -259,9 +268,35 @@ class _BetState:
 
 def _bet_state(player_id: int, bet_id: int) -> _BetState:
     keys = {f"{bet_id}:{kind}": kind for kind in TYPES}
+    statement = prepared("casino.bet_state", _bet_state_statement)
+    parameters = {
+        "player_id": player_id,
+        "bet_id": bet_id,
+        "owner": wallet.owner_of(player_id),
+        "keys": list(keys),
+    }
+    rows = db.session.execute(statement, parameters).all()
+    if not rows:
+        return _BetState(player_id, bet_id, None, None, None, {})
+    first = rows[0]
+    bet = None
+    if first.bet_player_id is not None:
+        bet = _Bet(bet_id, first.bet_player_id, first.bet_currency)
+    found = {
+        keys[row.t_external_id]: wallet.KeyRow(
+            *[getattr(row, f"t_{name}") for name in wallet.KEY_COLUMN_NAMES],
+            balance_now=row.balance_now or 0,
+        )
+        for row in rows
+        if row.t_external_id is not None
+    }
+    return _BetState(player_id, bet_id, first.status, first.brand_id, bet, found)
+
+
+def _bet_state_statement(_dialect: str):
     transactions = _transactions.alias("t")
     key_columns = wallet.key_columns(transactions)
-    query = (
+    return (
         select(
             _players.c.status,
             _players.c.brand_id,
@@ -271,35 +306,20 @@ def _bet_state(player_id: int, bet_id: int) -> _BetState:
             *[column.label(f"t_{column.name}") for column in key_columns],
         )
         .select_from(_players)
-        .outerjoin(_bets, _bets.c.bet_id == bet_id)
+        .outerjoin(_bets, _bets.c.bet_id == bindparam("bet_id", type_=BigInteger))
         .outerjoin(
             _accounts,
-            (_accounts.c.owner == wallet.owner_of(player_id))
+            (_accounts.c.owner == bindparam("owner"))
             & (_accounts.c.currency == _bets.c.currency)
             & (_accounts.c.kind == wallet.REAL),
         )
         .outerjoin(
             transactions,
-            (transactions.c.source == SOURCE) & transactions.c.external_id.in_(list(keys)),
+            (transactions.c.source == SOURCE)
+            & transactions.c.external_id.in_(bindparam("keys", expanding=True)),
         )
-        .where(_players.c.id == player_id)
+        .where(_players.c.id == bindparam("player_id"))
     )
-    rows = db.session.execute(query).all()
-    if not rows:
-        return _BetState(player_id, bet_id, None, None, None, {})
-    first = rows[0]
-    bet = None
-    if first.bet_player_id is not None:
-        bet = _Bet(bet_id, first.bet_player_id, first.bet_currency)
-    found = {
-        keys[row.t_external_id]: wallet.KeyRow(
-            *[getattr(row, f"t_{column.name}") for column in key_columns],
-            balance_now=row.balance_now or 0,
-        )
-        for row in rows
-        if row.t_external_id is not None
-    }
-    return _BetState(player_id, bet_id, first.status, first.brand_id, bet, found)
 
 
 def _check_sequence(state: _BetState, kind: int, amount: int) -> None:
@@ -396,16 +416,15 @@ def _move(holder, currency, bet_id: int, kind: int, amount: int, existing, unles
 
 
 def _record(bet_id: int, kind: int, amount: int, tax: int, transaction_id: int) -> None:
-    db.session.execute(
-        insert(_payments).values(
-            bet_id=bet_id,
-            transaction_type=kind,
-            amount=amount,
-            tax_amount=tax,
-            wallet_transaction_id=transaction_id,
-            created_at=utcnow(),
-        )
-    )
+    parameters = {
+        "bet_id": bet_id,
+        "transaction_type": kind,
+        "amount": amount,
+        "tax_amount": tax,
+        "wallet_transaction_id": transaction_id,
+        "created_at": utcnow(),
+    }
+    db.session.execute(prepared("casino.record", lambda _d: insert(_payments)), parameters)
 
 
 def _bet(bet_id: int) -> CasinoBet | None:

@@ -32,10 +32,11 @@ from typing import NamedTuple
 
 import requests
 from flask import current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from portal.extensions import db
 from portal.outbox.models import DEAD, PENDING, SENT, OutboxMessage
+from portal.sql import prepared
 from portal.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -80,21 +81,25 @@ def enqueue(kind: str, url: str, payload: dict, headers: dict | None = None) -> 
     if not url.startswith(("http://", "https://")):
         raise ValueError(f"outbox url must be http(s): {url!r}")
     now = utcnow()
-    message_id = db.session.scalar(
-        insert(OutboxMessage)
-        .values(
-            kind=kind,
-            url=url,
-            payload=current_app.json.dumps(payload),
-            headers=json.dumps(headers) if headers else None,
-            status=PENDING,
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        .returning(OutboxMessage.id)
-    )
+    parameters = {
+        "kind": kind,
+        "url": url,
+        "payload": current_app.json.dumps(payload),
+        "headers": json.dumps(headers) if headers else None,
+        "status": PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+    message_id = db.session.scalar(prepared("outbox.enqueue", _enqueue_statement), parameters)
     return Queued(message_id)
+
+
+def _enqueue_statement(_dialect: str):
+    table = OutboxMessage.__table__
+    columns = ("kind", "url", "payload", "headers", "status", "attempts", "next_attempt_at")
+    values = {name: bindparam(name, type_=table.c[name].type) for name in (*columns, "created_at")}
+    return insert(table).values(values).returning(table.c.id)
 
 
 def backoff(attempts: int, max_seconds: int) -> timedelta:

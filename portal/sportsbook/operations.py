@@ -11,7 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from portal import money
 from portal.accounts import facts
@@ -24,7 +24,7 @@ from portal.sportsbook.models import (
     BetsyToken,
     SportsBet,
 )
-from portal.sql import insert_new
+from portal.sql import insert_new, prepared
 from portal.timeutil import utcnow
 from portal.wallet import errors as wallet_errors
 from portal.wallet import operations as wallet
@@ -182,24 +182,21 @@ def place_bet(data: dict, *, ip: str | None = None) -> dict:
         )
         return _placed(tx, holder, currency, movement)
     now = utcnow()
-    bet_id = db.session.scalar(
-        insert_new(SportsBet.__table__)
-        .values(
-            transaction_id=tx,
-            player_id=holder.id,
-            currency=currency,
-            stake=amount,
-            payout=0,
-            settlements=0,
-            coefficient=bet_odds,
-            ticket_type=ticket_type,
-            status="placed",
-            ip=ip,
-            created_at=now,
-            modified_at=now,
-        )
-        .returning(columns.id)
-    )
+    parameters = {
+        "transaction_id": tx,
+        "player_id": holder.id,
+        "currency": currency,
+        "stake": amount,
+        "payout": 0,
+        "settlements": 0,
+        "coefficient": bet_odds,
+        "ticket_type": ticket_type,
+        "status": "placed",
+        "ip": ip,
+        "created_at": now,
+        "modified_at": now,
+    }
+    bet_id = db.session.scalar(prepared("betsy.new_bet", _new_bet_statement), parameters)
     movement = _wallet(
         wallet.debit,
         holder,
@@ -215,6 +212,26 @@ def place_bet(data: dict, *, ip: str | None = None) -> dict:
     return _placed(tx, holder, currency, movement)
 
 
+def _new_bet_statement(dialect: str):
+    table = SportsBet.__table__
+    names = (
+        "transaction_id",
+        "player_id",
+        "currency",
+        "stake",
+        "payout",
+        "settlements",
+        "coefficient",
+        "ticket_type",
+        "status",
+        "ip",
+        "created_at",
+        "modified_at",
+    )
+    values = {name: bindparam(name, type_=table.c[name].type) for name in names}
+    return insert_new(table, dialect).values(values).returning(table.c.id)
+
+
 def _placed(tx: str, holder, currency: str, movement: wallet.Movement) -> dict:
     # A repeat answers as the first time: the balance right after the stake, not today's.
     after = money.from_minor(movement.balance_after, currency)
@@ -228,21 +245,8 @@ def _bettor(token, user_id: str, currency: str, key: str) -> tuple[wallet.Holder
     14 self-excluded."""
     if not isinstance(token, str) or not 10 <= len(token) <= 64:
         raise BetsyError(3)
-    stake = Transaction.__table__.alias("t")
-    key_columns = wallet.key_columns(stake)
-    row = db.session.execute(
-        select(
-            BetsyToken.player_id,
-            BetsyToken.currency,
-            BetsyToken.expires_at,
-            Player.status,
-            Player.brand_id,
-            *[column.label(f"t_{column.name}") for column in key_columns],
-        )
-        .outerjoin(Player, Player.id == BetsyToken.player_id)
-        .outerjoin(stake, (stake.c.source == SOURCE) & (stake.c.external_id == key))
-        .where(BetsyToken.token_hash == token_hash(token))
-    ).first()
+    parameters = {"token_hash": token_hash(token), "key": key}
+    row = db.session.execute(prepared("betsy.bettor", _bettor_statement), parameters).first()
     if row is None or str(row.player_id) != user_id or row.currency != currency:
         raise BetsyError(3)
     if row.expires_at <= utcnow():
@@ -256,8 +260,25 @@ def _bettor(token, user_id: str, currency: str, key: str) -> tuple[wallet.Holder
     holder = wallet.Holder(row.player_id, facts.brand_currencies(row.brand_id))
     existing = None
     if row.t_id is not None:
-        existing = wallet.KeyRow(*[getattr(row, f"t_{column.name}") for column in key_columns])
+        existing = wallet.KeyRow(*[getattr(row, f"t_{name}") for name in wallet.KEY_COLUMN_NAMES])
     return holder, existing
+
+
+def _bettor_statement(_dialect: str):
+    stake = Transaction.__table__.alias("t")
+    return (
+        select(
+            BetsyToken.player_id,
+            BetsyToken.currency,
+            BetsyToken.expires_at,
+            Player.status,
+            Player.brand_id,
+            *[column.label(f"t_{column.name}") for column in wallet.key_columns(stake)],
+        )
+        .outerjoin(Player, Player.id == BetsyToken.player_id)
+        .outerjoin(stake, (stake.c.source == SOURCE) & (stake.c.external_id == bindparam("key")))
+        .where(BetsyToken.token_hash == bindparam("token_hash"))
+    )
 
 
 def settle(data: dict) -> dict:
@@ -308,8 +329,17 @@ def _locked_bet(data: dict) -> _Bet:
 
 
 def _lock_bet(tx: str) -> _Bet | None:
+    statement = prepared("betsy.lock_bet", _lock_bet_statement)
+    row = db.session.execute(statement, {"tx": tx}).first()
+    if row is None:
+        return None
+    holder = wallet.Holder(row.player_id, facts.brand_currencies(row.brand_id))
+    return _Bet(*row[:7], holder)
+
+
+def _lock_bet_statement(_dialect: str):
     c = SportsBet.__table__.c
-    row = db.session.execute(
+    return (
         select(
             c.id,
             c.transaction_id,
@@ -321,13 +351,9 @@ def _lock_bet(tx: str) -> _Bet | None:
             Player.brand_id,
         )
         .join(Player, Player.id == c.player_id)
-        .where(c.transaction_id == tx)
+        .where(c.transaction_id == bindparam("tx"))
         .with_for_update(of=SportsBet.__table__)
-    ).first()
-    if row is None:
-        return None
-    holder = wallet.Holder(row.player_id, facts.brand_currencies(row.brand_id))
-    return _Bet(*row[:7], holder)
+    )
 
 
 def _pay(bet: _Bet, payout: int, status: str) -> wallet.Movement | None:
@@ -356,17 +382,20 @@ def _pay(bet: _Bet, payout: int, status: str) -> wallet.Movement | None:
             )
     if not difference and status == bet.status:
         return None  # a repeat: nothing to write
-    db.session.execute(
-        update(SportsBet.__table__)
-        .where(SportsBet.__table__.c.id == bet.id)
-        .values(
-            payout=payout,
-            settlements=bet.settlements + (1 if difference else 0),
-            status=status,
-            modified_at=utcnow(),
-        )
-    )
+    parameters = {
+        "bet": bet.id,
+        "payout": payout,
+        "settlements": bet.settlements + (1 if difference else 0),
+        "status": status,
+        "modified_at": utcnow(),
+    }
+    db.session.execute(prepared("betsy.bet_paid", _bet_paid_statement), parameters)
     return movement
+
+
+def _bet_paid_statement(_dialect: str):
+    table = SportsBet.__table__
+    return update(table).where(table.c.id == bindparam("bet"))
 
 
 def _answer_after(bet: _Bet, movement: wallet.Movement | None) -> dict:

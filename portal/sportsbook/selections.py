@@ -8,13 +8,14 @@ names are descriptive and are cut to their column. Odds are decimals in (0, 10^8
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 from sqlalchemy import insert
 
 from portal.extensions import db
 from portal.sportsbook.betsy import BetsyError
 from portal.sportsbook.models import SportsEvent, SportsSelection, SportsTournament
-from portal.sql import insert_new
+from portal.sql import insert_new, prepared
 from portal.timeutil import utcnow
 
 MAX_ODDS = Decimal(10) ** 8
@@ -106,26 +107,30 @@ def add(bet_id: int, selections: list[Selection]) -> None:
     }
     for model, rows in ((SportsTournament, tournaments), (SportsEvent, events)):
         if rows:  # (sorted: concurrent bets insert shared rows in one order, no deadlock)
-            db.session.execute(insert_new(model.__table__).values(sorted_rows(rows)))
+            statement = prepared(f"betsy.{model.__tablename__}", partial(_shared, model))
+            db.session.execute(statement, sorted_rows(rows))
     db.session.execute(
-        insert(SportsSelection.__table__).values(
-            [
-                {
-                    "bet_id": bet_id,
-                    "event_id": item.event_id,
-                    "market_id": item.market_id,
-                    "market": item.market,
-                    "outcome_id": item.outcome_id,
-                    "outcome": item.outcome,
-                    "stage": item.stage,
-                    "coefficient": item.odds,
-                    "status": "running",
-                    **stamps,
-                }
-                for item in selections
-            ]
-        )
+        prepared("betsy.selections", lambda _d: insert(SportsSelection.__table__)),
+        [
+            {
+                "bet_id": bet_id,
+                "event_id": item.event_id,
+                "market_id": item.market_id,
+                "market": item.market,
+                "outcome_id": item.outcome_id,
+                "outcome": item.outcome,
+                "stage": item.stage,
+                "coefficient": item.odds,
+                "status": "running",
+                **stamps,
+            }
+            for item in selections
+        ],
     )
+
+
+def _shared(model, dialect: str):
+    return insert_new(model.__table__, dialect)
 
 
 def sorted_rows(rows: dict) -> list[dict]:

@@ -20,14 +20,15 @@ import hashlib
 from collections import namedtuple
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from functools import partial
 
-from sqlalchemy import exists, literal, select, union_all, update
+from sqlalchemy import BigInteger, bindparam, exists, select, union_all, update
 
 from portal import money
 from portal.accounts.models import Player
 from portal.database import Contended
 from portal.extensions import db
-from portal.sql import insert_new
+from portal.sql import insert_new, prepared
 from portal.timeutil import utcnow
 from portal.wallet.errors import (
     AlreadyReversed,
@@ -394,8 +395,15 @@ def move(request: Request, existing=UNKNOWN) -> Movement:
 def _apply_to_balance(request: Request) -> tuple[int, int] | None:
     """(account id, new balance), or None when the balance may not move so; the account
     is created (with 0) on its first movement."""
+    statement = _balance_update(request)
+    parameters = {
+        "minor": request.minor,
+        "of_owner": owner_of(request.player.id),
+        "of_currency": request.currency,
+        "of_kind": request.account_kind,
+    }
     for _ in range(3):
-        row = db.session.execute(_balance_update(request)).first()
+        row = db.session.execute(statement, parameters).first()
         if row is not None:
             return row.id, row.balance
         balance = _account_balance(request)
@@ -409,20 +417,27 @@ def _apply_to_balance(request: Request) -> tuple[int, int] | None:
 
 
 def _balance_update(request: Request):
-    new_balance = _accounts.c.balance + request.minor
+    """UPDATE the balance by :minor, refusing below zero (a debit) or above MAX_BALANCE (a
+    credit), RETURNING the account's id and new balance."""
+    direction = "debit" if request.minor < 0 else "credit" if request.minor > 0 else "zero"
+    return prepared(f"wallet.balance_update.{direction}", partial(_balance_statement, direction))
+
+
+def _balance_statement(direction: str, _dialect: str):
+    new_balance = _accounts.c.balance + bindparam("minor", type_=BigInteger)
     statement = (
         update(_accounts)
         .where(
-            _accounts.c.owner == owner_of(request.player.id),
-            _accounts.c.currency == request.currency,
-            _accounts.c.kind == request.account_kind,
+            _accounts.c.owner == bindparam("of_owner"),
+            _accounts.c.currency == bindparam("of_currency"),
+            _accounts.c.kind == bindparam("of_kind"),
         )
         .values(balance=new_balance)
         .returning(_accounts.c.id, _accounts.c.balance)
     )
-    if request.minor < 0:
+    if direction == "debit":
         statement = statement.where(new_balance >= 0)
-    elif request.minor > 0:
+    elif direction == "credit":
         statement = statement.where(new_balance <= MAX_BALANCE)
     return statement
 
@@ -484,45 +499,90 @@ def _claim(request: Request, balance_after: int) -> int | None:
         "balance_after": balance_after,
         "created_at": utcnow(),
     }
-    statement = insert_new(_transactions)
     if request.unless_keys:
-        taken = exists().where(
-            _transactions.c.source == request.source,
-            _transactions.c.external_id.in_(request.unless_keys),
-        )
-        row = select(
-            *[literal(value, _transactions.c[name].type) for name, value in values.items()]
-        )
-        statement = statement.from_select(list(values), row.where(~taken))
-    else:
-        statement = statement.values(values)
-    return db.session.scalar(statement.returning(_transactions.c.id))
+        statement = prepared("wallet.claim_unless", _claim_unless_statement)
+        return db.session.scalar(statement, {**values, "unless": list(request.unless_keys)})
+    return db.session.scalar(prepared("wallet.claim", _claim_statement), values)
+
+
+_CLAIMED = (
+    "source",
+    "external_id",
+    "kind",
+    "status",
+    "player_id",
+    "currency",
+    "amount",
+    "fingerprint",
+    "reference",
+    "reason",
+    "operator",
+    "original_id",
+    "reversal_of_id",
+    "balance_after",
+    "created_at",
+)
+
+
+def _claim_statement(dialect: str):
+    values = {name: bindparam(name, type_=_transactions.c[name].type) for name in _CLAIMED}
+    return insert_new(_transactions, dialect).values(values).returning(_transactions.c.id)
+
+
+def _claim_unless_statement(dialect: str):
+    taken = exists().where(
+        _transactions.c.source == bindparam("source"),
+        _transactions.c.external_id.in_(bindparam("unless", expanding=True)),
+    )
+    row = select(*[bindparam(name, type_=_transactions.c[name].type) for name in _CLAIMED])
+    statement = insert_new(_transactions, dialect).from_select(list(_CLAIMED), row.where(~taken))
+    return statement.returning(_transactions.c.id)
 
 
 def _post_entries(transaction_id: int, account_id: int, request: Request) -> None:
     """The player's leg and the house's (the door's account in the currency) at once; the
     house account is created the first time a door moves money in a currency."""
-    house = (HOUSE_OWNER_PREFIX + request.source, request.currency)
-    legs = union_all(
-        select(literal(transaction_id), literal(account_id), literal(request.minor)),
-        _house_leg(transaction_id, house, -request.minor),
+    owner = HOUSE_OWNER_PREFIX + request.source
+    parameters = {
+        "transaction_id": transaction_id,
+        "account_id": account_id,
+        "minor": request.minor,
+        "house": owner,
+        "currency": request.currency,
+        "house_minor": -request.minor,
+    }
+    inserted = db.session.execute(prepared("wallet.entries", _entries_statement), parameters)
+    if len(inserted.all()) == 1:  # no house account yet in this currency
+        _create_account(None, request.currency, HOUSE, owner=owner)
+        db.session.execute(prepared("wallet.house_entry", _house_entry_statement), parameters)
+
+
+_LEG = ["transaction_id", "account_id", "amount"]
+
+
+def _entries_statement(_dialect: str):
+    player_leg = select(
+        bindparam("transaction_id", type_=BigInteger),
+        bindparam("account_id", type_=BigInteger),
+        bindparam("minor", type_=BigInteger),
     )
-    statement = _entries.insert().from_select(["transaction_id", "account_id", "amount"], legs)
-    inserted = db.session.execute(statement.returning(_entries.c.id)).all()
-    if len(inserted) == 1:  # no house account yet in this currency
-        _create_account(None, request.currency, HOUSE, owner=house[0])
-        db.session.execute(
-            _entries.insert().from_select(
-                ["transaction_id", "account_id", "amount"],
-                _house_leg(transaction_id, house, -request.minor),
-            )
-        )
+    legs = union_all(player_leg, _house_leg())
+    return _entries.insert().from_select(_LEG, legs).returning(_entries.c.id)
 
 
-def _house_leg(transaction_id: int, house: tuple[str, str], minor: int):
-    owner, currency = house
-    return select(literal(transaction_id), _accounts.c.id, literal(minor)).where(
-        _accounts.c.owner == owner, _accounts.c.currency == currency, _accounts.c.kind == HOUSE
+def _house_entry_statement(_dialect: str):
+    return _entries.insert().from_select(_LEG, _house_leg())
+
+
+def _house_leg():
+    return select(
+        bindparam("transaction_id", type_=BigInteger),
+        _accounts.c.id,
+        bindparam("house_minor", type_=BigInteger),
+    ).where(
+        _accounts.c.owner == bindparam("house"),
+        _accounts.c.currency == bindparam("currency"),
+        _accounts.c.kind == HOUSE,
     )
 
 
@@ -561,11 +621,15 @@ def _repeat(existing, request: Request) -> Movement:
 def find(source: str, external_id: str):
     """The transaction of a key (id, kind, status, player, currency, amount, fingerprint,
     balance_after), or None."""
-    return db.session.execute(
-        select(*_KEY_COLUMNS).where(
-            _transactions.c.source == source, _transactions.c.external_id == external_id
-        )
-    ).first()
+    statement = prepared("wallet.find", _find_statement)
+    return db.session.execute(statement, {"source": source, "external_id": external_id}).first()
+
+
+def _find_statement(_dialect: str):
+    return select(*_KEY_COLUMNS).where(
+        _transactions.c.source == bindparam("source"),
+        _transactions.c.external_id == bindparam("external_id"),
+    )
 
 
 def real_balance(request: Request) -> int:
@@ -573,14 +637,18 @@ def real_balance(request: Request) -> int:
 
 
 def _real_balance(player_id: int, currency: str) -> int:
-    balance = db.session.scalar(
-        select(_accounts.c.balance).where(
-            _accounts.c.owner == owner_of(player_id),
-            _accounts.c.currency == currency,
-            _accounts.c.kind == REAL,
-        )
+    parameters = {"owner": owner_of(player_id), "currency": currency}
+    return (
+        db.session.scalar(prepared("wallet.real_balance", _real_balance_statement), parameters) or 0
     )
-    return balance or 0
+
+
+def _real_balance_statement(_dialect: str):
+    return select(_accounts.c.balance).where(
+        _accounts.c.owner == bindparam("owner"),
+        _accounts.c.currency == bindparam("currency"),
+        _accounts.c.kind == REAL,
+    )
 
 
 def lock_players(player_ids: list[int]) -> None:
