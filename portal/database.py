@@ -8,7 +8,9 @@ from flask import g
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import Pool
 
+from portal import sqlite_writers
 from portal.errors import DomainError
 from portal.extensions import db
 
@@ -102,6 +104,27 @@ def _sqlite_settings(dbapi_connection, _record) -> None:
 @event.listens_for(Engine, "begin")
 def _sqlite_begin_immediate(connection) -> None:
     """SQLite: take the write lock when a transaction starts (BEGIN IMMEDIATE), so two
-    writers queue up on busy_timeout instead of failing halfway with 'database is locked'."""
+    writers queue up instead of failing halfway with 'database is locked'; they take
+    turns through portal.sqlite_writers first."""
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        path = sqlite_writers.lock_path(connection.engine.url.database)
+        if path is not None:
+            sqlite_writers.acquire(connection.info, path)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            sqlite_writers.release(connection.info)
+            raise
+
+
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _sqlite_end(connection) -> None:
+    if connection.dialect.name == "sqlite":
+        sqlite_writers.release(connection.info)
+
+
+@event.listens_for(Pool, "close")
+@event.listens_for(Pool, "detach")
+def _sqlite_close(_dbapi_connection, record) -> None:
+    sqlite_writers.close(record.info)
