@@ -7,7 +7,8 @@ from flask import Flask, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as config_module
-from portal import errors, money
+from portal import errors, health, money
+from portal.accounts import passwords
 from portal.extensions import csrf, db, limiter, login_manager, migrate
 from portal.json_provider import PortalJSONProvider
 
@@ -26,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     app.config.update(config_module.load(instance_path, test_config))
     logging.basicConfig(level=app.config["LOG_LEVEL"])
+    passwords.configure(app.config)
     if proxies := app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     register_extensions(app)
@@ -35,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_input_guards(app)
     register_security_headers(app)
     errors.init_app(app)
+    health.init_app(app)  # last: /healthz is answered in front of every other layer
     return app
 
 

@@ -30,6 +30,12 @@ def _domains(value: str) -> frozenset:
     return frozenset(d.strip().casefold() for d in value.split(",") if d.strip())
 
 
+def web_threads() -> int:
+    """WEB_THREADS: the requests one gunicorn worker process serves at once (gunicorn.conf.py
+    gives it that many threads); its database pool keeps as many connections."""
+    return int(os.environ.get("WEB_THREADS") or 8)
+
+
 # (name, parser, default) for settings taken from the environment as they are.
 _ENVIRONMENT = [
     ("PUBLIC_URL", str, "http://127.0.0.1:5000"),
@@ -62,6 +68,16 @@ _ENVIRONMENT = [
     ("OUTBOX_HTTP_TIMEOUT", float, 5.0),
     ("OUTBOX_MAX_BACKOFF_SECONDS", int, 60),
     ("OUTBOX_MAX_ATTEMPTS", int, 0),
+    ("OUTBOX_CONCURRENCY", int, 8),
+    ("DATABASE_POOL_SIZE", int, None),  # None: WEB_THREADS
+    ("DATABASE_MAX_OVERFLOW", int, 2),
+    ("DATABASE_POOL_RECYCLE", int, 300),
+    ("DATABASE_CONNECT_TIMEOUT", int, 5),
+    ("PASSWORD_HASH_MEMORY_KIB", int, 19_456),  # OWASP's Argon2id: 19 MiB, t=2, p=1
+    ("PASSWORD_HASH_TIME_COST", int, 2),
+    ("PASSWORD_HASH_PARALLELISM", int, 1),
+    ("PASSWORD_HASH_CONCURRENCY", int, 1),  # hashes at once per process
+    ("PASSWORD_HASH_NICENESS", int, 10),  # how much lower the hashing threads' CPU priority
     (
         "EMAIL_FRAUD_DOMAINS",
         _domains,
@@ -83,7 +99,6 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         database_url = f"sqlite:///{instance_path / 'portal.sqlite3'}"
     config.update(
         SQLALCHEMY_DATABASE_URI=_sqlalchemy_url(database_url),
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         SECRET_KEY=overrides.pop("SECRET_KEY", None) or _secret_key(instance_path),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -93,8 +108,30 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         RATELIMIT_HEADERS_ENABLED=True,
     )
     config.update(overrides)
+    if config["DATABASE_POOL_SIZE"] is None:
+        config["DATABASE_POOL_SIZE"] = web_threads()
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(config))
     _secure_cookies(config)
     return config
+
+
+def engine_options(config: dict) -> dict:
+    """SQLAlchemy engine options from the DATABASE_* settings.
+
+    No pre-ping: a checkout does not cost a round trip. Connections older than
+    DATABASE_POOL_RECYCLE seconds are replaced at checkout (before a firewall or the
+    server's idle timeout drops them), and a connection found dead anyway (PostgreSQL
+    restarted) makes SQLAlchemy discard the whole pool; `database.transactional` runs the
+    request again when that happened on its first statement. PostgreSQL only: SQLite's
+    connections are files that neither time out nor restart."""
+    if not config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        return {}
+    return {
+        "pool_size": config["DATABASE_POOL_SIZE"],
+        "max_overflow": config["DATABASE_MAX_OVERFLOW"],
+        "pool_recycle": config["DATABASE_POOL_RECYCLE"],
+        "connect_args": {"connect_timeout": config["DATABASE_CONNECT_TIMEOUT"]},
+    }
 
 
 def _secure_cookies(config: dict) -> None:

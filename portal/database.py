@@ -2,6 +2,7 @@
 
 import logging
 import sqlite3
+from contextvars import ContextVar
 from functools import wraps
 
 from flask import g
@@ -52,11 +53,18 @@ def transactional(view):
     A deadlock or serialization failure (PostgreSQL aborts one of the transactions
     involved), or Contended, runs the whole view again in a new transaction, up to
     ATTEMPTS times: nothing of the aborted attempt was kept, and the request is answered
-    as if it came later."""
+    as if it came later.
+
+    So does a connection found dead on the attempt's first statement (the pool does not
+    pre-ping; PostgreSQL restarted, or something dropped the idle connection): the server
+    saw nothing of it, and SQLAlchemy has discarded the pool's old connections, so the
+    next attempt runs on a fresh one. A connection lost later (at COMMIT in particular,
+    which may have reached the server) is not run again: the error goes to the caller."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         for attempt in range(1, ATTEMPTS + 1):
+            _statement_ran.set(False)
             try:
                 result = view(*args, **kwargs)
                 db.session.commit()
@@ -64,8 +72,9 @@ def transactional(view):
                 commit() if exc.keeps_changes else rollback()
                 raise
             except DBAPIError as exc:
+                again = _transient(exc) or _dead_before_first_statement(exc)
                 rollback()
-                if attempt == ATTEMPTS or not _transient(exc):
+                if attempt == ATTEMPTS or not again:
                     raise
                 log.warning("%s; running the request again (attempt %d)", exc.orig, attempt + 1)
             except Contended as exc:
@@ -90,6 +99,20 @@ _TRANSIENT = {"40P01", "40001"}  # deadlock_detected, serialization_failure
 
 def _transient(exc: DBAPIError) -> bool:
     return getattr(exc.orig, "sqlstate", None) in _TRANSIENT
+
+
+# Whether a statement of the current attempt has been answered (set by the listener below,
+# reset by `transactional` before each attempt): per thread and per context.
+_statement_ran: ContextVar[bool] = ContextVar("portal_statement_ran", default=False)
+
+
+def _dead_before_first_statement(exc: DBAPIError) -> bool:
+    return exc.connection_invalidated and not _statement_ran.get()
+
+
+@event.listens_for(Engine, "after_cursor_execute")
+def _note_statement(*_args) -> None:
+    _statement_ran.set(True)
 
 
 @event.listens_for(Engine, "connect")

@@ -393,18 +393,22 @@ def test_a_worker_killed_during_the_post_leaves_the_message_for_after_its_lease(
 # --- the worker and its command ----------------------------------------------------------------
 
 
-def test_flask_worker_once_delivers(app, runner, receiver):
+@pytest.mark.parametrize("concurrency", [[], ["--concurrency", "1"]])
+def test_flask_worker_once_delivers(app, runner, receiver, concurrency):
+    """The receiver answers its first hit 200 and the next 500 (which message is sent
+    first is not fixed when they go out at once)."""
     server = receiver(200, 500)
-    put(app, server.url, {"BetId": 1})
-    put(app, server.url, {"BetId": 2})
-    result = runner.invoke(args=["worker", "--once"])
+    ids = {1: put(app, server.url, {"BetId": 1}), 2: put(app, server.url, {"BetId": 2})}
+    result = runner.invoke(args=["worker", "--once", *concurrency])
     assert result.exit_code == 0, result.output
     assert result.output == "1 sent, 1 to retry, 0 dead\n"
-    assert server.bodies() == [{"BetId": 1}, {"BetId": 2}]
-    listing = runner.invoke(args=["outbox", "list"])
-    lines = listing.output.splitlines()
-    assert [line.split("\t")[2] for line in lines] == ["pending", "sent"]  # newest first
-    assert lines[0].split("\t")[6] == "HTTP 500"
+    accepted, refused = (body["BetId"] for body in server.bodies())
+    assert {accepted, refused} == {1, 2}
+    listing = runner.invoke(args=["outbox", "list"]).output.splitlines()
+    assert [int(line.split("\t")[0]) for line in listing] == [ids[2], ids[1]]  # newest first
+    rows = {int(line.split("\t")[0]): line.split("\t") for line in listing}
+    assert (rows[ids[accepted]][2], rows[ids[accepted]][6]) == ("sent", "HTTP 200")
+    assert (rows[ids[refused]][2], rows[ids[refused]][6]) == ("pending", "HTTP 500")
     assert runner.invoke(args=["outbox", "list", "--status", "sent"]).output.count("\n") == 1
 
 
@@ -426,27 +430,49 @@ def test_the_worker_loop_stops_on_its_event(app, receiver):
     assert results == [(1, 0, 0)]
 
 
-def test_the_worker_survives_a_failing_round(app, monkeypatch):
+def test_the_worker_survives_a_failing_claim(app, monkeypatch):
     calls = []
     stop = threading.Event()
 
-    def flaky(**kwargs):
+    def flaky(*args, **kwargs):
         calls.append(kwargs)
         if len(calls) == 1:
             raise RuntimeError("database went away")
         stop.set()
-        return (0, 0, 0)
+        return []
 
-    monkeypatch.setattr("portal.outbox.worker.deliver_due", flaky)
+    monkeypatch.setattr(operations, "claim", flaky)
     assert run_worker(app, poll_seconds=0.01, stop_event=stop) == (0, 0, 0)
     assert len(calls) == 2
 
-    def broken(**kwargs):
+    def broken(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr("portal.outbox.worker.deliver_due", broken)
+    monkeypatch.setattr(operations, "claim", broken)
     with pytest.raises(RuntimeError):  # --once reports the failure (exit status 1)
         run_worker(app, once=True)
+
+
+def test_an_outcome_that_cannot_be_recorded_is_sent_again_after_the_lease(
+    make_app, receiver, monkeypatch
+):
+    """Recording fails (the database went away after the POST): the worker carries on, and
+    the message, still claimed, goes out again once its lease is over (at least once)."""
+    server = receiver(200)
+    app = make_app(OUTBOX_HTTP_TIMEOUT=0.1)  # lease: 5.2 s
+    message_id = put(app, server.url)
+    real_record = operations.record_all
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(operations, "record_all", failing)
+    assert run_worker(app, once=True) == (0, 0, 0)
+    claimed = message(app, message_id)
+    assert (claimed.status, claimed.attempts, len(server.hits)) == ("pending", 1, 1)
+    monkeypatch.setattr(operations, "record_all", real_record)
+    assert deliver(app, now=claimed.next_attempt_at) == (1, 0, 0)
+    assert len(server.hits) == 2
 
 
 def test_sigterm_stops_the_worker(app):
@@ -509,6 +535,89 @@ def test_parallel_workers_never_send_a_message_twice(make_app, receiver):
             )
             == 40
         )
+
+
+# --- concurrent deliveries ---------------------------------------------------------------
+
+
+def test_the_worker_sends_up_to_its_concurrency_at_once(make_app, receiver):
+    """Every hit waits at a barrier for CONCURRENCY hits in all: it passes only when that
+    many POSTs are under way together (one after the other, the first hit would wait in
+    vain and be answered 500). Nothing is sent twice and all are sent on the first try."""
+    concurrency = 6
+    barrier = threading.Barrier(concurrency, timeout=20)
+
+    def wait_for_the_others(hit):
+        barrier.wait()  # raises BrokenBarrierError (no answer) unless all came together
+        hit["together"] = True
+
+    server = receiver(200, on_hit=wait_for_the_others)
+    app = make_app(OUTBOX_HTTP_TIMEOUT=30)
+    for number in range(concurrency):
+        put(app, server.url, {"n": number})
+    assert run_worker(app, once=True, concurrency=concurrency) == (concurrency, 0, 0)
+    assert sorted(body["n"] for body in server.bodies()) == list(range(concurrency))
+    assert all(hit["together"] for hit in server.hits)
+
+
+def test_one_slow_answer_does_not_hold_up_the_others(make_app, receiver):
+    """The first message's receiver does not answer until the test says so; meanwhile the
+    worker (running, as in production) sends every other message, the ones enqueued later
+    included. Then the slow one is answered and recorded too."""
+    release = threading.Event()
+
+    def slow_for_the_first(hit):
+        if json.loads(hit["body"])["n"] == "slow":
+            assert release.wait(timeout=30)
+
+    server = receiver(200, on_hit=slow_for_the_first)
+    app = make_app(OUTBOX_HTTP_TIMEOUT=40)
+    slow_id = put(app, server.url, {"n": "slow"})
+    stop = threading.Event()
+    results = []
+    worker = threading.Thread(
+        target=lambda: results.append(run_worker(app, poll_seconds=0.05, stop_event=stop))
+    )
+    worker.start()
+    try:
+        for number in range(20):
+            put(app, server.url, {"n": number})
+        deadline = time.monotonic() + 30  # (a hit is counted once on_hit has returned)
+        while len(server.hits) < 20 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert sorted(body["n"] for body in server.bodies()) == list(range(20))
+        assert message(app, slow_id).status == "pending"  # still waiting for its answer
+        release.set()
+        deadline = time.monotonic() + 30
+        while message(app, slow_id).status != "sent" and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        release.set()
+        stop.set()
+        worker.join(timeout=60)
+    assert results == [(21, 0, 0)]
+    assert message(app, slow_id).attempts == 1
+
+
+def test_stopping_waits_for_the_deliveries_under_way(make_app, receiver):
+    """SIGTERM (here: the stop event) during a POST: the worker records its outcome before
+    it returns, so nothing is left claimed."""
+    server = receiver(200, delay=0.5)
+    app = make_app()
+    message_id = put(app, server.url)
+    stop = threading.Event()
+    results = []
+    worker = threading.Thread(
+        target=lambda: results.append(run_worker(app, poll_seconds=0.05, stop_event=stop))
+    )
+    worker.start()
+    deadline = time.monotonic() + 10
+    while not server.hits and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stop.set()
+    worker.join(timeout=10)
+    assert results == [(1, 0, 0)]
+    assert message(app, message_id).status == "sent"
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)

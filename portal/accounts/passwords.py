@@ -6,45 +6,39 @@ Policy codes, in the order the seed lists them:
   password_match_user_name equal to the login name, the email or the email's local part
   password_same_letters    fewer than 4 different characters
   password_mix_characters  not both letters and digits
+
+Hashing: Argon2id at OWASP's cost, in a few low-priority threads (portal/accounts/hashing.py).
 """
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from portal.accounts import hashing
+from portal.accounts.hashing import configure, production_hasher, use_hasher  # noqa: F401
+
 MIN_LENGTH = 8
 MIN_DISTINCT = 4
 
 
-def production_hasher() -> PasswordHasher:
-    """argon2-cffi's defaults (RFC 9106 low-memory profile: t=3, m=64 MiB, p=4)."""
-    return PasswordHasher()
-
-
-_hasher = production_hasher()
-# Verified against when the login name is unknown, so both paths cost one Argon2 check.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-0")
-
-
-def use_hasher(hasher: PasswordHasher) -> None:
-    """Swap the hasher (tests use cheap parameters; production never calls this)."""
-    global _hasher, _DUMMY_HASH
-    _hasher, _DUMMY_HASH = hasher, hasher.hash("not-a-real-password-0")
+def current_hasher() -> PasswordHasher:
+    return hashing.current().hasher
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return hashing.current().hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when `password` matches; always spends one hash verification."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return hashing.current().verify(password_hash, password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)
+    """True when the hash was made with other parameters than the ones in use."""
+    return hashing.current().needs_rehash(password_hash)
 
 
 def policy_errors(password: str, *, max_length: int, identities: list[str | None]) -> list[str]:

@@ -1,4 +1,4 @@
-"""Outbox commands: `flask --app app worker [--once] [--poll 1.0]` and
+"""Outbox commands: `flask --app app worker [--once] [--poll 1.0] [--concurrency N]` and
 `flask --app app outbox list|retry`."""
 
 import click
@@ -23,13 +23,22 @@ outbox = AppGroup("outbox", help="Read the outbox of vendor calls; revive dead m
     type=click.FloatRange(0.01),
     help="Seconds between looks at the outbox when it is empty.",
 )
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1),
+    help="Deliveries under way at once.  [default: OUTBOX_CONCURRENCY]",
+)
 @with_appcontext
-def worker(once, poll):
+def worker(once, poll, concurrency):
     """Deliver outbox messages to vendors, with retries, until SIGTERM or Ctrl-C."""
     app = current_app._get_current_object()
+    concurrency = concurrency or app.config["OUTBOX_CONCURRENCY"]
     if not once:
-        click.echo(f"outbox worker: polling every {poll:g} s (Ctrl-C stops)")
-    sent, retried, dead = run_worker(app, poll_seconds=poll, once=once)
+        click.echo(
+            f"outbox worker: polling every {poll:g} s, up to {concurrency} deliveries at once "
+            "(Ctrl-C stops)"
+        )
+    sent, retried, dead = run_worker(app, poll_seconds=poll, once=once, concurrency=concurrency)
     click.echo(f"{sent} sent, {retried} to retry, {dead} dead")
 
 

@@ -1,12 +1,14 @@
 """Write outbound calls in the caller's unit of work; deliver them later, with retries.
 
-`enqueue` only inserts, so the message commits or rolls back together with the
-money movement it belongs to. `deliver_due` (run by the worker) takes one due message at a
-time: it claims it in a short transaction (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so
-parallel workers never take the same message; SQLite: `BEGIN IMMEDIATE` serializes the
-claim), commits, POSTs it with no transaction open, then records the outcome in a second
-short transaction. Delivery is at least once: receivers must be idempotent (the payload
-carries the vendor's own ids).
+`enqueue` only inserts, so the message commits or rolls back together with the money
+movement it belongs to. A delivery has three steps: `claim` takes due messages in a short
+transaction (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so parallel workers never take the
+same message; SQLite: `BEGIN IMMEDIATE` serializes the claim) and commits; `post` sends
+one with no transaction open (and no database work at all); `record` (or `record_all`)
+writes the outcome in a second short transaction. `deliver_due` runs them one message
+after the other; the worker (portal/outbox/worker.py) runs up to OUTBOX_CONCURRENCY posts
+at once. Delivery is at least once: receivers must be idempotent (the payload carries the
+vendor's own ids).
 
 A claim moves `next_attempt_at` a lease into the future and counts the attempt, so a worker
 killed in the middle of a call leaves a message that another worker retries after the
@@ -108,7 +110,7 @@ def backoff(attempts: int, max_seconds: int) -> timedelta:
 
 
 @dataclass(frozen=True)
-class _Claimed:
+class Claimed:
     """A claimed message, copied out of the session before its transaction commits."""
 
     id: int
@@ -120,7 +122,7 @@ class _Claimed:
 
 
 @dataclass(frozen=True)
-class _Outcome:
+class Outcome:
     delivered: bool
     http_status: int | None = None
     error: str | None = None
@@ -130,57 +132,66 @@ class _Outcome:
 def deliver_due(
     now: datetime | None = None, limit: int = 100, session: requests.Session | None = None
 ) -> tuple[int, int, int]:
-    """Deliver up to `limit` due messages; returns (sent, retried, dead).
+    """Deliver up to `limit` due messages, one after the other; returns (sent, retried,
+    dead).
 
     Commits its own short transactions: call it outside a unit of work (the worker, the
     CLI). `now` fixes the clock (tests); `session` is the HTTP session to POST with."""
-    if db.session.new or db.session.dirty or db.session.deleted:
-        raise RuntimeError("deliver_due commits: call it outside a unit of work")
-    config = current_app.config
-    timeout = float(config["OUTBOX_HTTP_TIMEOUT"])
-    # Long enough for one POST; short enough that a message whose worker died mid-send is
-    # tried again well inside BETCORE's 30 seconds (15 s with the default timeout).
-    lease = timedelta(seconds=5 + 2 * timeout)
     http = session or requests.Session()
     counts = {"sent": 0, "retried": 0, "dead": 0}
     try:
         for _ in range(limit):
-            claimed = _claim(now or utcnow(), lease)
-            if claimed is None:
+            claimed = claim(now)
+            if not claimed:
                 break
-            outcome = _post(http, claimed, timeout)
-            counts[_record(claimed, outcome, now or utcnow(), config)] += 1
+            counts[record(claimed[0], post(http, claimed[0]), now)] += 1
     finally:
         if session is None:
             http.close()
     return counts["sent"], counts["retried"], counts["dead"]
 
 
-def _claim(now: datetime, lease: timedelta) -> _Claimed | None:
-    """Take the most overdue message, count the attempt, hide it for `lease`, commit."""
+def claim(now: datetime | None = None, limit: int = 1) -> list[Claimed]:
+    """Take up to `limit` due messages, most overdue first: count the attempt, hide each
+    for a lease, commit.
+
+    The lease is long enough for one POST, and short enough that a message whose worker
+    died mid-send is tried again well inside BETCORE's 30 seconds (15 s with the default
+    OUTBOX_HTTP_TIMEOUT). Commits: call it outside a unit of work."""
+    if db.session.new or db.session.dirty or db.session.deleted:
+        raise RuntimeError("the outbox commits: call it outside a unit of work")
+    lease = timedelta(seconds=5 + 2 * _timeout())
+    return _claim(now or utcnow(), lease, limit)
+
+
+def _timeout() -> float:
+    return float(current_app.config["OUTBOX_HTTP_TIMEOUT"])
+
+
+def _claim(now: datetime, lease: timedelta, limit: int) -> list[Claimed]:
     query = (
         select(OutboxMessage)
         .where(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(1)
+        .limit(limit)
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite's BEGIN IMMEDIATE serializes
         .execution_options(populate_existing=True)
     )
     try:
-        message = db.session.scalars(query).first()
-        if message is None:
-            db.session.commit()
-            return None
-        message.attempts += 1
-        message.next_attempt_at = now + lease
-        claimed = _Claimed(
-            id=message.id,
-            kind=message.kind,
-            url=message.url,
-            payload=message.payload,
-            headers=json.loads(message.headers) if message.headers else {},
-            attempts=message.attempts,
-        )
+        claimed = []
+        for message in db.session.scalars(query):
+            message.attempts += 1
+            message.next_attempt_at = now + lease
+            claimed.append(
+                Claimed(
+                    id=message.id,
+                    kind=message.kind,
+                    url=message.url,
+                    payload=message.payload,
+                    headers=json.loads(message.headers) if message.headers else {},
+                    attempts=message.attempts,
+                )
+            )
         db.session.commit()  # no transaction stays open while the receiver is waited for
     except BaseException:
         db.session.rollback()
@@ -188,8 +199,10 @@ def _claim(now: datetime, lease: timedelta) -> _Claimed | None:
     return claimed
 
 
-def _post(http: requests.Session, claimed: _Claimed, timeout: float) -> _Outcome:
-    """One POST, with no database transaction open. Never raises for the receiver's sake."""
+def post(http: requests.Session, claimed: Claimed) -> Outcome:
+    """One POST, with no database transaction open. Never raises for the receiver's sake.
+    Needs an application context (the settings, the header sources), not the database."""
+    timeout = _timeout()
     try:
         source = _hook(_header_sources, claimed.kind)
         headers = {
@@ -205,60 +218,75 @@ def _post(http: requests.Session, claimed: _Claimed, timeout: float) -> _Outcome
             allow_redirects=False,  # a redirected POST would turn into a GET
         )
     except PermanentFailure as exc:
-        return _Outcome(False, error=f"refused for good: {exc}", permanent=True)
+        return Outcome(False, error=f"refused for good: {exc}", permanent=True)
     except requests.RequestException as exc:
-        return _Outcome(False, error=f"{type(exc).__name__}: {exc}")
+        return Outcome(False, error=f"{type(exc).__name__}: {exc}")
     except Exception as exc:  # a header source failed: retry later
         log.exception("outbox: header source for %s failed", claimed.kind)
-        return _Outcome(False, error=f"header source failed: {exc!r}")
+        return Outcome(False, error=f"header source failed: {exc!r}")
     code = response.status_code
     if not 200 <= code < 300:
-        return _Outcome(False, code, f"HTTP {code}: {response.text[:300]}")
+        return Outcome(False, code, f"HTTP {code}: {response.text[:300]}")
     acceptor = _hook(_acceptors, claimed.kind)
     if acceptor is None:
-        return _Outcome(True, code)
+        return Outcome(True, code)
     try:
         accepted = acceptor(response)
     except PermanentFailure as exc:
-        return _Outcome(False, code, f"refused for good: {exc}", permanent=True)
+        return Outcome(False, code, f"refused for good: {exc}", permanent=True)
     except Exception as exc:  # an answer the acceptor cannot read: refused
-        return _Outcome(False, code, f"acceptor failed ({exc!r}): {response.text[:300]}")
+        return Outcome(False, code, f"acceptor failed ({exc!r}): {response.text[:300]}")
     if accepted:
-        return _Outcome(True, code)
-    return _Outcome(False, code, f"refused: {response.text[:300]}")
+        return Outcome(True, code)
+    return Outcome(False, code, f"refused: {response.text[:300]}")
 
 
-def _record(claimed: _Claimed, outcome: _Outcome, now: datetime, config) -> str:
+def record(claimed: Claimed, outcome: Outcome, now: datetime | None = None) -> str:
     """Write the outcome in a short transaction; returns "sent", "retried" or "dead"."""
-    row = update(OutboxMessage).where(OutboxMessage.id == claimed.id)
-    if outcome.delivered:
-        result = "sent"
-        statement = row.where(OutboxMessage.status != SENT).values(
-            status=SENT, sent_at=now, last_status=outcome.http_status, last_error=None
-        )
-    else:
-        limit = config["OUTBOX_MAX_ATTEMPTS"]  # 0: resend until delivered
-        give_up = outcome.permanent or (limit and claimed.attempts >= limit)
-        result = "dead" if give_up else "retried"
-        values = {
-            "status": DEAD,
-            "last_status": outcome.http_status,
-            "last_error": (outcome.error or "")[:500],
-        }
-        if not give_up:
-            delay = backoff(claimed.attempts, config["OUTBOX_MAX_BACKOFF_SECONDS"])
-            values.update(status=PENDING, next_attempt_at=now + delay)
-        # only while our claim is the latest: a worker that outlived its lease must not
-        # overwrite the outcome of the attempt that followed
-        statement = row.where(
-            OutboxMessage.status == PENDING, OutboxMessage.attempts == claimed.attempts
-        ).values(**values)
-        level = logging.WARNING if give_up else logging.INFO
-        log.log(level, "outbox %s %s #%s: %s", claimed.kind, result, claimed.id, outcome.error)
+    (result,) = record_all([(claimed, outcome)], now)
+    return result
+
+
+def record_all(ended: list[tuple[Claimed, Outcome]], now: datetime | None = None) -> list[str]:
+    """Write several outcomes in one short transaction; "sent", "retried" or "dead" each."""
+    now = now or utcnow()
+    results = []
     try:
-        db.session.execute(statement)
+        for claimed, outcome in ended:
+            statement, result = _outcome(claimed, outcome, now, current_app.config)
+            db.session.execute(statement)
+            results.append(result)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
-    return result
+    return results
+
+
+def _outcome(claimed: Claimed, outcome: Outcome, now: datetime, config) -> tuple:
+    """The UPDATE that records an outcome, and what it means."""
+    row = update(OutboxMessage).where(OutboxMessage.id == claimed.id)
+    if outcome.delivered:
+        statement = row.where(OutboxMessage.status != SENT).values(
+            status=SENT, sent_at=now, last_status=outcome.http_status, last_error=None
+        )
+        return statement, "sent"
+    limit = config["OUTBOX_MAX_ATTEMPTS"]  # 0: resend until delivered
+    give_up = outcome.permanent or (limit and claimed.attempts >= limit)
+    result = "dead" if give_up else "retried"
+    values = {
+        "status": DEAD,
+        "last_status": outcome.http_status,
+        "last_error": (outcome.error or "")[:500],
+    }
+    if not give_up:
+        delay = backoff(claimed.attempts, config["OUTBOX_MAX_BACKOFF_SECONDS"])
+        values.update(status=PENDING, next_attempt_at=now + delay)
+    # only while our claim is the latest: a worker that outlived its lease must not
+    # overwrite the outcome of the attempt that followed
+    statement = row.where(
+        OutboxMessage.status == PENDING, OutboxMessage.attempts == claimed.attempts
+    ).values(**values)
+    level = logging.WARNING if give_up else logging.INFO
+    log.log(level, "outbox %s %s #%s: %s", claimed.kind, result, claimed.id, outcome.error)
+    return statement, result

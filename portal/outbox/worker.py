@@ -1,26 +1,37 @@
-"""The outbox worker: `deliver_due` in a loop, until told to stop.
+"""The outbox worker: delivers due messages, up to OUTBOX_CONCURRENCY at once, until told to
+stop.
 
     flask --app app worker              # a process of its own, beside the web server
 
+One thread (the loop below) does all the database work: it claims as many messages as
+there are free delivery slots (in one transaction) and records the outcomes of the POSTs
+that ended (in one transaction), so the worker needs one database connection whatever its
+concurrency. The POSTs run in a pool of
+OUTBOX_CONCURRENCY threads that touch no database: a slow vendor answer holds up its own
+slot only, and the other messages go out meanwhile (in no particular order).
+
 Several workers may run at once (on PostgreSQL they never take the same message). SIGTERM
-or SIGINT stops the loop after the message being sent (a POST waits at most
-OUTBOX_HTTP_TIMEOUT); a worker killed harder leaves that message to be retried after its
-claim lease.
+or SIGINT stops the claims; the POSTs under way finish (each waits at most
+OUTBOX_HTTP_TIMEOUT) and are recorded. A worker killed harder leaves its messages to be
+retried after their claim lease.
 """
 
 import logging
+import queue
 import signal
 import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
+import requests
 from flask import Flask
 
 from portal.extensions import db
-from portal.outbox.operations import deliver_due
+from portal.outbox import operations
+from portal.outbox.operations import Claimed, Outcome
 
 log = logging.getLogger(__name__)
-
-BATCH = 100
 
 
 def run_worker(
@@ -29,37 +40,125 @@ def run_worker(
     poll_seconds: float = 1.0,
     stop_event: threading.Event | None = None,
     once: bool = False,
+    concurrency: int | None = None,
 ) -> tuple[int, int, int]:
-    """Deliver due messages every `poll_seconds` (at once again after a full batch) until
+    """Deliver due messages (looking again every `poll_seconds` when none is due) until
     `stop_event` is set or SIGTERM/SIGINT arrives. With `once`: deliver what is due now,
-    then return. Returns the totals (sent, retried, dead). A failing round (database down)
+    then return. Returns the totals (sent, retried, dead). A failing claim (database down)
     is logged and tried again at the next poll; with `once` it raises."""
     stop = stop_event or threading.Event()
-    totals = (0, 0, 0)
-    with _stop_on_signals(stop):
-        while not stop.is_set():
-            try:
-                counts = _round(app)
-            except Exception:
-                if once:
-                    raise
-                log.exception("outbox worker: delivery round failed; trying again")
-                counts = (0, 0, 0)
-            totals = tuple(total + count for total, count in zip(totals, counts, strict=True))
-            if sum(counts) == BATCH:
-                continue  # more may be due: no pause
-            if once:
-                break
-            stop.wait(poll_seconds)
-    return totals
+    deliveries = Deliveries(app, concurrency or app.config["OUTBOX_CONCURRENCY"])
+    try:
+        with _stop_on_signals(stop):
+            while not stop.is_set():
+                deliveries.record(deliveries.finished(wait=0))
+                if deliveries.room():
+                    try:
+                        claimed = _claim(app, deliveries.room())
+                    except Exception:
+                        if once:
+                            raise
+                        log.exception("outbox worker: claiming failed; trying again")
+                        stop.wait(poll_seconds)
+                        continue
+                    if claimed:
+                        deliveries.start(claimed)
+                        continue
+                    if once and not deliveries.in_flight:
+                        break
+                if deliveries.in_flight:  # until a POST ends (a free slot) or the next look
+                    deliveries.record(deliveries.finished(wait=poll_seconds))
+                else:
+                    stop.wait(poll_seconds)
+    finally:
+        deliveries.close()  # the POSTs under way end and are recorded
+    return deliveries.totals["sent"], deliveries.totals["retried"], deliveries.totals["dead"]
 
 
-def _round(app: Flask) -> tuple[int, int, int]:
+def _claim(app: Flask, limit: int) -> list[Claimed]:
     with app.app_context():
         try:
-            return deliver_due(limit=BATCH)
+            return operations.claim(limit=limit)
         finally:
-            db.session.remove()  # hand the connection back between rounds
+            db.session.remove()  # hand the connection back
+
+
+class Deliveries:
+    """The POSTs under way (a thread pool) and the outcomes waiting to be recorded."""
+
+    def __init__(self, app: Flask, concurrency: int):
+        if concurrency < 1:
+            raise ValueError(f"OUTBOX_CONCURRENCY must be at least 1, not {concurrency}")
+        self.app, self.concurrency = app, concurrency
+        self.in_flight = 0
+        self.totals: Counter = Counter(sent=0, retried=0, dead=0)
+        self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="outbox-post")
+        self._finished: queue.SimpleQueue = queue.SimpleQueue()
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._sessions_lock = threading.Lock()
+
+    def room(self) -> int:
+        """How many more POSTs may start now."""
+        return self.concurrency - self.in_flight
+
+    def start(self, claimed: list[Claimed]) -> None:
+        for message in claimed:
+            self.in_flight += 1
+            self._pool.submit(self._post, message)
+
+    def finished(self, *, wait: float) -> list[tuple[Claimed, Outcome]]:
+        """The POSTs that ended, waiting up to `wait` seconds for the first one."""
+        ended = []
+        try:
+            ended.append(self._finished.get(timeout=wait) if wait else self._finished.get_nowait())
+            while True:
+                ended.append(self._finished.get_nowait())
+        except queue.Empty:
+            pass
+        self.in_flight -= len(ended)
+        return ended
+
+    def record(self, ended: list[tuple[Claimed, Outcome]]) -> None:
+        """Write the outcomes. One that cannot be written (database down) leaves its message
+        claimed: it is sent again after its lease, as if this worker had died."""
+        if not ended:
+            return
+        with self.app.app_context():
+            try:
+                self.totals.update(operations.record_all(ended))
+            except Exception:
+                ids = ", ".join(f"#{claimed.id}" for claimed, _ in ended)
+                log.exception("outbox worker: could not record %s", ids)
+            finally:
+                db.session.remove()
+
+    def close(self) -> None:
+        """Wait for the POSTs under way, record them, and let go of the threads."""
+        try:
+            while self.in_flight:
+                self.record(self.finished(wait=1.0))
+        finally:
+            self._pool.shutdown(wait=True)
+            for session in self._sessions:
+                session.close()
+
+    def _post(self, claimed: Claimed) -> None:
+        try:
+            with self.app.app_context():
+                outcome = operations.post(self._http(), claimed)
+        except BaseException as exc:  # the slot must come back whatever happened
+            outcome = Outcome(False, error=f"delivery failed: {exc!r}")
+        self._finished.put((claimed, outcome))
+
+    def _http(self) -> requests.Session:
+        """This thread's HTTP session (kept-alive connections to the vendors)."""
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+            with self._sessions_lock:
+                self._sessions.append(session)
+        return session
 
 
 @contextmanager

@@ -8,6 +8,7 @@ BETCORE calls with JWTs and signed Betsy calls (good and bad ones), hold no pass
 token, reset hash, JWT or partner secret either."""
 
 import contextlib
+import json
 import logging
 import sys
 import time
@@ -123,10 +124,76 @@ def test_the_dev_server_logs_no_secret(database_url, mail_links, brand_id):
 
 
 @SERVER_BACKENDS
-def test_gunicorn_logs_no_secret(database_url, mail_links, brand_id):
-    with Gunicorn(portal_environment(database_url), workers=1) as server:
+@pytest.mark.parametrize("log_format", ["json", "text"])
+def test_gunicorn_logs_no_secret(database_url, mail_links, brand_id, log_format):
+    env = portal_environment(database_url, ACCESS_LOG_FORMAT=log_format)
+    with Gunicorn(env, workers=1) as server:
         secrets = visit(server.url, mail_links, brand_id)
     assert_logged_without(server.log(), secrets)
+    access_lines = [line for line in server.log().splitlines() if line.startswith("{")]
+    assert bool(access_lines) == (log_format == "json")
+
+
+ACCESS_FIELDS = {
+    "time",
+    "method",
+    "path",
+    "status",
+    "bytes",
+    "duration_ms",
+    "remote_addr",
+    "user_agent",
+    "referer",
+    "request_id",
+}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_gunicorn_writes_one_json_object_per_request(database_url, brand_id):
+    """The default access log: one JSON line per request with the documented fields;
+    credentials (Authorization, cookies, x-auth-token, x-sign-jws) never, secret query
+    values redacted in the target and the Referer."""
+    secrets = ["jwt-in-the-header", "cookie-value-1", "session-token-2", "sig-3", "hash-4"]
+    headers = {
+        "Authorization": "Bearer jwt-in-the-header",
+        "Cookie": "session=cookie-value-1",
+        "x-auth-token": "session-token-2",
+        "x-sign-jws": "sig-3",
+        "Referer": "http://portal.test/reset-password?hash=hash-4&x=1",
+        "User-Agent": 'agent "quoted"',
+        "X-Request-ID": "lb-7f3a",
+    }
+    with Gunicorn(portal_environment(database_url), workers=1) as server:
+        page = requests.get(
+            f"{server.url}/login?next=/wallet&token=hash-4", headers=headers, timeout=30
+        )
+        vendor = requests.post(f"{server.url}/betcore/payments/make", headers=headers, timeout=30)
+        requests.get(f"{server.url}/healthz", timeout=30)
+    log = server.log()
+    assert not [secret for secret in secrets if secret in log], log[-3000:]
+    lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")][-3:]
+    assert [(line["method"], line["path"]) for line in lines] == [
+        ("GET", "/login?next=/wallet&token=" + REDACTED),
+        ("POST", "/betcore/payments/make"),
+        ("GET", "/healthz"),
+    ]
+    login_line = lines[0]
+    assert set(login_line) == ACCESS_FIELDS
+    assert (login_line["status"], login_line["bytes"]) == (200, len(page.content))
+    assert lines[1]["status"] == vendor.status_code == 200
+    assert login_line["remote_addr"] == "127.0.0.1"
+    assert login_line["referer"] == "http://portal.test/reset-password?hash=[redacted]&x=1"
+    assert login_line["user_agent"] == 'agent "quoted"'
+    assert login_line["request_id"] == "lb-7f3a"
+    assert isinstance(login_line["duration_ms"], float) and login_line["duration_ms"] > 0
+    assert login_line["time"].endswith("Z")
+    assert lines[2]["referer"] == lines[2]["request_id"] is None  # not sent: null
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_unknown_access_log_format_stops_gunicorn(database_url):
+    with pytest.raises(RuntimeError, match="ACCESS_LOG_FORMAT must be one of json, text"):
+        Gunicorn(portal_environment(database_url, ACCESS_LOG_FORMAT="xml"), workers=1).start()
 
 
 def test_what_is_redacted():

@@ -1,5 +1,6 @@
-"""The portal as production runs it, as child processes on 127.0.0.1: gunicorn with several
-sync workers, and the outbox worker (`flask --app app worker`).
+"""The portal as production runs it, as child processes on 127.0.0.1: gunicorn with the
+repository's gunicorn.conf.py (gthread workers unless told otherwise), and the outbox
+worker (`flask --app app worker`).
 
     with Gunicorn(env, workers=4) as server:
         requests.get(server.url + "/login")
@@ -126,7 +127,13 @@ class Gunicorn(_Process):
         port: int | None = None,
         timeout=60,
         preload: bool = False,
+        threads: int | None = None,
+        worker_class: str | None = None,
     ):
+        # threads and worker class through the environment, as in production: the app
+        # sizes its database pool from WEB_THREADS (None: gunicorn.conf.py's defaults)
+        settings = {"WEB_THREADS": threads, "WEB_WORKER_CLASS": worker_class}
+        env = {**env, **{name: str(value) for name, value in settings.items() if value}}
         super().__init__(env, "gunicorn.log")
         self.workers, self.port, self.timeout = workers, port or free_port(), timeout
         self.preload = preload
@@ -153,15 +160,15 @@ class Gunicorn(_Process):
         ]
 
     def _wait_until_ready(self, seconds: float = 60) -> None:
-        """Until GET /login answers. A refused connection is retried at once; a server that
-        accepted the connection gets up to 10 s to answer (a restart under load finds a
-        queue of clients' retries ahead of the probe)."""
+        """Until GET /healthz answers. A refused connection is retried at once; a server
+        that accepted the connection gets up to 10 s to answer (a restart under load finds
+        a queue of clients' retries ahead of the probe)."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if not self.running:
                 raise RuntimeError(f"gunicorn exited:\n{self.log()[-3000:]}")
             with contextlib.suppress(requests.RequestException):
-                requests.get(self.url + "/login", timeout=(2, 10))
+                requests.get(self.url + "/healthz", timeout=(2, 10)).raise_for_status()
                 return
             time.sleep(0.1)
         raise RuntimeError(f"gunicorn did not answer within {seconds} s:\n{self.log()[-3000:]}")

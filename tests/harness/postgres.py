@@ -93,6 +93,7 @@ class TemporaryPostgres:
         self._tmpdir: str | None = None
         self._datadir: str | None = None
         self._pg_ctl: str | None = None
+        self._start: list[str] | None = None  # the pg_ctl start command that worked
         self._as_service_user = False
 
     # -- public API -----------------------------------------------------------------------------
@@ -131,6 +132,18 @@ class TemporaryPostgres:
         self._admin_execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         self._created.append(name)
         return self._url.set(database=name).render_as_string(hide_password=False)
+
+    def restart(self) -> None:
+        """Restart the cluster this object started (``pg_ctl restart -m fast``): every
+        connection to it is closed, as when PostgreSQL restarts in production."""
+        if self._external or not self._datadir or not self._pg_ctl or not self._start:
+            raise PostgresUnavailable("only a cluster started by this object can be restarted")
+        # stop, then start as before (`pg_ctl restart` has no -l: the new postmaster would
+        # keep our output pipe open)
+        self._run([self._pg_ctl, "stop", "-D", self._datadir, "-w", "-t", "30", "-m", "fast"])
+        self._run(self._start)
+        assert self._url is not None
+        self._wait_until_ready(self._url)
 
     def stop(self) -> None:
         """Stop the cluster this object started and delete its files. Safe to call repeatedly."""
@@ -201,6 +214,7 @@ class TemporaryPostgres:
             start = [self._pg_ctl, "start", "-D", self._datadir, "-l", log, "-w"]
             start += ["-t", str(int(self.startup_timeout)), "-o", " ".join(options)]
             if self._run(start, check=False).returncode == 0:
+                self._start = start
                 break
             if os.path.exists(self._pidfile()) or attempt == 2 or not self._port_clash(log):
                 raise PostgresUnavailable(f"pg_ctl start failed:\n{self._tail(log)}")

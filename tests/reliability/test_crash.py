@@ -13,10 +13,7 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import func, select
 
-from portal.extensions import db
-from portal.outbox.models import PENDING, OutboxMessage
 from tests.harness.appserver import Gunicorn, OutboxWorker
 from tests.harness.scale import report, scaled
 from tests.harness.vendors import Betcore
@@ -24,6 +21,7 @@ from tests.reliability.bank import checker, ledger
 from tests.reliability.bank.workload import Plan, Run
 from tests.reliability.bank.world import (
     backend,
+    drain,
     environment,
     flask,
     keep_history,
@@ -69,21 +67,6 @@ class Killer(threading.Thread):
                 self.process.start()
         except BaseException as exc:
             self.errors.append(exc)
-
-
-def pending(app) -> int:
-    with app.app_context():
-        return db.session.scalar(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == PENDING)
-        )
-
-
-def drain(app, seconds: float) -> int:
-    """Wait (bounded) until the worker has delivered every accept; how many are left."""
-    deadline = time.monotonic() + seconds
-    while (left := pending(app)) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    return left
 
 
 def outbox_empty(left: int, listed) -> list[checker.Anomaly]:

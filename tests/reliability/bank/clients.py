@@ -1,7 +1,10 @@
 """The vendors' clients over real HTTP, as BETCORE and Betsy call the portal.
 
 One `Vendors` per client thread, with a few `requests.Session`s of its own (one per request
-that thread sends at the same moment). Each call creates its `Op` in the history, sends it
+that thread sends at the same moment). With several base URLs (app server instances behind
+one database) each session talks to one of them, the thread's first session to instance
+`offset`, the next to the following one: the duplicates a thread sends at the same moment
+reach different instances. Each call creates its `Op` in the history, sends it
 (a freshly signed RS256 JWT for BETCORE, a detached HS256 JWS for Betsy), and retries it on
 a timeout or a connection error until `retry_seconds` have passed, as vendors resend what
 went unanswered. Any answer ends the retries; an answer outside the protocol (no envelope,
@@ -49,7 +52,7 @@ class Vendors:
 
     def __init__(
         self,
-        base_url: str,
+        base_urls: str | list[str],
         betcore: Betcore,
         betsy_secret: str,
         history: History,
@@ -58,12 +61,15 @@ class Vendors:
         retry_seconds: float,
         timeout: float = 30,
         sessions: int = 2,
+        offset: int = 0,
         overtime=lambda: False,
     ):
-        self.base_url, self.betcore, self.secret = base_url, betcore, betsy_secret
+        urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
+        self.betcore, self.secret = betcore, betsy_secret
         self.history, self.thread = history, thread
         self.retry_seconds, self.timeout = retry_seconds, timeout
         self.sessions = [requests.Session() for _ in range(sessions)]
+        self.urls = [urls[(offset + n) % len(urls)] for n in range(sessions)]  # per session
         self.overtime = overtime
 
     def close(self) -> None:
@@ -105,7 +111,7 @@ class Vendors:
     def _envelope(self, session: int, path: str, data: dict) -> dict:
         token = self.betcore.token(data, ttl=30)
         response = self.sessions[session].post(
-            f"{self.base_url}/betcore{path}",
+            f"{self.urls[session]}/betcore{path}",
             headers={"Authorization": f"Bearer {token}"},
             timeout=self.timeout,
         )
@@ -123,7 +129,11 @@ class Vendors:
         body = simplejson.dumps(data, use_decimal=True).encode()
         headers = {"content-type": "application/json", jws.HEADER: jws.sign(body, self.secret)}
         response = self.sessions[session].request(
-            method, f"{self.base_url}/betsy{path}", data=body, headers=headers, timeout=self.timeout
+            method,
+            f"{self.urls[session]}/betsy{path}",
+            data=body,
+            headers=headers,
+            timeout=self.timeout,
         )
         try:
             jws.verify(response.headers.get(jws.HEADER), response.content, self.secret)

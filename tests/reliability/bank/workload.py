@@ -4,6 +4,9 @@ one more thread plays the solo player.
 
     run = Run(server.url, betcore, world, Plan(threads=16, operations=800, seconds=30))
     run.start(); run.join()          # run.history holds every request and its answer
+
+`Run([a.url, b.url], ...)` spreads the clients over several app servers on one database
+(see clients.Vendors: a thread's simultaneous duplicates reach different servers).
 """
 
 from __future__ import annotations
@@ -36,8 +39,9 @@ GRACE_SECONDS = 2  # for the scenarios under way when the time is up
 
 
 class Run:
-    def __init__(self, base_url: str, betcore: Betcore, world: World, plan: Plan):
-        self.base_url, self.betcore, self.world, self.plan = base_url, betcore, world, plan
+    def __init__(self, base_urls: str | list[str], betcore: Betcore, world: World, plan: Plan):
+        self.base_urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
+        self.betcore, self.world, self.plan = betcore, world, plan
         self.seed = plan.seed if plan.seed is not None else random.randrange(2**32)
         self.history = History()
         self._ids = itertools.count(1_000_001)
@@ -107,12 +111,13 @@ class Client:
         self.run, self.world = run, run.world
         self.rng = random.Random(f"{run.seed}-{index}")
         self.vendors = Vendors(
-            run.base_url,
+            run.base_urls,
             run.betcore,
             BETSY_SECRET,
             run.history,
             thread=f"client-{index}",
             retry_seconds=run.plan.retry_seconds,
+            offset=index,
             overtime=run.overtime,
         )
         self.next_id = run.next_id

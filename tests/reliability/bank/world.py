@@ -12,13 +12,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 
 import requests
+from sqlalchemy import func, select
 
 from portal.accounts import operations as accounts
 from portal.casino import operations as casino
 from portal.extensions import db
+from portal.outbox.models import PENDING, OutboxMessage
 from portal.sportsbook import operations as sportsbook
 from portal.wallet import operations as wallet
 from tests.harness.appserver import ROOT, portal_environment
@@ -143,3 +146,19 @@ def keep_history(history: History, suite: str, database_url: str) -> None:
     prefix = os.environ.get(HISTORY_PREFIX)
     if prefix:
         history.dump(f"{prefix}.{suite}.{backend(database_url)}.jsonl")
+
+
+def pending(app) -> int:
+    """Outbox messages not delivered yet."""
+    with app.app_context():
+        return db.session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == PENDING)
+        )
+
+
+def drain(app, seconds: float) -> int:
+    """Wait (bounded) until the workers have delivered every accept; how many are left."""
+    deadline = time.monotonic() + seconds
+    while (left := pending(app)) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return left
