@@ -36,6 +36,12 @@ QUICK = {"seconds": 1, "warmup": 0, "players": 10, "ledger_sizes": "100,1000"}
 DEFAULTS = {"seconds": 10, "warmup": 2, "players": 50, "ledger_sizes": "10000,1000000"}
 
 
+def _workers(args) -> str:
+    if args.worker_class == "sync":
+        return "sync workers"
+    return f"gthread workers x {args.threads} threads"
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse(argv)
@@ -47,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         warmup=args.warmup,
         connections=args.connections,
         workers=args.workers,
+        worker_class=args.worker_class,
+        threads=args.threads,
         players=args.players,
         scenarios=args.scenarios,
         ledger_sizes=args.ledger_sizes,
@@ -64,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
             f"(Python's), gunicorn {gunicorn.__version__}, {generator_note}",
             f"load: {args.connections} connections"
             + (f" on {options.wrk_threads} wrk threads" if generator == "wrk" else "")
-            + f"; gunicorn {args.workers} sync workers; {args.players} players; "
+            + f"; gunicorn {args.workers} {_workers(args)}; {args.players} players; "
             f"{args.seconds} s per scenario after a {args.warmup} s warm-up",
         ]
     )
@@ -100,6 +108,15 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, help="warm-up seconds before each scenario (2)")
     parser.add_argument("--connections", type=_positive, default=16, help="concurrent (16)")
     parser.add_argument("--workers", type=_positive, default=4, help="gunicorn workers (4)")
+    parser.add_argument(
+        "--worker-class",
+        choices=["gthread", "sync"],
+        default="gthread",
+        help="gunicorn worker class (gthread, as gunicorn.conf.py serves production)",
+    )
+    parser.add_argument(
+        "--threads", type=_positive, default=8, help="threads per gthread worker (8)"
+    )
     parser.add_argument("--players", type=_positive, help="players, spread over (50)")
     parser.add_argument(
         "--quick",

@@ -138,6 +138,27 @@ def _sqlite_begin_immediate(connection) -> None:
         except BaseException:
             sqlite_writers.release(connection.info)
             raise
+        connection.info[_CHANGES_AT_BEGIN] = connection.connection.dbapi_connection.total_changes
+
+
+_CHANGES_AT_BEGIN = "portal.changes_at_begin"
+
+
+def end_unwritten_transaction() -> None:
+    """Before a slow step that needs no lock (a password hash): on SQLite, end the current
+    transaction if it has written nothing yet, so that it does not hold the database-wide
+    write lock meanwhile (vendors' calls would wait behind every login); the next
+    statement starts a new one. Loaded objects are expired and reload when next used.
+    PostgreSQL: nothing to do (its reads lock nothing)."""
+    session = db.session()  # the request's Session itself (db.session is its registry)
+    if session.get_bind().dialect.name != "sqlite" or not session.in_transaction():
+        return
+    if session.new or session.dirty or session.deleted:
+        return
+    connection = session.connection()
+    written = connection.connection.dbapi_connection.total_changes
+    if written == connection.info.get(_CHANGES_AT_BEGIN):
+        session.commit()
 
 
 @event.listens_for(Engine, "commit")

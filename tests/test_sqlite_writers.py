@@ -69,3 +69,25 @@ def test_a_writer_gives_up_after_the_wait(app, monkeypatch):
     with app.app_context():  # and the connection is usable again once the lock is free
         assert db.session.execute(text("SELECT 1")).scalar() == 1
         db.session.commit()
+
+
+def test_a_login_holds_no_write_lock_while_it_hashes(app, brand_id, make_player, monkeypatch):
+    """Vendors' calls on SQLite must not wait behind the password hash of every login."""
+    from portal.accounts import operations
+
+    make_player(email="ann@example.com", password="secret123")
+    path, seen = lock_file(app), []
+    real_verify = operations.verify_password
+
+    def verify(stored, password):
+        seen.append(free(path))
+        return real_verify(stored, password)
+
+    monkeypatch.setattr(operations, "verify_password", verify)
+    client = app.test_client()
+    answer = client.post(
+        f"/gateway/login/1/{brand_id}/player",
+        json={"email": "ann@example.com", "password": "secret123"},
+    )
+    assert answer.status_code == 200, answer.get_json()
+    assert seen == [True]

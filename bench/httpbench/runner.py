@@ -46,6 +46,8 @@ class Options:
     ledger_sizes: list[int]
     generator: str  # wrk | python
     wrk_threads: int
+    worker_class: str = "gthread"
+    threads: int = 8
     verify_in_process: bool = False  # the ledger check without `flask` (saves an app start)
 
 
@@ -122,7 +124,15 @@ def run_database(kind: str, options: Options, progress) -> Report:
             LOGIN_RATE_LIMIT=LOGIN_RATE_LIMIT,
         )
         say(f"starting gunicorn with {options.workers} workers")
-        server = stack.enter_context(servers.Portal(env, workers=options.workers, preload=True))
+        server = stack.enter_context(
+            servers.Portal(
+                env,
+                workers=options.workers,
+                preload=True,
+                worker_class=options.worker_class,
+                threads=options.threads if options.worker_class == "gthread" else None,
+            )
+        )
         ceiling, ceiling_note = servers.ceiling_path(server.url)
         run = _Runner(server.url, ceiling, options, say)
         context = scenarios.Context(

@@ -22,6 +22,7 @@ from portal.accounts.errors import (
 from portal.accounts.models import AdminUser, Brand, LoginEvent, Player
 from portal.accounts.passwords import hash_password, needs_rehash, policy_errors, verify_password
 from portal.accounts.sessions import open_session
+from portal.database import end_unwritten_transaction
 from portal.extensions import db
 from portal.timeutil import utcnow
 
@@ -221,13 +222,16 @@ def authenticate(
     """
     identifier = (identifier or "").strip()[: validation.EMAIL_MAX_LENGTH]
     player = _find_player(brand, identifier) if identifier else None
-    ok = verify_password(player.password_hash if player else None, password or "")
+    stored = player.password_hash if player else None
+    brand_id = brand.id
+    end_unwritten_transaction()  # the hash takes tens of ms: hold no lock meanwhile
+    ok = verify_password(stored, password or "")
     reason = None if ok else "bad_credentials"
     if ok and player.is_blocked:
         reason = "blocked"
     db.session.add(
         LoginEvent(
-            brand_id=brand.id,
+            brand_id=brand_id,
             player_id=player.id if player else None,
             channel=channel,
             success=reason is None,
