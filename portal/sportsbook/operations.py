@@ -169,18 +169,30 @@ def place_bet(data: dict, *, ip: str | None = None) -> dict:
     bet_odds = selections.identifier(data, "coefficient", columns.coefficient.type.length)
     ticket_type = selections.text(data, "ticketType", columns.ticket_type.type.length)
     lines = selections.parse(data.get("metadata"))
-    if existing is not None:  # a repeat: answered from what _bettor read
-        movement = _wallet(
-            wallet.debit,
-            holder,
-            currency,
-            money.format_amount(amount, currency),
-            source=SOURCE,
-            external_id=f"{tx}:bet",
-            reference=tx,
-            existing=existing,
-        )
-        return _placed(tx, holder, currency, movement)
+    bet_id = (
+        None
+        if existing is not None
+        else _new_bet(tx, holder, currency, amount, bet_odds, ticket_type, ip)
+    )
+    if existing is None and bet_id is None:
+        existing = wallet.UNKNOWN  # the bet is there after all (a twin): let the wallet look
+    movement = _wallet(
+        wallet.debit,
+        holder,
+        currency,
+        money.format_amount(amount, currency),
+        source=SOURCE,
+        external_id=f"{tx}:bet",
+        reference=tx,
+        existing=existing,
+    )
+    if bet_id is not None:
+        selections.add(bet_id, lines)
+    return _placed(tx, holder, currency, movement)
+
+
+def _new_bet(tx, holder, currency, amount, bet_odds, ticket_type, ip) -> int | None:
+    """Claim the bet's row (its transactionId is unique): its id, or None when it exists."""
     now = utcnow()
     parameters = {
         "transaction_id": tx,
@@ -196,20 +208,7 @@ def place_bet(data: dict, *, ip: str | None = None) -> dict:
         "created_at": now,
         "modified_at": now,
     }
-    bet_id = db.session.scalar(prepared("betsy.new_bet", _new_bet_statement), parameters)
-    movement = _wallet(
-        wallet.debit,
-        holder,
-        currency,
-        money.format_amount(amount, currency),
-        source=SOURCE,
-        external_id=f"{tx}:bet",
-        reference=tx,
-        existing=None if bet_id is not None else wallet.UNKNOWN,
-    )
-    if bet_id is not None:
-        selections.add(bet_id, lines)
-    return _placed(tx, holder, currency, movement)
+    return db.session.scalar(prepared("betsy.new_bet", _new_bet_statement), parameters)
 
 
 def _new_bet_statement(dialect: str):
