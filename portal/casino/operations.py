@@ -26,7 +26,7 @@ from portal.casino.betcore import BetcoreError
 from portal.casino.models import CasinoBet, CasinoPayment, CasinoToken, GameSession
 from portal.database import Contended
 from portal.extensions import db
-from portal.sql import insert_new, prepared
+from portal.sql import insert_new, listed, listed_values, prepared
 from portal.timeutil import utcnow
 from portal.wallet import errors as wallet_errors
 from portal.wallet import operations as wallet
@@ -192,7 +192,7 @@ def _claim_new_bet(player_id: int, bet_id: int, tag: int | None) -> _Bet | None:
     exists (both go the long way)."""
     statement = prepared(f"casino.claim_new_bet.{bool(tag)}", partial(_claim_statement, bool(tag)))
     parameters = {"bet_id": bet_id, "player_id": player_id, "tag": tag, "now": utcnow()}
-    row = db.session.execute(statement, parameters).first()
+    row = statement.first(parameters)
     return _Bet(bet_id, player_id, row.currency) if row else None
 
 
@@ -273,9 +273,9 @@ def _bet_state(player_id: int, bet_id: int) -> _BetState:
         "player_id": player_id,
         "bet_id": bet_id,
         "owner": wallet.owner_of(player_id),
-        "keys": list(keys),
+        **listed_values("key", list(keys)),
     }
-    rows = db.session.execute(statement, parameters).all()
+    rows = statement.rows(parameters)
     if not rows:
         return _BetState(player_id, bet_id, None, None, None, {})
     first = rows[0]
@@ -316,7 +316,7 @@ def _bet_state_statement(_dialect: str):
         .outerjoin(
             transactions,
             (transactions.c.source == SOURCE)
-            & transactions.c.external_id.in_(bindparam("keys", expanding=True)),
+            & transactions.c.external_id.in_(listed("key", len(TYPES))),
         )
         .where(_players.c.id == bindparam("player_id"))
     )
@@ -424,7 +424,13 @@ def _record(bet_id: int, kind: int, amount: int, tax: int, transaction_id: int) 
         "wallet_transaction_id": transaction_id,
         "created_at": utcnow(),
     }
-    db.session.execute(prepared("casino.record", lambda _d: insert(_payments)), parameters)
+    prepared("casino.record", _record_statement).execute(parameters)
+
+
+def _record_statement(_dialect: str):
+    names = ("bet_id", "transaction_type", "amount", "tax_amount", "wallet_transaction_id")
+    values = {name: bindparam(name, type_=_payments.c[name].type) for name in names}
+    return insert(_payments).values({**values, "created_at": bindparam("created_at", DateTime)})
 
 
 def _bet(bet_id: int) -> CasinoBet | None:

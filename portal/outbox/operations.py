@@ -93,7 +93,7 @@ def enqueue(kind: str, url: str, payload: dict, headers: dict | None = None) -> 
         "next_attempt_at": now,
         "created_at": now,
     }
-    message_id = db.session.scalar(prepared("outbox.enqueue", _enqueue_statement), parameters)
+    message_id = prepared("outbox.enqueue", _enqueue_statement).scalar(parameters)
     return Queued(message_id)
 
 

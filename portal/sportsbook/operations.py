@@ -208,7 +208,7 @@ def _new_bet(tx, holder, currency, amount, bet_odds, ticket_type, ip) -> int | N
         "created_at": now,
         "modified_at": now,
     }
-    return db.session.scalar(prepared("betsy.new_bet", _new_bet_statement), parameters)
+    return prepared("betsy.new_bet", _new_bet_statement).scalar(parameters)
 
 
 def _new_bet_statement(dialect: str):
@@ -245,7 +245,7 @@ def _bettor(token, user_id: str, currency: str, key: str) -> tuple[wallet.Holder
     if not isinstance(token, str) or not 10 <= len(token) <= 64:
         raise BetsyError(3)
     parameters = {"token_hash": token_hash(token), "key": key}
-    row = db.session.execute(prepared("betsy.bettor", _bettor_statement), parameters).first()
+    row = prepared("betsy.bettor", _bettor_statement).first(parameters)
     if row is None or str(row.player_id) != user_id or row.currency != currency:
         raise BetsyError(3)
     if row.expires_at <= utcnow():
@@ -328,8 +328,7 @@ def _locked_bet(data: dict) -> _Bet:
 
 
 def _lock_bet(tx: str) -> _Bet | None:
-    statement = prepared("betsy.lock_bet", _lock_bet_statement)
-    row = db.session.execute(statement, {"tx": tx}).first()
+    row = prepared("betsy.lock_bet", _lock_bet_statement).first({"tx": tx})
     if row is None:
         return None
     holder = wallet.Holder(row.player_id, facts.brand_currencies(row.brand_id))
@@ -388,13 +387,15 @@ def _pay(bet: _Bet, payout: int, status: str) -> wallet.Movement | None:
         "status": status,
         "modified_at": utcnow(),
     }
-    db.session.execute(prepared("betsy.bet_paid", _bet_paid_statement), parameters)
+    prepared("betsy.bet_paid", _bet_paid_statement).execute(parameters)
     return movement
 
 
 def _bet_paid_statement(_dialect: str):
     table = SportsBet.__table__
-    return update(table).where(table.c.id == bindparam("bet"))
+    names = ("payout", "settlements", "status", "modified_at")
+    values = {name: bindparam(name, type_=table.c[name].type) for name in names}
+    return update(table).where(table.c.id == bindparam("bet")).values(values)
 
 
 def _answer_after(bet: _Bet, movement: wallet.Movement | None) -> dict:

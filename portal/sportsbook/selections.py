@@ -10,9 +10,8 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from functools import partial
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert
 
-from portal.extensions import db
 from portal.sportsbook.betsy import BetsyError
 from portal.sportsbook.models import SportsEvent, SportsSelection, SportsTournament
 from portal.sql import insert_new, prepared
@@ -107,10 +106,11 @@ def add(bet_id: int, selections: list[Selection]) -> None:
     }
     for model, rows in ((SportsTournament, tournaments), (SportsEvent, events)):
         if rows:  # (sorted: concurrent bets insert shared rows in one order, no deadlock)
-            statement = prepared(f"betsy.{model.__tablename__}", partial(_shared, model))
-            db.session.execute(statement, sorted_rows(rows))
-    db.session.execute(
-        prepared("betsy.selections", lambda _d: insert(SportsSelection.__table__)),
+            ordered = sorted_rows(rows)
+            names = tuple(ordered[0])
+            statement = prepared(f"betsy.{model.__tablename__}", partial(_shared, model, names))
+            statement.execute_many(ordered)
+    prepared("betsy.selections", _selections_statement).execute_many(
         [
             {
                 "bet_id": bet_id,
@@ -129,8 +129,32 @@ def add(bet_id: int, selections: list[Selection]) -> None:
     )
 
 
-def _shared(model, dialect: str):
-    return insert_new(model.__table__, dialect)
+def _shared(model, names: tuple, dialect: str):
+    return insert_new(model.__table__, dialect).values(_binds(model.__table__, names))
+
+
+_SELECTION_COLUMNS = (
+    "bet_id",
+    "event_id",
+    "market_id",
+    "market",
+    "outcome_id",
+    "outcome",
+    "stage",
+    "coefficient",
+    "status",
+    "created_at",
+    "modified_at",
+)
+
+
+def _selections_statement(_dialect: str):
+    table = SportsSelection.__table__
+    return insert(table).values(_binds(table, _SELECTION_COLUMNS))
+
+
+def _binds(table, names) -> dict:
+    return {name: bindparam(name, type_=table.c[name].type) for name in names}
 
 
 def sorted_rows(rows: dict) -> list[dict]:

@@ -28,7 +28,7 @@ from portal import money
 from portal.accounts.models import Player
 from portal.database import Contended
 from portal.extensions import db
-from portal.sql import insert_new, prepared
+from portal.sql import insert_new, listed, listed_values, prepared
 from portal.timeutil import utcnow
 from portal.wallet.errors import (
     AlreadyReversed,
@@ -403,7 +403,7 @@ def _apply_to_balance(request: Request) -> tuple[int, int] | None:
         "of_kind": request.account_kind,
     }
     for _ in range(3):
-        row = db.session.execute(statement, parameters).first()
+        row = statement.first(parameters)
         if row is not None:
             return row.id, row.balance
         balance = _account_balance(request)
@@ -500,9 +500,13 @@ def _claim(request: Request, balance_after: int) -> int | None:
         "created_at": utcnow(),
     }
     if request.unless_keys:
-        statement = prepared("wallet.claim_unless", _claim_unless_statement)
-        return db.session.scalar(statement, {**values, "unless": list(request.unless_keys)})
-    return db.session.scalar(prepared("wallet.claim", _claim_statement), values)
+        unless = list(request.unless_keys)
+        count = len(unless)
+        statement = prepared(
+            f"wallet.claim_unless.{count}", partial(_claim_unless_statement, count)
+        )
+        return statement.scalar({**values, **listed_values("unless", unless)})
+    return prepared("wallet.claim", _claim_statement).scalar(values)
 
 
 _CLAIMED = (
@@ -529,10 +533,10 @@ def _claim_statement(dialect: str):
     return insert_new(_transactions, dialect).values(values).returning(_transactions.c.id)
 
 
-def _claim_unless_statement(dialect: str):
+def _claim_unless_statement(count: int, dialect: str):
     taken = exists().where(
         _transactions.c.source == bindparam("source"),
-        _transactions.c.external_id.in_(bindparam("unless", expanding=True)),
+        _transactions.c.external_id.in_(listed("unless", count)),
     )
     row = select(*[bindparam(name, type_=_transactions.c[name].type) for name in _CLAIMED])
     statement = insert_new(_transactions, dialect).from_select(list(_CLAIMED), row.where(~taken))
@@ -551,10 +555,10 @@ def _post_entries(transaction_id: int, account_id: int, request: Request) -> Non
         "currency": request.currency,
         "house_minor": -request.minor,
     }
-    inserted = db.session.execute(prepared("wallet.entries", _entries_statement), parameters)
-    if len(inserted.all()) == 1:  # no house account yet in this currency
+    inserted = prepared("wallet.entries", _entries_statement).rows(parameters)
+    if len(inserted) == 1:  # no house account yet in this currency
         _create_account(None, request.currency, HOUSE, owner=owner)
-        db.session.execute(prepared("wallet.house_entry", _house_entry_statement), parameters)
+        prepared("wallet.house_entry", _house_entry_statement).execute(parameters)
 
 
 _LEG = ["transaction_id", "account_id", "amount"]
@@ -622,7 +626,7 @@ def find(source: str, external_id: str):
     """The transaction of a key (id, kind, status, player, currency, amount, fingerprint,
     balance_after), or None."""
     statement = prepared("wallet.find", _find_statement)
-    return db.session.execute(statement, {"source": source, "external_id": external_id}).first()
+    return statement.first({"source": source, "external_id": external_id})
 
 
 def _find_statement(_dialect: str):
@@ -638,9 +642,7 @@ def real_balance(request: Request) -> int:
 
 def _real_balance(player_id: int, currency: str) -> int:
     parameters = {"owner": owner_of(player_id), "currency": currency}
-    return (
-        db.session.scalar(prepared("wallet.real_balance", _real_balance_statement), parameters) or 0
-    )
+    return prepared("wallet.real_balance", _real_balance_statement).scalar(parameters) or 0
 
 
 def _real_balance_statement(_dialect: str):
