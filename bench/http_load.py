@@ -111,8 +111,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--worker-class",
         choices=["gthread", "sync"],
-        default="gthread",
-        help="gunicorn worker class (gthread, as gunicorn.conf.py serves production)",
+        default="sync",
+        help="gunicorn worker class (sync, as the issue measured; production: gthread)",
     )
     parser.add_argument(
         "--threads", type=_positive, default=8, help="threads per gthread worker (8)"

@@ -51,6 +51,7 @@ def test_quick_bench_on_sqlite_completes_without_a_failed_request(tmp_path):
     rows = {row["scenario"]: row for row in report["rows"]}
     assert set(rows) == {
         "ceiling",
+        "flask-get",
         "betcore-stake",
         "betcore-payout",
         "betcore-repeat",

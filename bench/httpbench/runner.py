@@ -46,7 +46,7 @@ class Options:
     ledger_sizes: list[int]
     generator: str  # wrk | python
     wrk_threads: int
-    worker_class: str = "gthread"
+    worker_class: str = "sync"
     threads: int = 8
     verify_in_process: bool = False  # the ledger check without `flask` (saves an app start)
 
