@@ -81,7 +81,7 @@ def _send_first(ctx: Context, calls: list[Call], check: Check) -> tuple[list[boo
 
 class Ceiling(Scenario):
     name, check, unique, door = "ceiling", c.ANSWERED, False, "ceiling"
-    what = "GET /healthz (or a cheap GET while it is missing): the portal doing nothing"
+    what = "GET /healthz (answered in front of Flask): the portal doing nothing"
 
     def sample(self, ctx):
         return Sample([c.get_call(ctx.ceiling)], c.get_call(ctx.ceiling), self.check)
