@@ -51,6 +51,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Please log in to see this page."
     login_manager.session_protection = "strong"
     import portal.casino.models  # noqa: F401  (casino tables)
+    import portal.coupons.models  # noqa: F401  (coupons, the line, results)
     import portal.outbox.models  # noqa: F401  (vendor calls waiting for the worker)
     import portal.player.auth  # noqa: F401  (registers the user loader)
     import portal.sportsbook.models  # noqa: F401  (sportsbook tables)

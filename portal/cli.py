@@ -11,6 +11,7 @@ from portal import messages
 from portal.accounts import credentials, documents, mail, operations
 from portal.accounts.errors import BrandNotFound, ValidationFailed
 from portal.accounts.models import AdminUser, Brand, OutboundMail, Player
+from portal.coupons import cli as coupons_cli
 from portal.database import commit, rollback
 from portal.extensions import db
 from portal.outbox import cli as outbox_cli
@@ -349,3 +350,4 @@ def register(app: Flask) -> None:
     for group in (brands, admins, players, mails, documents_cli, wallet_cli, demo):
         app.cli.add_command(group)
     outbox_cli.register(app)
+    coupons_cli.register(app)
