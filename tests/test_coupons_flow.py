@@ -271,3 +271,26 @@ def test_the_webhook_checks_secret_sender_and_body(served, player, app):
     assert requests.post(good, json={"Heads": []}, timeout=5).status_code == 403
     app.config["BETCALC_ALLOWED_IPS"] = (ipaddress.ip_network("127.0.0.1/32"),)
     assert requests.post(good, json={"Heads": []}, timeout=5).status_code == 200
+
+
+def test_operators_list_and_resolve_unknown_coupons_on_the_command_line(served, player, runner):
+    _, service = served
+    service.stall_next(3.0)
+    lost = place(player, OVER)
+    listing = runner.invoke(args=["coupons", "unknown"])
+    assert listing.exit_code == 0 and f"{lost.id}\tplayer {player.id}\t10.00 EUR" in listing.output
+    assert OVER in listing.output and "1 unknown coupon(s)" in listing.output
+    both = runner.invoke(
+        args=["coupons", "resolve", str(lost.id), "--barcode", "x", "--refused", "y"]
+    )
+    assert both.exit_code == 2
+    done = runner.invoke(
+        args=["coupons", "resolve", str(lost.id), "--refused", "not in their list"]
+    )
+    assert done.exit_code == 0 and "refused" in done.output, done.output
+    again = runner.invoke(args=["coupons", "resolve", str(lost.id), "--refused", "again"])
+    assert again.exit_code == 1 and "not unknown" in again.output
+    assert runner.invoke(args=["coupons", "resolve", "999999", "--barcode", "z"]).exit_code == 1
+    assert balance(player) == Decimal("100.00")
+    login = runner.invoke(args=["coupons", "login"])
+    assert login.exit_code == 0 and "UserId 36557" in login.output

@@ -49,7 +49,7 @@ class Unknown:
     reason: str
 
 
-class _NotAsked(Exception):
+class NotAsked(Exception):
     """The service could not be reached before the placement was sent."""
 
 
@@ -60,13 +60,13 @@ def place(data: dict) -> Placed | Refused | Unknown:
         raise RuntimeError("place() runs between units of work: commit the coupon first")
     try:
         cookies = _kept_cookies() or _login()
-    except _NotAsked as exc:
+    except NotAsked as exc:
         return Refused("login", str(exc))
     outcome = _send(cookies, data)
     if isinstance(outcome, Refused) and outcome.code == RELOGIN:
         try:
             cookies = _login()
-        except _NotAsked as exc:
+        except NotAsked as exc:
             return Refused("login", str(exc))
         outcome = _send(cookies, data)
     return outcome
@@ -139,10 +139,10 @@ def _login() -> dict:
         )
         answer = response.json()
     except (requests.RequestException, ValueError) as exc:
-        raise _NotAsked(f"login failed: {type(exc).__name__}") from None
+        raise NotAsked(f"login failed: {type(exc).__name__}") from None
     user = answer.get("d", {}).get("UserId") if isinstance(answer.get("d"), dict) else None
     if not user:
-        raise _NotAsked("login refused: check BETCALC_LOGIN and BETCALC_PASSWORD")
+        raise NotAsked("login refused: check BETCALC_LOGIN and BETCALC_PASSWORD")
     cookies = requests.utils.dict_from_cookiejar(response.cookies)
     _keep(str(user), cookies)
     return cookies
