@@ -63,6 +63,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.casino import pages  # noqa: F401 (routes on the player and gateway doors)
     from portal.casino.views import bp as betcore
     from portal.casino.views import render_http_error as render_betcore_error
+    from portal.coupons import pages as coupon_pages  # noqa: F401 (routes on the player door)
     from portal.coupons.views import bp as betcalc
     from portal.coupons.views import render_http_error as render_betcalc_error
     from portal.gateway import admission, content, games, online, personal  # noqa: F401

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from portal.accounts.models import Player
-from portal.coupons import line, operations
+from portal.coupons import betstrings, line, operations
 from portal.coupons.models import Coupon, CouponResult
 from portal.extensions import db
 from portal.sandbox.betcalc import create_betcalc_sandbox
@@ -40,9 +40,9 @@ def served(app):
         yield portal.url, sandbox_app.extensions["betcalc_sandbox"]
 
 
-@pytest.fixture
-def player(make_player, ctx):
-    player = db.session.get(Player, make_player())
+def open_account_and_line(player_id: int) -> Player:
+    """100.00 EUR for the player, and a line of two matches (in the caller's app context)."""
+    player = db.session.get(Player, player_id)
     wallet.adjust(player, "EUR", "100.00", reason="opening", operator="t", external_id="open")
     events = [
         {
@@ -77,6 +77,11 @@ def player(make_player, ctx):
     line.load(line.parse(json.dumps(events)))
     db.session.commit()
     return player
+
+
+@pytest.fixture
+def player(make_player, ctx):
+    return open_account_and_line(make_player())
 
 
 # The portal serves from threads of this process: on SQLite, a transaction the test leaves
@@ -204,9 +209,12 @@ def test_changed_odds_in_reject_mode_refund_and_offer_the_new_odds(served, playe
     assert coupon.status == "refused" and coupon.refusal_code == 2
     assert json.loads(coupon.changed)[0]["rg"] == "4.50"
     assert balance(player) == Decimal("100.00")
-    accepted = place(player, OVER, mode="accept")
+    assert line.outcome_of(betstrings.parse(OVER))[1].odds == "4.50"  # the slip offers them now
+    db.session.commit()
+    service.move_odds("586464528", "17|954|2.5", "4.60")  # and they move on
+    accepted = place(player, "line#586464528|17|954|2.5#4.50", mode="accept")
     assert accepted.status == "open" and balance(player) == Decimal("90.00")
-    assert service.coupon(accepted.barcode).bets == ["line#586464528|17|954|2.5#4.50"]
+    assert service.coupon(accepted.barcode).bets == ["line#586464528|17|954|2.5#4.60"]
 
 
 def test_a_coupon_without_an_answer_stays_unknown_until_an_operator_resolves_it(served, player):

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from portal.coupons import betstrings
 from portal.coupons.models import LineEvent, LineOutcome
@@ -110,6 +110,33 @@ def outcome_of(bet: betstrings.BetString) -> tuple[LineEvent, LineOutcome] | Non
         )
     ).first()
     return (row[0], row[1]) if row else None
+
+
+def take_service_odds(selections, changed: list) -> None:
+    """The service said these odds changed (its `changed` list: gid = match id, rg = the
+    odds now): the slip offers them from now on, so the player can place again at them."""
+    now = {str(c.get("gid")): c.get("rg") for c in changed if isinstance(c, dict)}
+    for selection in selections:
+        odds = now.get(selection.match_id)
+        try:
+            odds = betstrings.check_odds(str(odds)) if odds is not None else None
+        except betstrings.BadBetString:
+            continue
+        if odds is None:
+            continue
+        db.session.execute(
+            update(LineOutcome)
+            .where(
+                LineOutcome.bet_code == selection.bet_code,
+                LineOutcome.event_id.in_(
+                    select(LineEvent.id).where(
+                        LineEvent.event_type == selection.event_type,
+                        LineEvent.match_id == selection.match_id,
+                    )
+                ),
+            )
+            .values(odds=odds)
+        )
 
 
 # --- formats ----------------------------------------------------------------------------------

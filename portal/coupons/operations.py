@@ -198,6 +198,8 @@ def apply_answer(coupon_id: int, outcome) -> Coupon:
         coupon.refusal_code = outcome.code if isinstance(outcome.code, int) else None
         coupon.refusal_message = (outcome.message or str(outcome.code))[:300]
         coupon.changed = json.dumps(outcome.changed) if outcome.changed else None
+        if outcome.code == 2 and outcome.changed:
+            line.take_service_odds(coupon.selections, outcome.changed)
     else:
         coupon.status = "unknown"
         coupon.refusal_message = outcome.reason[:300]
