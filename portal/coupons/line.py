@@ -5,7 +5,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 
@@ -137,6 +137,76 @@ def take_service_odds(selections, changed: list) -> None:
             )
             .values(odds=odds)
         )
+
+
+# Matches of the demo line: (event_type, match id, sport, tournament, title, hours from now,
+# [(market, [(outcome, bet code, odds)])]); bet codes in the service's market|outcome|value form.
+_DEMO = (
+    (
+        "line",
+        "586464528",
+        "Football",
+        "Premier League",
+        "Arsenal - Chelsea",
+        26,
+        [
+            (
+                "1X2",
+                [
+                    ("Arsenal", "1|1|0", "2.10"),
+                    ("Draw", "1|2|0", "3.40"),
+                    ("Chelsea", "1|3|0", "3.60"),
+                ],
+            ),
+            (
+                "Total goals",
+                [("Over 2.5", "17|954|2.5", "1.85"), ("Under 2.5", "17|955|2.5", "1.95")],
+            ),
+        ],
+    ),
+    (
+        "line",
+        "586464533",
+        "Football",
+        "LaLiga",
+        "Real Madrid - Sevilla",
+        50,
+        [
+            (
+                "1X2",
+                [
+                    ("Real Madrid", "1|1|0", "1.45"),
+                    ("Draw", "1|2|0", "4.50"),
+                    ("Sevilla", "1|3|0", "7.00"),
+                ],
+            )
+        ],
+    ),
+    (
+        "live",
+        "579216393",
+        "Tennis",
+        "ATP Finals",
+        "Sinner - Alcaraz",
+        0,
+        [("Winner", [("Sinner", "1|1|0", "1.90"), ("Alcaraz", "1|3|0", "1.90")])],
+    ),
+)
+
+
+def demo_events(now: datetime) -> list[_Event]:
+    """The demo line (`flask demo`): three matches starting around `now`."""
+    events = []
+    for kind, match_id, sport, tournament, title, hours, markets in _DEMO:
+        start = (now + timedelta(hours=hours)).replace(minute=0, second=0, microsecond=0)
+        event = _Event(kind, match_id, sport, tournament, title, start)
+        event.outcomes = [
+            _Outcome(market, name, code, odds)
+            for market, outcomes in markets
+            for name, code, odds in outcomes
+        ]
+        events.append(event)
+    return events
 
 
 # --- formats ----------------------------------------------------------------------------------
