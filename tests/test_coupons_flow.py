@@ -260,6 +260,15 @@ def test_a_wrong_slip_is_refused_before_anything_moves(served, player, bets, sta
     assert balance(player) == Decimal("100.00") and service.coupons() == []
 
 
+def test_a_blocked_player_places_no_coupon(served, player):
+    player.status = "blocked"
+    db.session.commit()
+    with pytest.raises(operations.CouponRefused) as refused:
+        place(player, OVER)
+    db.session.rollback()
+    assert refused.value.code == "blocked" and balance(player) == Decimal("100.00")
+
+
 def test_the_webhook_checks_secret_sender_and_body(served, player, app):
     url, _ = served
     good = f"{url}/betcalc/{SECRET}/api/bet/result"

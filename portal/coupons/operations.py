@@ -58,6 +58,7 @@ REASONS = {
     "bad_mode": "Choose whether changed odds are accepted.",
     "currency": "Your currency cannot be used on the bet slip.",
     "funds": "Your balance is too low for this stake.",
+    "blocked": "Your account may not place bets.",
 }
 
 
@@ -104,6 +105,8 @@ def remote_host() -> str:
 
 
 def _record(player, slip: Slip, lang: str) -> int:
+    if player.status in ("blocked", "self_excluded"):
+        raise CouponRefused("blocked")
     if slip.rate_mode not in RATE_MODES:
         raise CouponRefused("bad_mode")
     chosen = _selections(slip.selections)
