@@ -51,6 +51,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Please log in to see this page."
     login_manager.session_protection = "strong"
     import portal.casino.models  # noqa: F401  (casino tables)
+    import portal.coupons.models  # noqa: F401  (coupons, the line, results)
     import portal.outbox.models  # noqa: F401  (vendor calls waiting for the worker)
     import portal.player.auth  # noqa: F401  (registers the user loader)
     import portal.sportsbook.models  # noqa: F401  (sportsbook tables)
@@ -62,6 +63,9 @@ def register_blueprints(app: Flask) -> None:
     from portal.casino import pages  # noqa: F401 (routes on the player and gateway doors)
     from portal.casino.views import bp as betcore
     from portal.casino.views import render_http_error as render_betcore_error
+    from portal.coupons import pages as coupon_pages  # noqa: F401 (routes on the player door)
+    from portal.coupons.views import bp as betcalc
+    from portal.coupons.views import render_http_error as render_betcalc_error
     from portal.gateway import admission, content, games, online, personal  # noqa: F401
     from portal.gateway.blueprint import bp as gateway
     from portal.gateway.protocol import render_http_error
@@ -75,10 +79,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(gateway)
     app.register_blueprint(betcore)
     app.register_blueprint(betsy)
+    app.register_blueprint(betcalc)
     app.register_blueprint(api_docs)
     errors.register_error_renderer("/betsy", render_betsy_error)
     errors.register_error_renderer("/gateway", render_http_error)
     errors.register_error_renderer("/betcore", render_betcore_error)
+    errors.register_error_renderer("/betcalc", render_betcalc_error)
 
 
 def register_commands(app: Flask) -> None:

@@ -11,9 +11,13 @@ from portal import messages
 from portal.accounts import credentials, documents, mail, operations
 from portal.accounts.errors import BrandNotFound, ValidationFailed
 from portal.accounts.models import AdminUser, Brand, OutboundMail, Player
+from portal.coupons import cli as coupons_cli
+from portal.coupons import line as coupon_line
+from portal.coupons.models import LineEvent
 from portal.database import commit, rollback
 from portal.extensions import db
 from portal.outbox import cli as outbox_cli
+from portal.timeutil import utcnow
 from portal.wallet import errors as wallet_errors
 from portal.wallet import operations as wallet
 from portal.wallet import queries as wallet_queries
@@ -221,6 +225,8 @@ def demo():
         select(Player.id).where(Player.brand_id == brand.id, Player.email_key == email)
     ):
         run(_create_player, brand.id, email, password, "EUR", "demo", "100.00")
+    if db.session.scalar(select(LineEvent.id).limit(1)) is None:
+        run(coupon_line.load, coupon_line.demo_events(utcnow()))
     admin_email, admin_password = DEMO_ADMIN
     if not db.session.scalar(select(AdminUser.id).where(AdminUser.email == admin_email)):
         run(operations.create_admin, admin_email, admin_password)
@@ -349,3 +355,4 @@ def register(app: Flask) -> None:
     for group in (brands, admins, players, mails, documents_cli, wallet_cli, demo):
         app.cli.add_command(group)
     outbox_cli.register(app)
+    coupons_cli.register(app)

@@ -3,6 +3,7 @@
 Every setting read here is documented in the README's configuration table.
 """
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -28,6 +29,16 @@ def _secret_key(instance_path: Path) -> str:
 
 def _domains(value: str) -> frozenset:
     return frozenset(d.strip().casefold() for d in value.split(",") if d.strip())
+
+
+def _networks(value: str) -> tuple:
+    """Comma-separated addresses or networks (10.0.0.0/8); a wrong one stops the start."""
+    try:
+        return tuple(
+            ipaddress.ip_network(part.strip()) for part in value.split(",") if part.strip()
+        )
+    except ValueError as exc:
+        raise ValueError(f"BETCALC_ALLOWED_IPS: {exc}") from None
 
 
 def web_threads() -> int:
@@ -64,6 +75,12 @@ _ENVIRONMENT = [
     ("BETSY_PARTNER_SECRET", str, ""),
     ("BETSY_IFRAME_URL", str, ""),
     ("BETSY_TOKEN_MINUTES", int, 1440),
+    ("BETCALC_API_URL", str, ""),
+    ("BETCALC_LOGIN", str, ""),
+    ("BETCALC_PASSWORD", str, ""),
+    ("BETCALC_RESULT_SECRET", str, ""),
+    ("BETCALC_ALLOWED_IPS", _networks, ()),
+    ("BETCALC_TIMEOUT", float, 10.0),
     ("TRUSTED_PROXIES", int, 0),
     ("OUTBOX_HTTP_TIMEOUT", float, 5.0),
     ("OUTBOX_MAX_BACKOFF_SECONDS", int, 60),

@@ -5,6 +5,10 @@ at /sandbox/betcore on the same server, and the portal is pointed at it: JWKS, p
 token, accepts and the WebFrame all come from there. When BETSY_IFRAME_URL is not set, the
 Betsy stand-in (portal.sandbox.betsy) is mounted at /sandbox/betsy: the sportsbook page and
 an operator console (/sandbox/betsy/console) that settles bets through the signed API.
+When BETCALC_API_URL is not set, the bet calculation service's stand-in
+(portal.sandbox.betcalc) is mounted at /sandbox/betcalc: login with cookies, placement,
+and a console (/sandbox/betcalc/console) that settles coupons by posting results to the
+portal's bet-result blueprint.
 The outbox worker runs in a thread. The request log leaves out the values of query
 parameters that carry secrets (mail links, vendor frame tokens; see portal.redaction).
 """
@@ -20,11 +24,14 @@ from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from portal.outbox.worker import run_worker
 from portal.redaction import redact
+from portal.sandbox.betcalc import SANDBOX_LOGIN, SANDBOX_PASSWORD, create_betcalc_sandbox
 from portal.sandbox.betcore import create_betcore_sandbox
 from portal.sandbox.betsy import create_betsy_sandbox
 
 BETCORE_PREFIX = "/sandbox/betcore"
 BETSY_PREFIX = "/sandbox/betsy"
+BETCALC_PREFIX = "/sandbox/betcalc"
+SANDBOX_RESULT_SECRET = "sandbox-results"  # noqa: S105 (a local stand-in's)
 SANDBOX_BETSY_SECRET = "sandbox-partner-secret-of-32-bytes"  # noqa: S105 (a local stand-in's)
 
 
@@ -56,6 +63,16 @@ def with_sandboxes(app: Flask):
         app.config.update(
             BETSY_IFRAME_URL=public + BETSY_PREFIX + "/iframe", BETSY_PARTNER_SECRET=secret
         )
+    if not app.config["BETCALC_API_URL"]:
+        login = app.config["BETCALC_LOGIN"] or SANDBOX_LOGIN
+        password = app.config["BETCALC_PASSWORD"] or SANDBOX_PASSWORD
+        mounts[BETCALC_PREFIX] = create_betcalc_sandbox(login, password)
+        app.config.update(
+            BETCALC_API_URL=public + BETCALC_PREFIX,
+            BETCALC_LOGIN=login,
+            BETCALC_PASSWORD=password,
+            BETCALC_RESULT_SECRET=app.config["BETCALC_RESULT_SECRET"] or SANDBOX_RESULT_SECRET,
+        )
     return DispatcherMiddleware(app.wsgi_app, mounts) if mounts else app.wsgi_app
 
 
@@ -80,7 +97,8 @@ def dev(host, port):
     worker.start()
     click.echo(
         f"portal on http://{host}:{port}  (BETCORE: {app.config['BETCORE_API_URL']}; "
-        f"Betsy: {app.config['BETSY_IFRAME_URL']})"
+        f"Betsy: {app.config['BETSY_IFRAME_URL']}; bet calculation: "
+        f"{app.config['BETCALC_API_URL']})"
     )
     try:
         run_simple(

@@ -1,1 +1,2 @@
-"""Coupons: bets sent to the bet calculation service (seed 004)."""
+"""Coupons on the portal's own bet slip, accepted and calculated by the bet calculation
+service (seed 004)."""

@@ -17,6 +17,7 @@ from portal import money
 from portal.accounts import facts
 from portal.accounts.models import Player
 from portal.accounts.sessions import token_hash
+from portal.bets import settlement
 from portal.extensions import db
 from portal.sportsbook import selections
 from portal.sportsbook.betsy import BetsyError
@@ -355,40 +356,33 @@ def _lock_bet_statement(_dialect: str):
 
 
 def _pay(bet: _Bet, payout: int, status: str) -> wallet.Movement | None:
-    """Move the difference to the new payout (a new key per movement: the bet row's lock
-    makes `settlements` a fresh number) and write the bet's new state."""
-    difference = payout - bet.payout
-    movement = None
-    if difference:
-        key = f"{bet.transaction_id}:settle:{bet.settlements + 1}"
-        text = money.format_amount(abs(difference), bet.currency)
-        common = {"source": SOURCE, "external_id": key, "reference": bet.transaction_id}
-        if difference > 0:
-            movement = _wallet(
-                wallet.credit, bet.holder, bet.currency, text, **common, existing=None
-            )
-        else:
-            movement = _wallet(
-                wallet.debit,
-                bet.holder,
-                bet.currency,
-                text,
-                **common,
-                kind="reversal",
-                shortfall=21,
-                existing=None,
-            )
-    if not difference and status == bet.status:
+    """Settle the bet to `payout` (the core's rule: only the difference moves, under a new
+    key per movement; the bet row's lock makes `settlements` a fresh number) and write the
+    bet's new state."""
+    try:
+        settled = _wallet(
+            settlement.settle_to,
+            bet.holder,
+            bet.currency,
+            source=SOURCE,
+            reference=bet.transaction_id,
+            paid=bet.payout,
+            settlements=bet.settlements,
+            payout=payout,
+        )
+    except settlement.PayoutNotReturnable:
+        raise BetsyError(21) from None
+    if settled.movement is None and status == bet.status:
         return None  # a repeat: nothing to write
     parameters = {
         "bet": bet.id,
-        "payout": payout,
-        "settlements": bet.settlements + (1 if difference else 0),
+        "payout": settled.payout,
+        "settlements": settled.settlements,
         "status": status,
         "modified_at": utcnow(),
     }
     prepared("betsy.bet_paid", _bet_paid_statement).execute(parameters)
-    return movement
+    return settled.movement
 
 
 def _bet_paid_statement(_dialect: str):

@@ -1,0 +1,1 @@
+"""Bets in the core: the rules every betting door shares (sportsbook, coupons)."""

@@ -1,0 +1,161 @@
+"""The bet calculation service's client (seed 004): login with session cookies kept in the
+database (every worker process and a restart share them), and coupon placement, logging in
+again once when the service answers 99 (it forgets sessions when it restarts).
+
+No call happens inside a database transaction that holds a lock: the caller commits the
+coupon and its stake first. What a placement's answer means for the coupon is `Placed`,
+`Refused` (final: the stake may be given back) or `Unknown` (the request may have reached
+the service: the coupon must never be placed again nor refunded without an operator).
+"""
+
+import json
+from dataclasses import dataclass, field
+
+import requests
+from flask import current_app
+from sqlalchemy import select
+from urllib3.exceptions import NameResolutionError, NewConnectionError
+
+from portal.coupons.models import BetcalcSession
+from portal.database import commit, rollback
+from portal.extensions import db
+from portal.timeutil import utcnow
+
+LOGIN_PATH = "/WebServices/BCService.asmx/LogIn/"
+PLACE_PATH = "/bet/place/"
+RELOGIN = 99
+
+
+@dataclass(frozen=True)
+class Placed:
+    bar_code: str  # the service's betCode, results name it BarCode
+    answer: dict
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The service said no (or could not be asked): nothing was placed."""
+
+    code: int | str  # fullErrorCode, or "login" / "unavailable" when it could not be asked
+    message: str
+    changed: list = field(default_factory=list)  # odds changes (fullErrorCode 2)
+    answer: dict | None = None
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """The placement may or may not have reached the service."""
+
+    reason: str
+
+
+class NotAsked(Exception):
+    """The service could not be reached before the placement was sent."""
+
+
+def place(data: dict) -> Placed | Refused | Unknown:
+    """Send one placement (`data` is the seed's "data" object); log in first when no
+    session is kept, and once more when the service answers 99."""
+    if db.session.new or db.session.dirty or db.session.deleted:
+        raise RuntimeError("place() runs between units of work: commit the coupon first")
+    try:
+        cookies = _kept_cookies() or _login()
+    except NotAsked as exc:
+        return Refused("login", str(exc))
+    outcome = _send(cookies, data)
+    if isinstance(outcome, Refused) and outcome.code == RELOGIN:
+        try:
+            cookies = _login()
+        except NotAsked as exc:
+            return Refused("login", str(exc))
+        outcome = _send(cookies, data)
+    return outcome
+
+
+def login() -> str:
+    """Log in now (also `flask coupons login`): the service's UserId."""
+    _login()
+    return db.session.get(BetcalcSession, 1).user_id
+
+
+def _send(cookies: dict, data: dict) -> Placed | Refused | Unknown:
+    config = current_app.config
+    try:
+        response = requests.post(
+            config["BETCALC_API_URL"].rstrip("/") + PLACE_PATH,
+            json={"data": data},
+            cookies=cookies,
+            timeout=config["BETCALC_TIMEOUT"],
+        )
+    except requests.ConnectTimeout:
+        return Refused("unavailable", "the service did not accept the connection in time")
+    except requests.ConnectionError as exc:
+        if _never_connected(exc):
+            return Refused("unavailable", "the service could not be reached")
+        return Unknown(f"connection lost: {type(exc).__name__}")
+    except requests.RequestException as exc:  # a read timeout: it may have been placed
+        return Unknown(f"no answer: {type(exc).__name__}")
+    return _answer(response)
+
+
+def _answer(response) -> Placed | Refused | Unknown:
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict) or not isinstance(answer.get("errorCode"), int):
+        return Unknown(f"HTTP {response.status_code}, not the service's answer")
+    if answer["errorCode"] == 0:
+        code = answer.get("betCode")
+        if not isinstance(code, str | int) or isinstance(code, bool) or not str(code).strip():
+            return Unknown("accepted without a betCode")
+        return Placed(str(code).strip()[:100], answer)
+    full = answer.get("fullErrorCode")
+    changed = answer.get("changed") if isinstance(answer.get("changed"), list) else []
+    message = answer.get("errorMessage") if isinstance(answer.get("errorMessage"), str) else ""
+    return Refused(full if isinstance(full, int) else "unexpected", message[:300], changed, answer)
+
+
+def _never_connected(exc: requests.ConnectionError) -> bool:
+    """No connection was made (refused, no route, name not found): nothing was sent. A
+    connection reset or closed after the request went out is not this."""
+    reason = getattr(exc.args[0] if exc.args else None, "reason", None)
+    return isinstance(reason, NewConnectionError | NameResolutionError)
+
+
+def _kept_cookies() -> dict | None:
+    kept = db.session.scalar(select(BetcalcSession.cookies).where(BetcalcSession.id == 1))
+    commit()  # (nothing written) no transaction stays open while the service is called
+    return json.loads(kept) if kept else None
+
+
+def _login() -> dict:
+    config = current_app.config
+    try:
+        response = requests.post(
+            config["BETCALC_API_URL"].rstrip("/") + LOGIN_PATH,
+            json={"login": str(config["BETCALC_LOGIN"]), "password": config["BETCALC_PASSWORD"]},
+            timeout=config["BETCALC_TIMEOUT"],
+        )
+        answer = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise NotAsked(f"login failed: {type(exc).__name__}") from None
+    user = answer.get("d", {}).get("UserId") if isinstance(answer.get("d"), dict) else None
+    if not user:
+        raise NotAsked("login refused: check BETCALC_LOGIN and BETCALC_PASSWORD")
+    cookies = requests.utils.dict_from_cookiejar(response.cookies)
+    _keep(str(user), cookies)
+    return cookies
+
+
+def _keep(user_id: str, cookies: dict) -> None:
+    try:
+        kept = db.session.get(BetcalcSession, 1)
+        if kept is None:
+            kept = BetcalcSession(id=1)
+            db.session.add(kept)
+        kept.user_id, kept.cookies, kept.logged_in_at = user_id, json.dumps(cookies), utcnow()
+        commit()
+    except Exception:
+        rollback()
+        raise

@@ -1,0 +1,285 @@
+"""Placing a coupon: the stake is held with the coupon's record, the service is asked
+between two transactions, and its answer decides (seed 004).
+
+    coupon = place(player, Slip(["line#586464528|17|954|2.5#4.27"], "2.00", "reject"), "en")
+
+1. one transaction: the slip is checked against the line, the coupon recorded ("placing")
+   and its stake debited (wallet key "<coupon id>:stake", source "coupons"); committed;
+2. no transaction: the service is asked (portal.coupons.client), so no lock on the
+   player's account is held while it answers;
+3. one transaction: placed -> "open" with its barcode; refused -> "refused", the stake
+   refunded (key "<coupon id>:refund") and the reason kept (for odds changes, the new
+   odds); no answer -> "unknown", the stake still held, for an operator to resolve.
+
+A coupon left "placing" (the process died between 1 and 3) is unknown as well.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import select
+
+from portal import money
+from portal.accounts import facts
+from portal.coupons import betstrings, client, line
+from portal.coupons.models import Coupon, CouponSelection
+from portal.database import commit, rollback
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.timeutil import utcnow
+from portal.wallet import errors as wallet_errors
+from portal.wallet import operations as wallet
+
+SOURCE = "coupons"
+MAX_SELECTIONS = 20
+RATE_MODES = ("accept", "reject")
+STALE_PLACING = timedelta(minutes=5)  # "placing" longer than this: the process died
+
+
+class CouponRefused(DomainError):
+    """The slip cannot become a coupon; `code` names why (see REASONS)."""
+
+    def __init__(self, code: str, detail: str = ""):
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code, self.detail = code, detail
+
+
+REASONS = {
+    "no_selection": "Pick at least one outcome.",
+    "too_many": f"A coupon holds at most {MAX_SELECTIONS} selections.",
+    "bad_selection": "A selection is not in the format of the bet slip.",
+    "one_per_match": "Pick at most one outcome per match.",
+    "not_offered": "An outcome is no longer offered: reload the bet slip.",
+    "odds_moved": "The odds of an outcome have changed: check them and place again.",
+    "bad_stake": "Enter a stake greater than zero.",
+    "bad_mode": "Choose whether changed odds are accepted.",
+    "currency": "Your currency cannot be used on the bet slip.",
+    "funds": "Your balance is too low for this stake.",
+    "blocked": "Your account may not place bets.",
+}
+
+
+@dataclass(frozen=True)
+class Slip:
+    selections: list  # bet strings as the form sent them
+    stake: str
+    rate_mode: str = "reject"
+
+
+def place(player, slip: Slip, lang: str = "en") -> Coupon:
+    """Record, send and settle the answer of one coupon (commits twice; see above)."""
+    coupon_id = _record(player, slip, lang)
+    commit()
+    coupon = db.session.get(Coupon, coupon_id)
+    data = placement_data(coupon)
+    commit()  # (nothing written) the service is asked outside any transaction
+    outcome = client.place(data)
+    try:
+        coupon = apply_answer(coupon_id, outcome)
+        commit()
+    except Exception:
+        rollback()
+        raise
+    return coupon
+
+
+def placement_data(coupon: Coupon) -> dict:
+    """The seed's "data" object of a coupon's placement."""
+    return {
+        "list_bets": [s.bet for s in coupon.selections],
+        "realAmount": money.format_amount(coupon.stake, coupon.currency),
+        "currency": coupon.currency,
+        "lang": coupon.lang,
+        "remote_host": remote_host(),
+        "rate_mode": coupon.rate_mode,
+    }
+
+
+def remote_host() -> str:
+    """Where the service posts results (it appends /api/bet/result)."""
+    config = current_app.config
+    return f"{config['PUBLIC_URL'].rstrip('/')}/betcalc/{config['BETCALC_RESULT_SECRET']}"
+
+
+def _record(player, slip: Slip, lang: str) -> int:
+    if player.status in ("blocked", "self_excluded"):
+        raise CouponRefused("blocked")
+    if slip.rate_mode not in RATE_MODES:
+        raise CouponRefused("bad_mode")
+    chosen = _selections(slip.selections)
+    currency = player.active_currency
+    holder = wallet.Holder(player.id, facts.brand_currencies(player.brand_id))
+    try:
+        stake = wallet.minor_units(holder, currency, slip.stake)
+    except wallet_errors.CurrencyNotAllowed:
+        raise CouponRefused("currency") from None
+    except wallet_errors.InvalidAmount:
+        raise CouponRefused("bad_stake") from None
+    odds = Decimal(1)
+    for bet, _event, _outcome in chosen:
+        odds *= bet.odds_value
+    coupon = Coupon(
+        player_id=player.id,
+        currency=currency,
+        stake=stake,
+        odds=format(odds.normalize(), "f"),
+        rate_mode=slip.rate_mode,
+        lang=(lang or "en")[:5],
+        status="placing",
+    )
+    coupon.selections = [
+        CouponSelection(
+            position=i,
+            event_type=bet.event_type,
+            match_id=bet.match_id,
+            bet_code=bet.bet_code,
+            odds=bet.odds,
+            event=event.title,
+            market=outcome.market,
+            outcome=outcome.name,
+            start_at=event.start_at,
+        )
+        for i, (bet, event, outcome) in enumerate(chosen)
+    ]
+    db.session.add(coupon)
+    db.session.flush()
+    try:
+        wallet.debit(
+            holder,
+            currency,
+            money.format_amount(stake, currency),
+            source=SOURCE,
+            external_id=f"{coupon.id}:stake",
+            reference=f"coupon {coupon.id}",
+            existing=None,
+        )
+    except wallet_errors.InsufficientFunds:
+        raise CouponRefused("funds") from None
+    return coupon.id
+
+
+def _selections(texts) -> list:
+    if not texts:
+        raise CouponRefused("no_selection")
+    if len(texts) > MAX_SELECTIONS:
+        raise CouponRefused("too_many")
+    chosen, matches = [], set()
+    for text in texts:
+        try:
+            bet = betstrings.parse(text)
+        except betstrings.BadBetString as exc:
+            raise CouponRefused("bad_selection", str(exc)) from None
+        if bet.match_id in matches:
+            raise CouponRefused("one_per_match")
+        matches.add(bet.match_id)
+        found = line.outcome_of(bet)
+        if found is None:
+            raise CouponRefused("not_offered", str(bet))
+        event, outcome = found
+        if Decimal(outcome.odds) != bet.odds_value:
+            raise CouponRefused("odds_moved", f"{outcome.name}: {outcome.odds}")
+        chosen.append((bet, event, outcome))
+    return chosen
+
+
+def apply_answer(coupon_id: int, outcome) -> Coupon:
+    """Write what the service answered for a coupon "placing" (its row locked first)."""
+    coupon = _locked(coupon_id)
+    if coupon.status != "placing":
+        return coupon  # (already decided: an operator was faster)
+    if isinstance(outcome, client.Placed):
+        coupon.status, coupon.barcode = "open", outcome.bar_code
+        coef = outcome.answer.get("Coef")
+        if coupon.rate_mode == "accept" and isinstance(coef, int | float | str) and coef:
+            coupon.odds = str(coef)
+    elif isinstance(outcome, client.Refused):
+        _refund(coupon)
+        coupon.status = "refused"
+        coupon.refusal_code = outcome.code if isinstance(outcome.code, int) else None
+        coupon.refusal_message = (outcome.message or str(outcome.code))[:300]
+        coupon.changed = json.dumps(outcome.changed) if outcome.changed else None
+        if outcome.code == 2 and outcome.changed:
+            line.take_service_odds(coupon.selections, outcome.changed)
+    else:
+        coupon.status = "unknown"
+        coupon.refusal_message = outcome.reason[:300]
+    db.session.flush()
+    return coupon
+
+
+def resolve_refused(coupon_id: int, note: str) -> Coupon:
+    """An operator's word: the service never took this unknown coupon (refund)."""
+    coupon = _locked(coupon_id)
+    if coupon.status not in ("unknown", "placing"):
+        raise CouponRefused("not_unknown", coupon.status)
+    _refund(coupon)
+    coupon.status, coupon.refusal_message = "refused", f"resolved by an operator: {note}"[:300]
+    db.session.flush()
+    return coupon
+
+
+def resolve_placed(coupon_id: int, barcode: str) -> Coupon:
+    """An operator's word: the service took this unknown coupon under `barcode` (results
+    recorded for it before are applied now, in the order they came)."""
+    from portal.coupons import results
+
+    coupon = _locked(coupon_id)
+    if coupon.status not in ("unknown", "placing"):
+        raise CouponRefused("not_unknown", coupon.status)
+    barcode = (barcode or "").strip()
+    if not barcode or len(barcode) > 100:
+        raise CouponRefused("bad_barcode", "a barcode of 1 to 100 characters")
+    if db.session.scalar(select(Coupon.id).where(Coupon.barcode == barcode)) is not None:
+        raise CouponRefused("bad_barcode", f"{barcode} belongs to another coupon")
+    coupon.status, coupon.barcode = "open", barcode
+    db.session.flush()
+    results.replay_unmatched(coupon)
+    return coupon
+
+
+def unknown_coupons() -> list[Coupon]:
+    """Coupons whose placement nobody knows the end of: unknown, or placing for too long."""
+    stale = utcnow() - STALE_PLACING
+    return list(
+        db.session.scalars(
+            select(Coupon)
+            .where(
+                (Coupon.status == "unknown")
+                | ((Coupon.status == "placing") & (Coupon.created_at < stale))
+            )
+            .order_by(Coupon.id)
+        )
+    )
+
+
+def holder_of(coupon: Coupon) -> wallet.Holder:
+    from portal.accounts.models import Player
+
+    brand_id = db.session.scalar(select(Player.brand_id).where(Player.id == coupon.player_id))
+    return wallet.Holder(coupon.player_id, facts.brand_currencies(brand_id))
+
+
+def _refund(coupon: Coupon) -> None:
+    wallet.refund_stake(
+        holder_of(coupon),
+        coupon.currency,
+        source=SOURCE,
+        external_id=f"{coupon.id}:refund",
+        original_external_id=f"{coupon.id}:stake",
+        reference=f"coupon {coupon.id}",
+    )
+
+
+def _locked(coupon_id: int) -> Coupon:
+    coupon = db.session.scalar(
+        select(Coupon)
+        .where(Coupon.id == coupon_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if coupon is None:
+        raise CouponRefused("no_coupon", str(coupon_id))
+    return coupon

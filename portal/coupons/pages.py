@@ -1,0 +1,197 @@
+"""The bet slip and the player's coupons (HTML, on the player door).
+
+GET /coupons shows the line: every offered outcome is a checkbox named `selection` whose
+value is its full bet string, with `stake` and `rate_mode` (accept | reject). POST /coupons
+(with CSRF) either shows the potential win (`preview`) or places the coupon; it works
+without JavaScript, and a small script shows the potential win as the player picks.
+"""
+
+import json
+from decimal import Decimal, InvalidOperation
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from portal import money
+from portal.coupons import betstrings, line, operations
+from portal.coupons.models import Coupon
+from portal.database import rollback, transactional
+from portal.extensions import db
+from portal.player.blueprint import bp
+from portal.player.forms import ButtonForm
+
+STATUS_WORDS = {
+    "placing": "Being placed",
+    "open": "Open",
+    "won": "Won",
+    "lost": "Lost",
+    "returned": "Returned",
+    "refused": "Refused",
+    "unknown": "Awaiting confirmation",
+}
+SERVICE_REFUSALS = {
+    1: "The bookmaker did not accept these selections (one may be blocked or repeated).",
+    2: "The odds have changed.",
+    3: "An outcome is no longer offered.",
+    99: "The bookmaker could not take coupons just now.",
+}
+
+
+@bp.get("/coupons")
+@transactional
+def coupons():
+    return _slip()
+
+
+@bp.post("/coupons")
+@login_required
+def place_coupon():
+    form = ButtonForm()
+    chosen = request.form.getlist("selection")
+    stake = request.form.get("stake", "").strip()
+    mode = request.form.get("rate_mode", "reject")
+    if not form.validate_on_submit():
+        rollback()
+        flash("The form has expired: please try again.", "warning")
+        return redirect(url_for("player.coupons"))
+    if "preview" in request.form:
+        page = _slip(chosen, stake, mode)
+        rollback()
+        return page
+    try:
+        coupon = operations.place(current_user.player, operations.Slip(chosen, stake, mode))
+    except operations.CouponRefused as exc:
+        rollback()
+        flash(_refusal_words(exc), "warning")
+        page = _slip(chosen, stake, mode)
+        rollback()
+        return page, 422
+    coupon_id, status = coupon.id, coupon.status
+    db.session.commit()
+    if status == "open":
+        flash("Your coupon is placed.", "success")
+    elif status == "unknown":
+        flash(
+            "The bookmaker has not confirmed your coupon yet. Your stake is held until it "
+            "does; you will see the coupon's state here.",
+            "warning",
+        )
+    return redirect(url_for("player.coupon", coupon_id=coupon_id))
+
+
+@bp.get("/coupons/mine")
+@login_required
+@transactional
+def my_coupons():
+    found = db.session.scalars(
+        select(Coupon)
+        .where(Coupon.player_id == current_user.player.id)
+        .order_by(Coupon.id.desc())
+        .limit(200)
+    ).all()
+    return render_template(
+        "coupons/mine.html", coupons=found, words=STATUS_WORDS, amount=_amount, potential=_potential
+    )
+
+
+@bp.get("/coupons/<int:coupon_id>")
+@login_required
+@transactional
+def coupon(coupon_id: int):
+    found = db.session.get(Coupon, coupon_id)
+    if found is None or found.player_id != current_user.player.id:
+        abort(404)
+    return render_template(
+        "coupons/coupon.html",
+        coupon=found,
+        words=STATUS_WORDS,
+        amount=_amount,
+        potential=_potential,
+        refusal=_service_refusal(found),
+        retry=_retry(found),
+        form=ButtonForm(),
+    )
+
+
+def _slip(chosen=(), stake: str = "", mode: str = "reject"):
+    events = line.offered()
+    picked = set(chosen)
+    odds = _odds_of(chosen)
+    currency = current_user.player.active_currency if current_user.is_authenticated else None
+    win = None
+    if odds is not None and currency:
+        try:
+            win = money.parse_amount(stake, currency) * odds
+            win = win.quantize(Decimal(1).scaleb(-money.digits(currency)))
+        except (money.InvalidAmount, InvalidOperation):
+            win = None
+    return render_template(
+        "coupons/slip.html",
+        events=events,
+        picked=picked,
+        stake=stake,
+        mode=mode,
+        odds=odds,
+        win=win,
+        currency=currency,
+        form=ButtonForm(),
+    )
+
+
+def _odds_of(chosen) -> Decimal | None:
+    total = Decimal(1)
+    for text in chosen:
+        try:
+            total *= betstrings.parse(text).odds_value
+        except betstrings.BadBetString:
+            return None
+    return total.quantize(Decimal("0.0001")).normalize() if chosen else None
+
+
+def _amount(coupon: Coupon, minor: int) -> str:
+    return money.format_amount(minor, coupon.currency)
+
+
+def _potential(coupon: Coupon) -> str:
+    value = money.from_minor(coupon.stake, coupon.currency) * Decimal(coupon.odds)
+    return format(value.quantize(Decimal(1).scaleb(-money.digits(coupon.currency))), "f")
+
+
+def _refusal_words(exc: operations.CouponRefused) -> str:
+    words = operations.REASONS.get(exc.code, "The coupon could not be placed.")
+    if exc.code == "odds_moved" and exc.detail:
+        words += f" ({exc.detail})"
+    return words
+
+
+def _service_refusal(coupon: Coupon) -> str | None:
+    if coupon.status != "refused":
+        return None
+    words = SERVICE_REFUSALS.get(coupon.refusal_code)
+    if words is None:
+        words = "The bookmaker could not be reached: nothing was placed."
+    return words + " Your stake has been returned."
+
+
+def _retry(coupon: Coupon) -> list[dict] | None:
+    """For a coupon refused because odds changed: each selection with its new odds (the
+    bet strings to place again)."""
+    if coupon.status != "refused" or coupon.refusal_code != 2 or not coupon.changed:
+        return None
+    try:
+        changed = {str(c.get("gid")): str(c.get("rg")) for c in json.loads(coupon.changed)}
+    except (ValueError, AttributeError, TypeError):
+        return None
+    rows = []
+    for selection in coupon.selections:
+        odds = changed.get(selection.match_id, selection.odds)
+        try:
+            odds = betstrings.check_odds(odds)
+        except betstrings.BadBetString:
+            return None
+        bet = f"{selection.event_type}#{selection.match_id}|{selection.bet_code}#{odds}"
+        rows.append(
+            {"selection": selection, "odds": odds, "bet": bet, "moved": odds != selection.odds}
+        )
+    return rows

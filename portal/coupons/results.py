@@ -1,0 +1,224 @@
+"""Results the calculation service posts (the bet-result blueprint's core, seed 004).
+
+Each item ("Head") is applied on its own, in its own transaction, and kept as it came
+(`CouponResult`):
+- Status 2 (won; ExtStatus 0, or 1 when some outcomes were calculated at changed odds)
+  makes the coupon's payout `AmountOut` (what the player gets in all, in the coupon's
+  currency); Status 4 (lost) makes it 0; Status 3 (returned) makes it the stake. The
+  payout moves through the core's settlement rule: only the difference to what was paid
+  before, so a repeated result moves nothing and a corrected one (win -> loss -> win)
+  moves what the correction changes.
+- Any other status is recorded and moves no money.
+- An unknown barcode is recorded ("unknown"): an operator may attach it to an unknown
+  coupon, which applies it then.
+- A malformed item is recorded ("malformed") with what is wrong; a payout that the
+  player's balance cannot give back is recorded ("refused") and the coupon stays as it was.
+"""
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
+
+from portal import money
+from portal.bets import settlement
+from portal.coupons.models import Coupon, CouponResult
+from portal.coupons.operations import SOURCE, holder_of
+from portal.database import commit, rollback
+from portal.extensions import db
+from portal.wallet import errors as wallet_errors
+
+WON, RETURNED, LOST = 2, 3, 4
+STATUS_NAMES = {WON: "won", RETURNED: "returned", LOST: "lost"}
+MAX_HEADS = 1000
+
+
+class MalformedResults(ValueError):
+    """The body is not a results message at all (answered 400, nothing applied)."""
+
+
+@dataclass
+class Summary:
+    applied: int = 0
+    unknown: int = 0
+    repeated: int = 0
+    recorded: int = 0
+    malformed: int = 0
+    refused: int = 0
+    problems: list = field(default_factory=list)
+
+    def answer(self) -> dict:
+        return {
+            "result": "ok",
+            "applied": self.applied,
+            "unknown": self.unknown,
+            "repeated": self.repeated,
+            "recorded": self.recorded,
+            "malformed": self.malformed,
+            "refused": self.refused,
+            **({"problems": self.problems[:20]} if self.problems else {}),
+        }
+
+
+@dataclass(frozen=True)
+class _Head:
+    barcode: str
+    status: int
+    ext_status: int | None
+    amount_out: Decimal | None
+    date_receive: str | None
+
+
+def heads_of(body) -> list:
+    """The items of a results body; MalformedResults when there is no list of them."""
+    if not isinstance(body, dict):
+        raise MalformedResults("the body is not a JSON object")
+    heads = body.get("Heads")
+    if not isinstance(heads, list):
+        raise MalformedResults("Heads: a list of results is required")
+    if len(heads) > MAX_HEADS:
+        raise MalformedResults(f"Heads: at most {MAX_HEADS} results per message")
+    return heads
+
+
+def apply_all(body) -> Summary:
+    """Apply every item of a results body, each in its own transaction."""
+    summary = Summary()
+    for n, item in enumerate(heads_of(body), 1):
+        outcome, note = _apply_one(item)
+        setattr(summary, outcome, getattr(summary, outcome) + 1)
+        if note and outcome in ("malformed", "refused"):
+            summary.problems.append(f"item {n}: {note}")
+    return summary
+
+
+def replay_unmatched(coupon: Coupon) -> None:
+    """Apply, in order, the results recorded for the coupon's barcode before it was known
+    (an operator attached the barcode); the caller commits."""
+    unmatched = db.session.scalars(
+        select(CouponResult)
+        .where(CouponResult.barcode == coupon.barcode, CouponResult.coupon_id.is_(None))
+        .order_by(CouponResult.id)
+    ).all()
+    for result in unmatched:
+        head = _parse(json.loads(result.raw))
+        result.coupon_id = coupon.id
+        result.outcome, result.note = _settle(coupon, head)
+
+
+def _apply_one(item) -> tuple[str, str | None]:
+    raw = json.dumps(item, default=str)[:20_000]
+    try:
+        head = _parse(item)
+    except ValueError as exc:
+        _keep(CouponResult(barcode=_barcode_of(item), raw=raw, outcome="malformed", note=str(exc)))
+        return "malformed", str(exc)
+    try:
+        coupon = db.session.scalar(
+            select(Coupon)
+            .where(Coupon.barcode == head.barcode)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        result = CouponResult(
+            coupon_id=coupon.id if coupon else None,
+            barcode=head.barcode,
+            status=head.status,
+            ext_status=head.ext_status,
+            amount_out=None if head.amount_out is None else format(head.amount_out, "f"),
+            date_receive=head.date_receive,
+            raw=raw,
+        )
+        if coupon is None:
+            result.outcome, result.note = "unknown", "no coupon has this barcode"
+        else:
+            result.outcome, result.note = _settle(coupon, head)
+        db.session.add(result)
+        commit()
+        return result.outcome, result.note
+    except Exception:
+        rollback()
+        raise
+
+
+def _settle(coupon: Coupon, head: _Head) -> tuple[str, str | None]:
+    """(outcome, note) of one result on a locked coupon."""
+    if head.status not in STATUS_NAMES:
+        return "recorded", f"status {head.status} moves no money"
+    if head.status == WON:
+        if head.amount_out is None:
+            return "malformed", "a won result needs AmountOut"
+        try:
+            amount = money.parse_amount(format(head.amount_out, "f"), coupon.currency)
+            payout = money.to_minor(amount, coupon.currency)
+        except money.InvalidAmount as exc:
+            return "malformed", f"AmountOut: {exc}"
+    else:
+        payout = coupon.stake if head.status == RETURNED else 0
+    status = STATUS_NAMES[head.status]
+    if payout == coupon.payout and status == coupon.status:
+        return "repeated", None
+    try:
+        settled = settlement.settle_to(
+            holder_of(coupon),
+            coupon.currency,
+            source=SOURCE,
+            reference=f"coupon:{coupon.id}",
+            paid=coupon.payout,
+            settlements=coupon.settlements,
+            payout=payout,
+        )
+    except settlement.PayoutNotReturnable as exc:
+        return "refused", str(exc)
+    except (wallet_errors.InvalidAmount, wallet_errors.CurrencyNotAllowed) as exc:
+        return "malformed", str(exc)
+    coupon.payout, coupon.settlements, coupon.status = settled.payout, settled.settlements, status
+    return "applied", None
+
+
+def _parse(item) -> _Head:
+    if not isinstance(item, dict):
+        raise ValueError("an item is an object")
+    barcode = _barcode_of(item)
+    if barcode is None:
+        raise ValueError("KeyHead.BarCode: the coupon's barcode is required")
+    status = item.get("Status")
+    if isinstance(status, str) and status.strip().isdigit():
+        status = int(status)
+    if not isinstance(status, int) or isinstance(status, bool) or not 0 <= status < 100:
+        raise ValueError("Status: a number")
+    ext = item.get("ExtStatus")
+    if ext is not None and (not isinstance(ext, int) or isinstance(ext, bool)):
+        raise ValueError("ExtStatus: a number")
+    amount = item.get("AmountOut")
+    if amount is not None:
+        if isinstance(amount, bool) or not isinstance(amount, int | float | str | Decimal):
+            raise ValueError("AmountOut: a number")
+        try:
+            amount = Decimal(str(amount))
+        except InvalidOperation:
+            raise ValueError("AmountOut: a number") from None
+        if not amount.is_finite() or not 0 <= amount <= money.MAX_MINOR_UNITS:
+            raise ValueError("AmountOut: a number from 0")
+    date = item.get("DateReceive")
+    return _Head(barcode, status, ext, amount, None if date is None else str(date)[:40])
+
+
+def _barcode_of(item) -> str | None:
+    key = item.get("KeyHead") if isinstance(item, dict) else None
+    code = key.get("BarCode") if isinstance(key, dict) else None
+    if isinstance(code, int) and not isinstance(code, bool):
+        code = str(code)
+    if not isinstance(code, str) or not code.strip() or len(code) > 100 or "\x00" in code:
+        return None
+    return code.strip()
+
+
+def _keep(result: CouponResult) -> None:
+    try:
+        db.session.add(result)
+        commit()
+    except Exception:
+        rollback()
+        raise
