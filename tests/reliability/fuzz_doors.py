@@ -10,6 +10,8 @@ Schemathesis generates requests from the OpenAPI description; before each one is
   as ``Authorization: Bearer`` or, now and then, as the raw JSON-string body;
 - Betsy: the generated body is serialized and signed with the detached JWS of the app's
   secret (one in ten with another secret, which must be refused with a signed code 1).
+- bet results: the app's secret in the path (one in ten another, which must answer 404),
+  the seeded coupons' barcodes in the items most of the time.
 
 Realistic values (the seeded player, a live token, an existing bet) replace generated ones
 part of the time, and one request in two gets a known troublemaker in one field (a huge
@@ -97,6 +99,7 @@ class World:
     sessions: object = None  # callable(player_id) -> a fresh x-auth-token
     refresh_tokens: object = None  # callable() -> a fresh WebFrame refresh token
     reset_hashes: object = None  # callable() -> a fresh password-reset hash
+    barcodes: list = field(default_factory=list)  # open coupons of the ready player
 
 
 @dataclass
@@ -380,4 +383,54 @@ class Betsy:
                 problems.append("not the {code, message} refusal")
             elif answer["code"] == 100:
                 problems.append("code 100 (system error)")
+        return problems
+
+
+class Betcalc:
+    prefix = "/betcalc/"
+
+    def __init__(self, world: World, secret: str):
+        self.world, self.secret = world, secret
+
+    def prepare(self, case, draw) -> Prepared:
+        honest = not one_in(draw, 10)
+        case.path_parameters = {**(case.path_parameters or {}), "secret": self.secret}
+        if not honest:
+            case.path_parameters["secret"] = "not-the-results-secret"
+        body = case.body
+        heads = body.get("Heads") if isinstance(body, dict) else None
+        for head in heads if isinstance(heads, list) else []:
+            keyed = isinstance(head, dict) and isinstance(head.get("KeyHead"), dict)
+            if keyed and self.world.barcodes and not one_in(draw, 4):
+                head["KeyHead"]["BarCode"] = draw(st.sampled_from(self.world.barcodes))
+        values = {
+            "Status": lambda: draw(st.sampled_from([2, 3, 4, 1])),
+            "ExtStatus": lambda: draw(st.sampled_from([0, 1])),
+            "AmountOut": lambda: draw(st.sampled_from([0, 12.5, "7.50", 1000, 0.01])),
+        }
+        realistic(draw, body, values)
+        troublemaker(draw, body)
+        shown = f"{'the secret' if honest else 'another secret'} in the path; body {as_text(body)}"
+        return Prepared({}, shown, body)
+
+    def resend(self, client, base: Base, body):
+        return client.open(base.path, method=base.method, json=body)
+
+    def outcome(self, response) -> str:
+        if response.status_code in (403, 404):
+            return "unauthenticated"
+        return "accepted" if response.status_code == 200 else "refused"
+
+    def problems(self, response) -> list[str]:
+        problems = common_problems(response)
+        if response.status_code not in (200, 400, 403, 404):
+            problems.append(f"HTTP {response.status_code} (results answer 200, 400, 403 or 404)")
+        answer = _json(response)
+        if not isinstance(answer, dict):
+            return [*problems, "the answer is not a JSON object"]
+        if response.status_code == 200:
+            if answer.get("result") != "ok" or not isinstance(answer.get("applied"), int):
+                problems.append("not the {result: ok, applied, unknown, ...} summary")
+        elif set(answer) != {"result", "message"} or answer["result"] != "error":
+            problems.append("not the {result: error, message} refusal")
         return problems

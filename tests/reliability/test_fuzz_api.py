@@ -57,6 +57,7 @@ from portal.accounts import operations as accounts
 from portal.accounts.models import Player
 from portal.accounts.sessions import open_session
 from portal.casino import operations as casino
+from portal.coupons.models import Coupon
 from portal.extensions import db
 from portal.sportsbook import betsy as jws
 from portal.sportsbook import operations as sportsbook
@@ -73,6 +74,7 @@ EXAMPLES = scaled(short=5, long=120)  # per operation and generation mode
 SWEEP_STRIDE = scaled(short=13, long=1)  # the sweep sends every n-th (field, troublemaker)
 MAX_SWEEP_FIELDS = 40
 SECRET = "fuzzing-partner-secret-0123456789-0123456789-abcdef"
+RESULTS_SECRET = "fuzzing-results-secret"  # noqa: S105
 ROOT = Path(__file__).resolve().parents[2]
 CHECKS = [
     status_code_conformance,
@@ -130,6 +132,7 @@ def seed(app, vendor) -> World:
         status, answer = betsy(client, "POST", "/payment/bet", place(world, transaction))
         assert status == 200, answer
         world.transactions.append(transaction)
+    world.barcodes = in_context(app, open_coupons, world.ready)
     world.sessions = lambda player_id: in_context(app, session_token, player_id)
     world.refresh_tokens = lambda: in_context(app, refresh_token, world.ready)
     world.reset_hashes = lambda: in_context(app, reset_hash, world.gated)
@@ -178,6 +181,29 @@ def in_context(app, function, *args):
 
 def session_token(player_id) -> str:
     return open_session(db.session.get(Player, player_id), channel="api", ip="127.0.0.1")
+
+
+def open_coupons(player_id) -> list[str]:
+    """Three open coupons of the player, as the service accepted them (stakes debited)."""
+    player = db.session.get(Player, player_id)
+    barcodes = []
+    for n in range(3):
+        coupon = Coupon(
+            player_id=player_id,
+            barcode=f"fuzz-bar-{n}",
+            currency="EUR",
+            stake=500,
+            odds="2.5",
+            rate_mode="reject",
+            lang="en",
+            status="open",
+        )
+        db.session.add(coupon)
+        db.session.flush()
+        wallet.debit(player, "EUR", "5.00", source="coupons", external_id=f"{coupon.id}:stake")
+        barcodes.append(coupon.barcode)
+    db.session.commit()
+    return barcodes
 
 
 def refresh_token(player_id) -> str:
@@ -368,7 +394,12 @@ class Fuzzer:
 
 
 def test_fuzz_every_operation(make_app, vendor, database_url):
-    app = make_app(BETCORE_API_URL=vendor.url, BETCORE_JWKS_COOLDOWN=0, BETSY_PARTNER_SECRET=SECRET)
+    app = make_app(
+        BETCORE_API_URL=vendor.url,
+        BETCORE_JWKS_COOLDOWN=0,
+        BETSY_PARTNER_SECRET=SECRET,
+        BETCALC_RESULT_SECRET=RESULTS_SECRET,
+    )
     world = seed(app, vendor)
     schema = fuzzing_schema(app)
     operations = [result.ok() for result in schema.get_all_operations()]
@@ -376,6 +407,7 @@ def test_fuzz_every_operation(make_app, vendor, database_url):
         fuzz_doors.Gateway(world),
         fuzz_doors.Betcore(world, vendor),
         fuzz_doors.Betsy(world, SECRET),
+        fuzz_doors.Betcalc(world, RESULTS_SECRET),
     ]
     fuzzer = Fuzzer(app, doors)
     logger = logging.getLogger(app.logger.name)
