@@ -190,5 +190,26 @@ def login_call(brand_id: int, email: str, password: str) -> Call:
     return Call("POST", f"/gateway/login/1/{brand_id}/player", headers, body)
 
 
+RESULTS_SECRET = "bench-results-secret"  # noqa: S105 (the bench's BETCALC_RESULT_SECRET)
+RESULTS_OK = Check(200, '"result":"ok"')
+
+
+def results_call(heads: list[dict]) -> Call:
+    """The calculation service posting a batch of coupon results (seed 004)."""
+    body = json.dumps({"remote_host": "bench", "Heads": heads}, separators=(",", ":"))
+    path = f"/betcalc/{RESULTS_SECRET}/api/bet/result"
+    return Call("POST", path, (("Content-Type", "application/json"),), body.encode())
+
+
+def result_head(bar_code: str, won: bool) -> dict:
+    return {
+        "KeyHead": {"Id": "1", "BarCode": bar_code},
+        "Status": 2 if won else 4,
+        "ExtStatus": 0,
+        "AmountOut": "2.00" if won else 0,
+        "DateReceive": "1597075782",
+    }
+
+
 def get_call(path: str) -> Call:
     return Call("GET", path)

@@ -16,7 +16,7 @@ from bench.httpbench import ledger_fill
 from bench.httpbench.calls import Call, Check
 from bench.httpbench.servers import CHEAP_GET_PATH
 from bench.httpbench.statements import Sample
-from bench.httpbench.world import PASSWORD, BenchPlayer, World
+from bench.httpbench.world import PASSWORD, BenchPlayer, World, open_coupons
 
 
 @dataclass
@@ -265,6 +265,44 @@ class BetsySettle(BetsyPlace):
         return prepared
 
 
+RESULTS_BATCH = 10
+RESULTS_COUPONS = 1000
+
+
+class BetcalcResults(Scenario):
+    """Results of the calculation service in batches, on coupons opened untimed: each
+    batch's items alternate won (2.00) and lost for their coupons round after round, so
+    every item moves money (only the difference, as a corrected result does)."""
+
+    name, check, door = "betcalc-results", c.RESULTS_OK, "betcalc"
+    what = (
+        f"POST /betcalc/<secret>/api/bet/result, {RESULTS_BATCH} results per request (won and"
+        " lost in turn) on coupons opened untimed: results/s = req/s x "
+        f"{RESULTS_BATCH}"
+    )
+
+    def __init__(self):
+        self.bar_codes: list[str] = []
+
+    def prepare(self, ctx):
+        self.bar_codes = open_coupons(ctx.app, ctx.world, RESULTS_COUPONS)
+        return f"{len(self.bar_codes):,} coupons; {RESULTS_BATCH} results a request"
+
+    def sample(self, ctx):
+        return Sample([], self._batch(0), self.check)
+
+    def calls(self, ctx, count):
+        return Prepared([self._batch(n + 1) for n in range(count)])
+
+    def _batch(self, n: int):
+        heads = []
+        for j in range(RESULTS_BATCH):
+            at = n * RESULTS_BATCH + j
+            turn, index = divmod(at, len(self.bar_codes))
+            heads.append(c.result_head(self.bar_codes[index], won=turn % 2 == 0))
+        return c.results_call(heads)
+
+
 def wake_workers(ctx: Context, count: int) -> Prepared:
     """A few stakes and Betsy bets before the first scenario, untimed, so that every worker
     has fetched BETCORE's keys and opened its database connections: the failures."""
@@ -290,6 +328,7 @@ NAMES = [
     "betsy-place",
     "betsy-settle",
     "hot-player",
+    "betcalc-results",
     "login",
 ]
 
@@ -315,6 +354,7 @@ def build(names: list[str], ledger_sizes: list[int]) -> list[Scenario]:
         "betsy-place": BetsyPlace,
         "betsy-settle": BetsySettle,
         "hot-player": HotPlayer,
+        "betcalc-results": BetcalcResults,
         "login": Login,
     }
     sizes = sorted(ledger_sizes)

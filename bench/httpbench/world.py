@@ -20,6 +20,7 @@ from portal.accounts import operations as accounts
 from portal.accounts import passwords
 from portal.accounts.models import Player
 from portal.casino import operations as casino
+from portal.coupons.models import Coupon
 from portal.extensions import db
 from portal.sportsbook import operations as sportsbook
 from portal.wallet import operations as wallet
@@ -87,6 +88,34 @@ def populate(app, count: int) -> World:
             brand.id,
             [BenchPlayer(p.id, p.email, accounts_of[p.id], token) for p, token in made],
         )
+
+
+def open_coupons(app, world: World, count: int) -> list[str]:
+    """`count` coupons the calculation service accepted (1.00 EUR stakes debited, odds 2),
+    spread over the players: their barcodes. Committed."""
+    bar_codes = []
+    with app.app_context():
+        players = [db.session.get(Player, p.id) for p in world.players]
+        for n in range(count):
+            player = players[n % len(players)]
+            coupon = Coupon(
+                player_id=player.id,
+                barcode=f"bench-{n}",
+                currency=CURRENCY,
+                stake=100,
+                odds="2",
+                rate_mode="reject",
+                lang="en",
+                status="open",
+            )
+            db.session.add(coupon)
+            db.session.flush()
+            wallet.debit(
+                player, CURRENCY, "1.00", source="coupons", external_id=f"{coupon.id}:stake"
+            )
+            bar_codes.append(coupon.barcode)
+        db.session.commit()
+    return bar_codes
 
 
 @contextmanager
