@@ -11,6 +11,7 @@ field they add that a player or vendor controls joins `fill_player_fields`/`vend
 The Chromium test fills the profile with payloads in a real browser and fails on any dialog
 or CSP violation."""
 
+import json
 import uuid
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -19,6 +20,8 @@ import pytest
 import simplejson
 
 from portal.accounts.models import Player
+from portal.coupons import line
+from portal.coupons.models import Coupon, CouponSelection
 from portal.extensions import db
 from portal.sportsbook import betsy as jws
 from portal.sportsbook import operations as sportsbook
@@ -202,6 +205,51 @@ def vendor_bets(app, betcore, player_id: int, payload: Payloads) -> str:
     return tx
 
 
+def vendor_coupons(app, player_id: int, payload: Payloads) -> int:
+    """The line (an operator's file) and the calculation service's texts carry payloads:
+    sport, tournament, event, market and outcome names; the service's betCode and refusal
+    message. Returns the coupon's id (its page shows them)."""
+    outcome = {"name": payload("line outcome", 200), "bet_code": "1|1|0", "odds": "2.00"}
+    event = {
+        "event_type": "line",
+        "match_id": "777",
+        "sport": payload("line sport", 100),
+        "tournament": payload("line tournament", 200),
+        "title": payload("line title", 300),
+        "start": "2030-05-01 19:00:00",
+        "markets": [{"name": payload("line market", 200), "outcomes": [outcome]}],
+    }
+    with app.app_context():
+        line.load(line.parse(json.dumps([event])))
+        coupon = Coupon(
+            player_id=player_id,
+            barcode=payload("betCode", 100),
+            currency="EUR",
+            stake=100,
+            odds="2",
+            rate_mode="reject",
+            lang="en",
+            status="refused",
+            refusal_code=1,
+            refusal_message=payload("errorMessage", 300),
+        )
+        coupon.selections = [
+            CouponSelection(
+                position=0,
+                event_type="line",
+                match_id="777",
+                bet_code="1|1|0",
+                odds="2.00",
+                event=event["title"],
+                market=payload("line market", 200),
+                outcome=outcome["name"],
+            )
+        ]
+        db.session.add(coupon)
+        db.session.commit()
+        return coupon.id
+
+
 def force_refused_fields(app, player_id: int, payload: Payloads) -> str:
     """What the doors refuse (login name, email syntax), written as a later door might.
     Returns the login name (the header greets the player with it)."""
@@ -222,10 +270,13 @@ def test_payloads_never_become_markup(app, make_player, brand_id, betcore, shift
     answers = fill_player_fields(client, payload) | fill_visitor_forms(app, payload)
     custom_fields(app, brand_id, payload)
     tx = vendor_bets(app, betcore, player_id, payload)
+    coupon_id = vendor_coupons(app, player_id, payload)
 
     login_name = force_refused_fields(app, player_id, payload)
     pages = crawl(client, start_urls(app))
-    stored = {url: pages[url] for url in ("/", "/account", "/wallet/history")}
+    pages |= crawl(client, [f"/coupons/{coupon_id}"], limit=1)
+    stored = {url: pages[url] for url in ("/", "/account", "/wallet/history", "/coupons")}
+    stored["coupon"] = pages[f"/coupons/{coupon_id}"]
     reflected = "?" + urlencode({name: payload(name) for name in REFLECTED})
     urls = [url.split("?")[0] + reflected for url in start_urls(app)]
     for who, browser in (("player", client), ("visitor", app.test_client())):
@@ -239,6 +290,8 @@ def test_payloads_never_become_markup(app, make_player, brand_id, betcore, shift
     assert shows(stored["/wallet/history"], tx)  # Betsy's transaction id
     assert shows(stored["/wallet/history"], payload("reason"))
     assert shows(stored["/"], login_name)  # the header greets the player by login name
+    assert shows(stored["/coupons"], payload("line title", 300))  # the slip
+    assert shows(stored["coupon"], payload("betCode", 100))
 
 
 @pytest.mark.browser
