@@ -153,7 +153,7 @@ def _record(player, slip: Slip, lang: str) -> int:
             money.format_amount(stake, currency),
             source=SOURCE,
             external_id=f"{coupon.id}:stake",
-            reference=f"coupon {coupon.id}",
+            reference=f"coupon:{coupon.id}",
             existing=None,
         )
     except wallet_errors.InsufficientFunds:
@@ -269,7 +269,7 @@ def _refund(coupon: Coupon) -> None:
         source=SOURCE,
         external_id=f"{coupon.id}:refund",
         original_external_id=f"{coupon.id}:stake",
-        reference=f"coupon {coupon.id}",
+        reference=f"coupon:{coupon.id}",
     )
 
 
