@@ -133,3 +133,22 @@ def test_placing_with_unsaved_changes_is_a_programming_error(service, ctx):
     with pytest.raises(RuntimeError):
         client.place(_data())
     db.session.rollback()
+
+
+def test_the_sandbox_console_controls_the_service():
+    sandbox_app = create_betcalc_sandbox(login="12345", password="pw")
+    sandbox, console = sandbox_app.extensions["betcalc_sandbox"], sandbox_app.test_client()
+    sandbox.sessions.add("s")
+
+    def act(**form):
+        return console.post("/console/service", data=form).status_code
+
+    assert act(action="restart") == 302 and sandbox.sessions == set()
+    assert act(action="odds", match_id="5", bet_code="1|1|0", odds="2.40") == 302
+    assert sandbox.odds == {("5", "1|1|0"): "2.40"}
+    assert act(action="odds", match_id="5", bet_code="1|1|0", odds="two") == 400
+    assert act(action="block", match_id="7") == 302 and sandbox.blocked == {"7"}
+    assert act(action="remove", match_id="5", bet_code="1|1|0") == 302
+    assert act(action="nonsense") == 400
+    page = console.get("/console").get_data(as_text=True)
+    assert "Blocked: 7" in page and "5|1|1|0 → 2.40" in page

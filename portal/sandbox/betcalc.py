@@ -258,7 +258,40 @@ def create_betcalc_sandbox(login: str = SANDBOX_LOGIN, password: str = SANDBOX_P
 
     @app.get("/console")
     def console():
-        return render_template("betcalc/console.html", coupons=sandbox.coupons())
+        return render_template(
+            "betcalc/console.html",
+            coupons=sandbox.coupons(),
+            blocked=sorted(sandbox.blocked),
+            odds=sandbox.odds,
+        )
+
+    @app.post("/console/service")
+    def console_service():
+        """The console's service controls: forget sessions, move odds, block a match,
+        withdraw an outcome, stall or break the next placement's answer."""
+        form = request.form
+        action = form.get("action")
+        match, code = (form.get("match_id") or "").strip(), (form.get("bet_code") or "").strip()
+        if action == "restart":
+            sandbox.restart()
+        elif (
+            action == "odds"
+            and match
+            and code
+            and BET.fullmatch(f"line#{match}|{code}#{form.get('odds', '')}")
+        ):
+            sandbox.move_odds(match, code, form["odds"])
+        elif action == "block" and match:
+            sandbox.block(match)
+        elif action == "remove" and match and code:
+            sandbox.remove(match, code)
+        elif action == "stall":
+            sandbox.stall_next(TIMEOUT + 5)
+        elif action == "drop":
+            sandbox.drop_next()
+        else:
+            abort(400)
+        return redirect(url_for("console"))
 
     @app.post("/console/<bar_code>/settle")
     def console_settle(bar_code):
