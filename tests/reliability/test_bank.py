@@ -31,6 +31,7 @@ from tests.reliability.bank.world import (
 PLAN = Plan(threads=scaled(16, 32), operations=scaled(800, 9000), seconds=scaled(18, 240))
 PLAYERS = scaled(7, 8)  # the last one is the solo player
 OPENING = 10_000  # cents
+COUPONS = scaled(40, 400)  # open coupons whose results the calculation service posts
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def betcore():
 def test_bank(make_app, database_url, betcore):
     started = time.monotonic()
     app = make_app()
-    world = populate(app, players=PLAYERS, opening=OPENING)
+    world = populate(app, players=PLAYERS, opening=OPENING, coupons=COUPONS)
     env = environment(database_url, betcore)
     with Gunicorn(env, workers=4, preload=True) as server:
         open_casino(server.url, betcore, world)

@@ -25,7 +25,7 @@ import subprocess
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from tests.reliability.bank.history import BETCORE, BETSY, OK, REFUSED, UNKNOWN, Op, cents
+from tests.reliability.bank.history import BETCORE, BETSY, COUPONS, OK, REFUSED, UNKNOWN, Op, cents
 from tests.reliability.bank.ledger import Ledger, Tx
 from tests.reliability.bank.scenarios import (
     FUNDS,
@@ -40,7 +40,7 @@ from tests.reliability.bank.scenarios import (
 )
 from tests.reliability.bank.world import World
 
-INTERNAL = {BETCORE: 100500, BETSY: 100}
+INTERNAL = {BETCORE: 100500, BETSY: 100, COUPONS: None}
 WINDOW_MARGIN = 1.0  # seconds of clock slack around a request when asking what it could see
 
 
@@ -101,7 +101,7 @@ def render(anomalies: list[Anomaly], limit: int = 40) -> str:
 
 
 def source(op: Op) -> str:
-    return BETCORE if op.door == BETCORE else BETSY
+    return op.door  # (each door's ledger source bears its name)
 
 
 def transaction_id(op: Op):
@@ -133,6 +133,7 @@ class Checker:
         self.unexplained()
         self.ownership()
         self.settlements()
+        self.coupon_settlements()
         self.balances()
         self.reported_balances()
         self.refusals_for_money()
@@ -325,6 +326,40 @@ class Checker:
             if row is not None and row.payout != states[-1]:
                 self.flag("settlement", f"bet {bet}: payout {row.payout} != {states[-1]}", ops)
 
+    def coupon_settlements(self) -> None:
+        """Each seeded coupon's movements ("coupon:<id>:settle:<n>") follow its results in
+        the order sent (the same rule as Betsy's settles), are its owner's, and end at the
+        payout the coupon's row holds."""
+        chains = defaultdict(dict)
+        for (src, key), tx in self.ledger.txs.items():
+            if src == COUPONS and ":settle:" in key:
+                bet, number = key.rsplit(":settle:", 1)
+                chains[bet][int(number)] = tx
+        for coupon in self.world.coupons:
+            bet = f"coupon:{coupon.id}"
+            chain = chains.pop(bet, {})
+            txs = [chain[n] for n in sorted(chain)]
+            ops = self.by_bet.get((COUPONS, bet), [])
+            if sorted(chain) != list(range(1, len(chain) + 1)) or any(
+                t.player != coupon.player or not t.applied for t in txs
+            ):
+                self.flag("coupon settlement", f"{bet}: broken settle chain", ops, txs)
+                continue
+            states = [0]
+            for tx in txs:
+                states.append(states[-1] + tx.amount)
+            self.final_payout[bet] = states[-1]
+            steps = sorted(ops, key=lambda o: o.id)
+            if not self._follows(states, steps):
+                self.flag("coupon settlement", f"{bet}: the payout went {states}", ops, txs)
+            if self.ledger.coupons.get(bet) != (coupon.player, states[-1]):
+                row = self.ledger.coupons.get(bet)
+                self.flag("coupon settlement", f"{bet}: row {row} != payout {states[-1]}", ops)
+        for bet, chain in chains.items():
+            self.flag(
+                "unexplained", f"{bet}: movements of no seeded coupon", [], list(chain.values())
+            )
+
     @staticmethod
     def _follows(states: list[int], steps: list[Op]) -> bool:
         """Can the requests, in order, have moved the payout through `states`? (A set of
@@ -346,8 +381,9 @@ class Checker:
     # --- balances --------------------------------------------------------------------------
 
     def balances(self) -> None:
-        expected = {p.id: p.opening for p in self.world.everybody}
+        expected = {p.id: p.opening - self.world.stakes_of(p.id) for p in self.world.everybody}
         by_source = defaultdict(int)
+        by_source[COUPONS] = -sum(c.stake for c in self.world.coupons)
         for (src, key), ops in self.by_key.items():
             tx = self.ledger.get(src, key)
             acknowledged = [op for op in ops if op.outcome == OK]
@@ -357,7 +393,12 @@ class Checker:
                 effect = self.effect(src, key, first)
                 expected[first.player] += effect
                 by_source[src] += effect
+        owners = {f"coupon:{c.id}": c.player for c in self.world.coupons}
         for bet, payout in self.final_payout.items():
+            if bet in owners:
+                expected[owners[bet]] += payout
+                by_source[COUPONS] += payout
+                continue
             placed = self.ledger.applied(BETSY, f"{bet}:bet")
             if placed is not None:
                 expected[placed.player] += payout
@@ -381,11 +422,12 @@ class Checker:
             ("house:admin", -openings),
             (f"house:{BETCORE}", -by_source[BETCORE]),
             (f"house:{BETSY}", -by_source[BETSY]),
+            (f"house:{COUPONS}", -by_source[COUPONS]),
         ):
             if owners.get(owner, 0) != want:
                 self.flag("zero-sum", f"{owner} holds {owners.get(owner, 0)}, expected {want}")
         total = sum(self.ledger.balances.values())
-        if total != openings + by_source[BETCORE] + by_source[BETSY]:
+        if total != openings + by_source[BETCORE] + by_source[BETSY] + by_source[COUPONS]:
             self.flag("zero-sum", f"players hold {total} in all, the history gives another sum")
 
     # --- what the answers said about balances ----------------------------------------------
@@ -425,7 +467,7 @@ class Checker:
 
     def refusals_for_money(self) -> None:
         for op in self.ops:
-            money = {BETCORE: {FUNDS}, BETSY: {NO_MONEY, NEGATIVE}}[op.door]
+            money = {BETCORE: {FUNDS}, BETSY: {NO_MONEY, NEGATIVE}, COUPONS: set()}[op.door]
             if op.outcome != REFUSED or op.code not in money:
                 continue
             needed, seen = self.needed(op), self.during(op)

@@ -26,6 +26,7 @@ from tests.harness.vendors import Betcore
 from tests.reliability.bank.history import (
     BETCORE,
     BETSY,
+    COUPONS,
     OK,
     REFUSED,
     UNKNOWN,
@@ -35,6 +36,7 @@ from tests.reliability.bank.history import (
 )
 
 TAG_ID = 7
+RESULTS_SECRET = "bank-results-secret"  # noqa: S105 (BETCALC_RESULT_SECRET of the run)
 CURRENCY = "EUR"
 SETTLE, UNSETTLE, ROLLBACK = 2, 1, 3
 
@@ -66,6 +68,7 @@ class Vendors:
     ):
         urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
         self.betcore, self.secret = betcore, betsy_secret
+        self.results_secret = RESULTS_SECRET
         self.history, self.thread = history, thread
         self.retry_seconds, self.timeout = retry_seconds, timeout
         self.sessions = [requests.Session() for _ in range(sessions)]
@@ -247,6 +250,44 @@ class Vendors:
             envelope = self._envelope(session, "/cashback-payments/make", data)
             code = envelope["ErrorCode"]
             return (OK if code == 200 else REFUSED), code, envelope.get("Value")
+
+        self._exchange([op], attempt)
+        return op
+
+    # --- the calculation service's results ---------------------------------------------
+
+    def result(self, coupon, status: int, target: int, *, session=0, **fields) -> Op:
+        """One result for a coupon (its own request): Status 2 with AmountOut `target`, 3
+        or 4. OK when the portal applied it or found it a repeat; REFUSED ("refused") when
+        the player's balance cannot give back what a correction takes."""
+        op = self._new(
+            COUPONS, "result", coupon.player, f"coupon:{coupon.id}", amount=target, **fields
+        )
+        op.extra.update(target=target, status=status, payout=None)
+        head = {
+            "KeyHead": {"Id": str(coupon.id), "BarCode": coupon.barcode},
+            "Status": status,
+            "ExtStatus": 0,
+            "AmountOut": amount_text(target) if status == 2 else 0,
+            "DateReceive": "1597075782",
+        }
+        url = f"{self.urls[session]}/betcalc/{self.results_secret}/api/bet/result"
+
+        def attempt():
+            response = self.sessions[session].post(
+                url, json={"remote_host": "bank", "Heads": [head]}, timeout=self.timeout
+            )
+            try:
+                answer = response.json()
+            except ValueError:
+                answer = None
+            if response.status_code != 200 or not isinstance(answer, dict):
+                raise BadAnswer(f"HTTP {response.status_code}: {response.text[:200]!r}")
+            if answer.get("applied", 0) + answer.get("repeated", 0) == 1:
+                return OK, 200, answer
+            if answer.get("refused") == 1:
+                return REFUSED, "refused", answer
+            raise BadAnswer(f"a result neither applied nor refused: {answer!r}")
 
         self._exchange([op], attempt)
         return op

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 OK, REFUSED, UNKNOWN = "ok", "refused", "unknown"
-BETCORE, BETSY = "betcore", "betsy"
+BETCORE, BETSY, COUPONS = "betcore", "betsy", "coupons"
 
 
 @dataclass
@@ -25,8 +25,8 @@ class Op:
 
     id: int
     thread: str
-    door: str  # BETCORE | BETSY
-    action: str  # make, cashback, place, settle, unsettle, rollback, check
+    door: str  # BETCORE | BETSY | COUPONS (the calculation service's results)
+    action: str  # make, cashback, place, settle, unsettle, rollback, check, result
     player: int
     bet: str  # the BetId, CashbackId or Betsy transactionId, as text
     kind: int | None = None  # BETCORE TransactionType; Betsy PUT type
@@ -53,6 +53,8 @@ class Op:
             return (
                 f"cashback:{self.bet}" if self.action == "cashback" else f"{self.bet}:{self.kind}"
             )
+        if self.door == COUPONS:
+            return None  # a result's movement is explained by the settlement check
         return {"place": f"{self.bet}:bet", "rollback": f"{self.bet}:rollback"}.get(self.action)
 
     @property
@@ -77,7 +79,7 @@ class Op:
         tail = f" group {self.group}" if self.group else ""
         return (
             f"#{self.id} [{self.scenario}] {what} bet {self.bet} player {self.player}{amount}"
-            f" -> {answer} (expected {sorted(self.expected)}, {self.attempts} attempt(s),"
+            f" -> {answer} (expected {sorted(self.expected, key=str)}, {self.attempts} attempt(s),"
             f" value {self.value!r}){tail}"
         )
 
@@ -117,5 +119,5 @@ class History:
         """Every op as one JSON line, to study a run afterwards."""
         with open(path, "w", encoding="utf-8") as fh:
             for op in self.ops:
-                record = {**asdict(op), "expected": sorted(op.expected), "key": op.key}
+                record = {**asdict(op), "expected": sorted(op.expected, key=str), "key": op.key}
                 fh.write(json.dumps(record, default=str) + "\n")

@@ -10,6 +10,7 @@ from datetime import UTC
 from sqlalchemy import func, select
 
 from portal.casino.models import CasinoBet
+from portal.coupons.models import Coupon
 from portal.extensions import db
 from portal.sportsbook.models import SportsBet
 from portal.wallet.models import REAL, Account, Entry, Transaction
@@ -56,6 +57,9 @@ class Ledger:
     by_owner: dict[str, int] = field(default_factory=dict)  # account owner -> sum of entries
     casino_bets: dict[str, int] = field(default_factory=dict)  # BetId -> player
     sports_bets: dict[str, SportsRow] = field(default_factory=dict)  # by transactionId
+    coupons: dict[str, tuple[int, int]] = field(
+        default_factory=dict
+    )  # coupon:<id> -> (player, payout)
 
     def get(self, source: str, key: str | None) -> Tx | None:
         return self.txs.get((source, key)) if key else None
@@ -97,4 +101,6 @@ def read(app) -> Ledger:
         for bet in db.session.scalars(select(SportsBet)):
             row = SportsRow(bet.player_id, bet.stake, bet.payout, bet.status)
             ledger.sports_bets[bet.transaction_id] = row
+        for coupon in db.session.scalars(select(Coupon)):
+            ledger.coupons[f"coupon:{coupon.id}"] = (coupon.player_id, coupon.payout)
     return ledger

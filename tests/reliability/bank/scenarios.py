@@ -19,6 +19,8 @@ from tests.reliability.bank.history import OK, UNKNOWN, Op
 # BETCORE's codes
 SUCCESS, FUNDS, MISMATCH, CANCELLED, PAID, AMOUNT = 200, 103802, 102823, 102825, 102826, 103801
 STAKE, PAYOUT, RETURN, PAYOUT_RETURN, JACKPOT = -1, 1, 2, -2, 4
+# the calculation service's result statuses, and the results door's refusal
+COUPON_WON, COUPON_RETURNED, COUPON_LOST, COUPON_REFUSED = 2, 3, 4, "refused"
 # Betsy's codes
 NO_MONEY, PROCESSED, VALIDATION, RECALC_BLOCKED, NEGATIVE = 7, 8, 5, 20, 21
 
@@ -354,6 +356,32 @@ class Scenarios:
             owner = a if winner.player == a.id else b
             self.rollback(owner, tx, stake, 0, name)
 
+    # --- coupons (the calculation service's results) -------------------------------------
+
+    def coupon_results(self):
+        """Results for one coupon, in order: won, lost, returned, corrections (won -> lost
+        -> won) and repeats, each now and then doubled at once or resent. A correction that
+        takes money back may be refused when the player spent it ("refused")."""
+        coupon = self.client.run.take_coupon()
+        if coupon is None:
+            return
+        name = "coupon results"
+        pays = {COUPON_WON: coupon.won, COUPON_LOST: 0, COUPON_RETURNED: coupon.stake}
+        for _ in range(self.rng.randint(1, 4)):
+            if self.rng.random() < 0.2:  # a corrected result: won, lost, won again
+                steps = (COUPON_WON, COUPON_LOST, COUPON_WON)
+            else:
+                steps = (self.rng.choice((COUPON_WON, COUPON_WON, COUPON_LOST, COUPON_RETURNED)),)
+            for status in steps:
+                self.send(
+                    self.v.result,
+                    coupon,
+                    status,
+                    pays[status],
+                    expected={SUCCESS, COUPON_REFUSED},
+                    scenario=name,
+                )
+
 
 SHARED = [
     (Scenarios.casino_round, 30),
@@ -364,4 +392,5 @@ SHARED = [
     (Scenarios.sports_bet, 30),
     (Scenarios.rollback_before_bet, 5),
     (Scenarios.same_transaction_race, 5),
+    (Scenarios.coupon_results, 8),
 ]

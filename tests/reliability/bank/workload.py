@@ -51,11 +51,18 @@ class Run:
         self.started = self.finished = 0.0
         self.stopped_at: float | None = None
         self._stopped = threading.Event()
+        self._coupons = list(reversed(world.coupons))  # each given to one scenario
 
     def next_id(self) -> int:
         """A fresh BetId / CashbackId / group number."""
         with self._ids_lock:
             return next(self._ids)
+
+    def take_coupon(self):
+        """A seeded coupon no scenario has had yet (its results then come in order from one
+        thread), or None when they are all taken."""
+        with self._ids_lock:
+            return self._coupons.pop() if self._coupons else None
 
     def more(self) -> bool:
         """May a thread start another scenario?"""

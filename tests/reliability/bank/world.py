@@ -20,13 +20,14 @@ from sqlalchemy import func, select
 
 from portal.accounts import operations as accounts
 from portal.casino import operations as casino
+from portal.coupons.models import Coupon
 from portal.extensions import db
 from portal.outbox.models import PENDING, OutboxMessage
 from portal.sportsbook import operations as sportsbook
 from portal.wallet import operations as wallet
 from tests.harness.appserver import ROOT, portal_environment
 from tests.harness.vendors import CLIENT_SECRET, Betcore
-from tests.reliability.bank.clients import CURRENCY, TAG_ID
+from tests.reliability.bank.clients import CURRENCY, RESULTS_SECRET, TAG_ID
 from tests.reliability.bank.history import History, amount_text
 
 HISTORY_PREFIX = "PORTAL_BANK_HISTORY"  # where to keep each run's history (JSON lines)
@@ -43,19 +44,36 @@ class Player:
 
 
 @dataclass(frozen=True)
+class SeededCoupon:
+    """A coupon the calculation service accepted before the run (its stake debited)."""
+
+    id: int
+    player: int
+    barcode: str
+    stake: int  # cents
+    won: int  # what a won result pays, cents
+
+
+@dataclass(frozen=True)
 class World:
     players: list[Player]  # shared: every client thread plays with them
     solo: Player  # played by one thread only, so its balance is known exactly
+    coupons: tuple = ()  # SeededCoupon: each is given to one scenario (results in order)
+
+    def stakes_of(self, player: int) -> int:
+        """What the seeded coupons took from the player before the run, cents."""
+        return sum(c.stake for c in self.coupons if c.player == player)
 
     @property
     def everybody(self) -> list[Player]:
         return [*self.players, self.solo]
 
 
-def populate(app, *, players: int, opening: int) -> World:
+def populate(app, *, players: int, opening: int, coupons: int = 0) -> World:
     """A brand and `players` players (the last one solo), each with `opening` cents of real
-    money, a BETCORE refresh token and a Betsy token; committed."""
-    made = []
+    money, a BETCORE refresh token and a Betsy token, and `coupons` open coupons spread over
+    the shared players (their stakes debited); committed."""
+    made, seeded = [], []
     with app.app_context():
         brand = accounts.create_brand("Bank", currencies=[CURRENCY], languages=["en"])
         for n in range(players):
@@ -83,8 +101,32 @@ def populate(app, *, players: int, opening: int) -> World:
                     casino.issue_token(player, CURRENCY, tag_id=TAG_ID),
                 )
             )
+        for n in range(coupons):
+            owner = made[n % (len(made) - 1)]
+            seeded.append(_seed_coupon(owner.id, n))
         db.session.commit()
-    return World(made[:-1], made[-1])
+    return World(made[:-1], made[-1], tuple(seeded))
+
+
+def _seed_coupon(player_id: int, n: int) -> SeededCoupon:
+    stake = 100 + 50 * (n % 7)
+    coupon = Coupon(
+        player_id=player_id,
+        barcode=f"bank-{n}",
+        currency=CURRENCY,
+        stake=stake,
+        odds="2.5",
+        rate_mode="reject",
+        lang="en",
+        status="open",
+    )
+    db.session.add(coupon)
+    db.session.flush()
+    holder = wallet.Holder(player_id, (CURRENCY,))
+    wallet.debit(
+        holder, CURRENCY, amount_text(stake), source="coupons", external_id=f"{coupon.id}:stake"
+    )
+    return SeededCoupon(coupon.id, player_id, coupon.barcode, stake, stake * 5 // 2)
 
 
 def environment(database_url: str, betcore: Betcore, **settings) -> dict:
@@ -94,6 +136,7 @@ def environment(database_url: str, betcore: Betcore, **settings) -> dict:
         BETCORE_API_URL=betcore.url,
         BETCORE_CLIENT_SECRET=CLIENT_SECRET,
         BETSY_PARTNER_SECRET=BETSY_SECRET,
+        BETCALC_RESULT_SECRET=RESULTS_SECRET,
         BETCORE_JWKS_COOLDOWN=0,
         **settings,
     )
