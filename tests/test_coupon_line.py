@@ -126,6 +126,35 @@ def test_a_csv_line_file_is_loaded_and_replaces_the_matches_it_names(runner, tmp
         ("match,odds\n1,2.0\n", "l.csv", "CSV header must be"),
         (CSV_HEADER + "line,1,F,T,A - B,2026-12-05 15:00:00,1X2,A,1|1|0\n", "l.csv", "columns"),
         (json.dumps([]), "l.json", "names no match"),
+        (
+            CSV_HEADER + 'line,1,F,T,"' + "x" * 140_000 + '",2026-12-05 15:00:00,M,A,1|1|0,2.0\n',
+            "l.csv",
+            "not readable as CSV",
+        ),
+        ("[" * 100_000 + "]" * 100_000, "l.json", "nested too deeply"),
+        (
+            CSV_HEADER
+            + "line,1,F,T,A - B,2026-12-05 15:00:00,1X2,A,1|1|0,2.0\n"
+            + "line,1,F,T,A - C,2026-12-05 15:00:00,1X2,B,1|2|0,2.0\n",
+            "l.csv",
+            "differ from its earlier lines",
+        ),
+        (
+            json.dumps(
+                [
+                    _event(
+                        markets=[
+                            {
+                                "name": "M",
+                                "outcomes": [{"name": "A", "bet_code": "1|1", "odds": "2.0"}] * 2,
+                            }
+                        ]
+                    )
+                ]
+            ),
+            "l.json",
+            "a bet code appears twice",
+        ),
     ],
 )
 def test_a_wrong_file_loads_nothing_and_says_why(runner, tmp_path, ctx, content, name, says):

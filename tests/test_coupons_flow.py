@@ -3,6 +3,7 @@ served beside it; placements (placed, refused, odds changed, unknown and resolve
 results it posts to the bet-result blueprint (won, lost, returned, repeated, corrected)."""
 
 import json
+from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -10,7 +11,7 @@ import pytest
 import requests
 
 from portal.accounts.models import Player
-from portal.coupons import betstrings, line, operations
+from portal.coupons import betstrings, client, line, operations
 from portal.coupons.models import Coupon, CouponResult
 from portal.extensions import db
 from portal.sandbox.betcalc import create_betcalc_sandbox
@@ -311,3 +312,113 @@ def test_operators_list_and_resolve_unknown_coupons_on_the_command_line(served, 
     assert balance(player) == Decimal("100.00")
     login = runner.invoke(args=["coupons", "login"])
     assert login.exit_code == 0 and "UserId 36557" in login.output
+
+
+def test_a_result_before_the_placement_answer_is_written_is_paid(served, player, monkeypatch):
+    _, service = served
+    real = client.place
+
+    def place_then_settle(data):
+        outcome = real(data)  # the service took it and settles at once
+        service.settle(outcome.bar_code, 2, amount_out=42.7)
+        return outcome
+
+    monkeypatch.setattr(client, "place", place_then_settle)
+    coupon = place(player, OVER)
+    assert (coupon.status, coupon.payout, balance(player)) == ("won", 4270, Decimal("132.70"))
+    assert coupon.results == ["applied"]  # recorded as unknown, applied with the answer
+
+
+def test_only_unknown_or_stale_coupons_are_resolved_by_operators(served, player):
+    coupon = Coupon(
+        player_id=player.id, currency="EUR", stake=100, odds="2", rate_mode="reject", lang="en"
+    )
+    db.session.add(coupon)
+    db.session.commit()
+    with pytest.raises(operations.CouponRefused) as refused:
+        operations.resolve_refused(coupon.id, "too early")  # still waiting for its answer
+    assert refused.value.code == "not_unknown"
+    db.session.rollback()
+    coupon = db.session.get(Coupon, coupon.id)
+    coupon.created_at = coupon.created_at - timedelta(minutes=10)
+    db.session.commit()
+    assert operations.resolve_refused(coupon.id, "the process died").status == "refused"
+    late = operations.apply_answer(coupon.id, client.Placed("late-code", {}))
+    assert (late.status, late.barcode) == ("refused", None)  # logged for operators, not applied
+    db.session.rollback()
+
+
+def test_resolving_skips_results_that_were_malformed(served, player):
+    url, service = served
+    service.stall_next(3.0)
+    lost = place(player, OVER)
+    code = service.coupons()[0].bar_code
+    bad = {"KeyHead": {"BarCode": code}, "Status": "x"}
+    assert service.post_results(f"{url}/betcalc/{SECRET}", [bad]).json()["malformed"] == 1
+    service.settle(code, 4)
+    operations.resolve_placed(lost.id, code)
+    db.session.commit()
+    assert snapshot(lost.id).results == ["malformed", "applied"]
+    assert balance(player) == Decimal("90.00")
+
+
+def test_an_accept_mode_coef_that_is_not_odds_is_ignored(served, player, monkeypatch):
+    monkeypatch.setattr(client, "place", lambda data: client.Placed("weird-coef", {"Coef": "4,27"}))
+    coupon = place(player, OVER, mode="accept")
+    db.session.expire_all()
+    assert (coupon.status, db.session.get(Coupon, coupon.id).odds) == ("open", "4.27")
+    db.session.commit()
+
+
+def test_a_client_failure_leaves_the_coupon_unknown(served, player, monkeypatch):
+    def broken(data):
+        raise KeyError("something unexpected")
+
+    monkeypatch.setattr(client, "place", broken)
+    coupon = place(player, OVER)
+    assert (coupon.status, balance(player)) == ("unknown", Decimal("90.00"))
+
+
+def test_without_a_results_secret_no_coupon_is_placed(served, player, app):
+    app.config["BETCALC_RESULT_SECRET"] = ""
+    with pytest.raises(operations.CouponRefused) as refused:
+        place(player, OVER)
+    db.session.rollback()
+    assert refused.value.code == "unavailable" and balance(player) == Decimal("100.00")
+
+
+def test_malformed_webhook_bodies_are_refused_in_words(served, player):
+    url, _ = served
+    good = f"{url}/betcalc/{SECRET}/api/bet/result"
+    nested = '{"Heads":' + "[" * 5000 + "]" * 5000 + "}"
+    answers = [
+        requests.post(good, data=nested, headers={"Content-Type": "application/json"}, timeout=5),
+        requests.post(good, json=[1, 2], timeout=5),
+        requests.post(good, json={"Heads": {"a": 1}}, timeout=5),
+        requests.post(good, json={"Heads": [{}] * 1001}, timeout=5),
+    ]
+    assert [a.status_code for a in answers] == [400, 400, 400, 400]
+    assert all(a.json()["result"] == "error" and a.json()["message"] for a in answers)
+    heads = [
+        {"KeyHead": {"BarCode": "b1"}, "Status": 2, "AmountOut": "1.001"},
+        {"KeyHead": {"BarCode": "b2"}, "Status": 2},
+        {"KeyHead": {"BarCode": "b3"}, "Status": 2, "ExtStatus": 5, "AmountOut": 1},
+    ]
+    coupon = place(player, OVER)
+    for head in heads:
+        head["KeyHead"]["BarCode"] = coupon.barcode
+    summary = requests.post(good, json={"Heads": heads}, timeout=5).json()
+    assert (summary["malformed"], summary["applied"]) == (3, 0), summary
+
+
+def test_operators_list_the_results_to_look_at(served, player, runner):
+    url, service = served
+    heads = [
+        {"KeyHead": {"BarCode": "nobodys"}, "Status": 2, "AmountOut": 5},
+        {"KeyHead": {"BarCode": "nobodys"}, "Status": "x"},
+    ]
+    service.post_results(f"{url}/betcalc/{SECRET}", heads)
+    listing = runner.invoke(args=["coupons", "results"])
+    assert listing.exit_code == 0 and "2 result(s)" in listing.output
+    assert "nobodys\tcoupon -\tstatus 2\t5\tunknown" in listing.output
+    assert "malformed\tStatus: a number" in listing.output

@@ -4,10 +4,13 @@
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from portal import money
 from portal.coupons import client, line, operations
+from portal.coupons.models import CouponResult
 from portal.database import commit, rollback
+from portal.extensions import db
 
 line_cli = AppGroup("line", help="The line of events offered on the bet slip.")
 coupons_cli = AppGroup(
@@ -48,6 +51,25 @@ def list_unknown():
         )
     rollback()
     click.echo(f"{len(found)} unknown coupon(s)")
+
+
+@coupons_cli.command("results")
+@click.option("--all", "everything", is_flag=True, help="Every result, not only those to look at.")
+def list_results(everything):
+    """Results an operator should look at: unknown barcodes (attach them with `resolve
+    --barcode`), malformed items, and corrections the player's balance could not give back."""
+    statement = select(CouponResult).order_by(CouponResult.id)
+    if not everything:
+        statement = statement.where(CouponResult.outcome.in_(("unknown", "malformed", "refused")))
+    found = db.session.scalars(statement.limit(1000)).all()
+    for result in found:
+        click.echo(
+            f"{result.id}\t{result.received_at:%Y-%m-%d %H:%M:%S}\t{result.barcode or '-'}\t"
+            f"coupon {result.coupon_id or '-'}\tstatus {result.status}\t"
+            f"{result.amount_out or ''}\t{result.outcome}\t{result.note or ''}"
+        )
+    rollback()
+    click.echo(f"{len(found)} result(s)")
 
 
 @coupons_cli.command("resolve")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import requests
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from portal.coupons.models import BetcalcSession
@@ -140,7 +141,12 @@ def _login() -> dict:
         answer = response.json()
     except (requests.RequestException, ValueError) as exc:
         raise NotAsked(f"login failed: {type(exc).__name__}") from None
-    user = answer.get("d", {}).get("UserId") if isinstance(answer.get("d"), dict) else None
+    found = answer.get("d") if isinstance(answer, dict) else None
+    user = found.get("UserId") if isinstance(found, dict) else None
+    if isinstance(user, int) and not isinstance(user, bool):
+        user = str(user)
+    if not isinstance(user, str) or len(user) > 50:
+        user = None
     if not user:
         raise NotAsked("login refused: check BETCALC_LOGIN and BETCALC_PASSWORD")
     cookies = requests.utils.dict_from_cookiejar(response.cookies)
@@ -149,13 +155,21 @@ def _login() -> dict:
 
 
 def _keep(user_id: str, cookies: dict) -> None:
-    try:
-        kept = db.session.get(BetcalcSession, 1)
-        if kept is None:
-            kept = BetcalcSession(id=1)
-            db.session.add(kept)
-        kept.user_id, kept.cookies, kept.logged_in_at = user_id, json.dumps(cookies), utcnow()
-        commit()
-    except Exception:
-        rollback()
-        raise
+    """Store the session (one row; two processes logging in at once: the later one's
+    cookies are kept, both sessions are valid at the service)."""
+    for attempt in range(2):
+        try:
+            kept = db.session.get(BetcalcSession, 1)
+            if kept is None:
+                kept = BetcalcSession(id=1)
+                db.session.add(kept)
+            kept.user_id, kept.cookies, kept.logged_in_at = user_id, json.dumps(cookies), utcnow()
+            commit()
+            return
+        except IntegrityError:  # another process inserted the row meanwhile
+            rollback()
+            if attempt:
+                raise
+        except Exception:
+            rollback()
+            raise

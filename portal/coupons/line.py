@@ -60,9 +60,14 @@ class _Event:
 def parse(content: str, filename: str = "") -> list[_Event]:
     """The events of a line file: JSON when it starts with `[`, else CSV with a header."""
     text = content.lstrip("\ufeff")
-    if text.lstrip().startswith("[") or filename.endswith(".json"):
-        return _from_json(text)
-    return _from_csv(text)
+    try:
+        if text.lstrip().startswith("[") or filename.endswith(".json"):
+            return _from_json(text)
+        return _from_csv(text)
+    except RecursionError:
+        raise LineFileError(["the file is nested too deeply"]) from None
+    except csv.Error as exc:
+        raise LineFileError([f"not readable as CSV: {exc}"]) from None
 
 
 def load(events: list[_Event]) -> tuple[int, int]:

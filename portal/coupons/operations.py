@@ -14,7 +14,9 @@ between two transactions, and its answer decides (seed 004).
 A coupon left "placing" (the process died between 1 and 3) is unknown as well.
 """
 
+import contextlib
 import json
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -33,10 +35,12 @@ from portal.timeutil import utcnow
 from portal.wallet import errors as wallet_errors
 from portal.wallet import operations as wallet
 
+log = logging.getLogger(__name__)
 SOURCE = "coupons"
 MAX_SELECTIONS = 20
 RATE_MODES = ("accept", "reject")
 STALE_PLACING = timedelta(minutes=5)  # "placing" longer than this: the process died
+MAX_TOTAL_ODDS = Decimal(10) ** 9  # a coupon's odds (and its potential win) stay storable
 
 
 class CouponRefused(DomainError):
@@ -59,6 +63,8 @@ REASONS = {
     "currency": "Your currency cannot be used on the bet slip.",
     "funds": "Your balance is too low for this stake.",
     "blocked": "Your account may not place bets.",
+    "unavailable": "Coupons cannot be placed just now.",
+    "odds_too_high": "The total odds of these selections are too high for one coupon.",
 }
 
 
@@ -76,7 +82,12 @@ def place(player, slip: Slip, lang: str = "en") -> Coupon:
     coupon = db.session.get(Coupon, coupon_id)
     data = placement_data(coupon)
     commit()  # (nothing written) the service is asked outside any transaction
-    outcome = client.place(data)
+    try:
+        outcome = client.place(data)
+    except Exception as exc:  # whatever went wrong, it may have been sent: unknown
+        log.exception("coupon %s: placing it failed", coupon_id)
+        rollback()
+        outcome = client.Unknown(f"the placement failed: {type(exc).__name__}")
     try:
         coupon = apply_answer(coupon_id, outcome)
         commit()
@@ -109,6 +120,9 @@ def _record(player, slip: Slip, lang: str) -> int:
         raise CouponRefused("blocked")
     if slip.rate_mode not in RATE_MODES:
         raise CouponRefused("bad_mode")
+    if not current_app.config["BETCALC_RESULT_SECRET"]:  # results could never arrive
+        log.error("coupons refused: BETCALC_RESULT_SECRET is not set")
+        raise CouponRefused("unavailable")
     chosen = _selections(slip.selections)
     currency = player.active_currency
     holder = wallet.Holder(player.id, facts.brand_currencies(player.brand_id))
@@ -121,11 +135,14 @@ def _record(player, slip: Slip, lang: str) -> int:
     odds = Decimal(1)
     for bet, _event, _outcome in chosen:
         odds *= bet.odds_value
+    odds_text = format(odds.quantize(Decimal("0.0001")).normalize(), "f")
+    if odds > MAX_TOTAL_ODDS:
+        raise CouponRefused("odds_too_high")
     coupon = Coupon(
         player_id=player.id,
         currency=currency,
         stake=stake,
-        odds=format(odds.normalize(), "f"),
+        odds=odds_text,
         rate_mode=slip.rate_mode,
         lang=(lang or "en")[:5],
         status="placing",
@@ -187,14 +204,37 @@ def _selections(texts) -> list:
 
 def apply_answer(coupon_id: int, outcome) -> Coupon:
     """Write what the service answered for a coupon "placing" (its row locked first)."""
+    from portal.coupons import results
+
     coupon = _locked(coupon_id)
-    if coupon.status != "placing":
-        return coupon  # (already decided: an operator was faster)
+    if coupon.status != "placing":  # an operator resolved it first (it was stale)
+        log.error(
+            "coupon %s: the service's answer %r came after an operator resolved it as %s",
+            coupon.id,
+            outcome,
+            coupon.status,
+        )
+        return coupon
+    if isinstance(outcome, client.Placed) and _barcode_taken(outcome.bar_code):
+        outcome = client.Unknown(f"the service's betCode {outcome.bar_code} is another coupon's")
     if isinstance(outcome, client.Placed):
         coupon.status, coupon.barcode = "open", outcome.bar_code
         coef = outcome.answer.get("Coef")
-        if coupon.rate_mode == "accept" and isinstance(coef, int | float | str) and coef:
-            coupon.odds = str(coef)
+        if (
+            coupon.rate_mode == "accept"
+            and isinstance(coef, int | str)
+            and not isinstance(coef, bool)
+        ):
+            try:
+                coupon.odds = betstrings.check_odds(str(coef))
+            except betstrings.BadBetString:
+                log.warning("coupon %s: Coef %r is not odds; the slip's are kept", coupon.id, coef)
+        elif coupon.rate_mode == "accept" and isinstance(coef, float):
+            odds = format(Decimal(str(coef)), "f")
+            with contextlib.suppress(betstrings.BadBetString):
+                coupon.odds = betstrings.check_odds(odds)
+        db.session.flush()
+        results.replay_unmatched(coupon)  # results that came before this answer
     elif isinstance(outcome, client.Refused):
         _refund(coupon)
         coupon.status = "refused"
@@ -210,11 +250,22 @@ def apply_answer(coupon_id: int, outcome) -> Coupon:
     return coupon
 
 
+def _resolvable(coupon: Coupon) -> None:
+    """Only an unknown coupon, or one left placing for longer than STALE_PLACING, may be
+    resolved by an operator (a fresh one still waits for the service's answer)."""
+    stale = coupon.status == "placing" and coupon.created_at < utcnow() - STALE_PLACING
+    if coupon.status != "unknown" and not stale:
+        raise CouponRefused("not_unknown", coupon.status)
+
+
+def _barcode_taken(barcode: str) -> bool:
+    return db.session.scalar(select(Coupon.id).where(Coupon.barcode == barcode)) is not None
+
+
 def resolve_refused(coupon_id: int, note: str) -> Coupon:
     """An operator's word: the service never took this unknown coupon (refund)."""
     coupon = _locked(coupon_id)
-    if coupon.status not in ("unknown", "placing"):
-        raise CouponRefused("not_unknown", coupon.status)
+    _resolvable(coupon)
     _refund(coupon)
     coupon.status, coupon.refusal_message = "refused", f"resolved by an operator: {note}"[:300]
     db.session.flush()
@@ -227,12 +278,11 @@ def resolve_placed(coupon_id: int, barcode: str) -> Coupon:
     from portal.coupons import results
 
     coupon = _locked(coupon_id)
-    if coupon.status not in ("unknown", "placing"):
-        raise CouponRefused("not_unknown", coupon.status)
+    _resolvable(coupon)
     barcode = (barcode or "").strip()
     if not barcode or len(barcode) > 100:
         raise CouponRefused("bad_barcode", "a barcode of 1 to 100 characters")
-    if db.session.scalar(select(Coupon.id).where(Coupon.barcode == barcode)) is not None:
+    if _barcode_taken(barcode):
         raise CouponRefused("bad_barcode", f"{barcode} belongs to another coupon")
     coupon.status, coupon.barcode = "open", barcode
     db.session.flush()

@@ -60,7 +60,9 @@ def place_coupon():
         rollback()
         return page
     try:
-        coupon = operations.place(current_user.player, operations.Slip(chosen, stake, mode))
+        player = current_user.player
+        slip = operations.Slip(chosen, stake, mode)
+        coupon = operations.place(player, slip, player.language or "en")
     except operations.CouponRefused as exc:
         rollback()
         flash(_refusal_words(exc), "warning")

@@ -94,16 +94,24 @@ def apply_all(body) -> Summary:
 
 
 def replay_unmatched(coupon: Coupon) -> None:
-    """Apply, in order, the results recorded for the coupon's barcode before it was known
-    (an operator attached the barcode); the caller commits."""
+    """The results recorded for the coupon's barcode before it was known (an operator
+    attached the barcode, or they came before the placement's answer): kept with the
+    coupon, and those recorded as unknown applied in the order they came; the caller
+    commits."""
     unmatched = db.session.scalars(
         select(CouponResult)
         .where(CouponResult.barcode == coupon.barcode, CouponResult.coupon_id.is_(None))
         .order_by(CouponResult.id)
     ).all()
     for result in unmatched:
-        head = _parse(json.loads(result.raw))
-        result.coupon_id = coupon.id
+        result.coupon_id = coupon.id  # kept with the coupon; only the unknown ones apply
+        if result.outcome != "unknown":
+            continue
+        try:
+            head = _parse(json.loads(result.raw))
+        except ValueError as exc:  # (a raw body cut short, or unreadable now)
+            result.outcome, result.note = "malformed", f"not replayed: {exc}"[:300]
+            continue
         result.outcome, result.note = _settle(coupon, head)
 
 
@@ -112,7 +120,11 @@ def _apply_one(item) -> tuple[str, str | None]:
     try:
         head = _parse(item)
     except ValueError as exc:
-        _keep(CouponResult(barcode=_barcode_of(item), raw=raw, outcome="malformed", note=str(exc)))
+        barcode = _barcode_of(item)
+        owner = barcode and db.session.scalar(select(Coupon.id).where(Coupon.barcode == barcode))
+        kept = CouponResult(barcode=barcode, coupon_id=owner or None, raw=raw, outcome="malformed")
+        kept.note = str(exc)[:300]
+        _keep(kept)
         return "malformed", str(exc)
     try:
         coupon = db.session.scalar(
@@ -184,13 +196,17 @@ def _parse(item) -> _Head:
     if barcode is None:
         raise ValueError("KeyHead.BarCode: the coupon's barcode is required")
     status = item.get("Status")
-    if isinstance(status, str) and status.strip().isdigit():
+    if isinstance(status, str) and status.strip().isdigit() and status.strip().isascii():
         status = int(status)
     if not isinstance(status, int) or isinstance(status, bool) or not 0 <= status < 100:
         raise ValueError("Status: a number")
     ext = item.get("ExtStatus")
+    if isinstance(ext, str) and ext.strip().isdigit() and ext.strip().isascii():
+        ext = int(ext)
     if ext is not None and (not isinstance(ext, int) or isinstance(ext, bool)):
         raise ValueError("ExtStatus: a number")
+    if status == WON and ext not in (None, 0, 1):
+        raise ValueError("ExtStatus: 0 or 1 with a won result")
     amount = item.get("AmountOut")
     if amount is not None:
         if isinstance(amount, bool) or not isinstance(amount, int | float | str | Decimal):

@@ -42,15 +42,17 @@ def bet_result(secret: str):
     if allowed and not _allowed(request.remote_addr, allowed):
         log.warning("bet results from %s refused: not in BETCALC_ALLOWED_IPS", request.remote_addr)
         abort(403)
-    body = request.get_json(silent=True)
-    if body is None:
-        return _refused("the body is not JSON")
-    if unstorable_text(body):
-        return _refused("the body holds NUL characters or lone surrogates")
     try:
+        body = request.get_json(silent=True)
+        if body is None:
+            return _refused("the body is not JSON")
+        if unstorable_text(body):
+            return _refused("the body holds NUL characters or lone surrogates")
         summary = results.apply_all(body)
     except results.MalformedResults as exc:
         return _refused(str(exc))
+    except RecursionError:
+        return _refused("the body is nested too deeply")
     if summary.problems:
         log.warning("bet results: %s", "; ".join(summary.problems[:20]))
     return jsonify(summary.answer())
