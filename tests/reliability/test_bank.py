@@ -1,7 +1,8 @@
 """The bank test (Jepsen-style): many concurrent vendor clients over real HTTP against
 gunicorn with four workers, on SQLite and PostgreSQL, play stakes, payouts, returns,
 payout returns, jackpots, cashbacks, Betsy bets, settles, corrections, unsettles and
-rollbacks (also before the bet and after a settle) for a handful of players; duplicates at
+rollbacks (also before the bet and after a settle), and the calculation service's coupon
+results (won, lost, returned, corrected) for a handful of players; duplicates at
 the same moment, crossed make-list batches and two players on one bet id. Afterwards the
 checker holds the history of requests and answers against the ledger (see
 tests/reliability/bank/checker.py), and `flask wallet verify` must pass.

@@ -74,7 +74,7 @@ def sent_twice_without_a_retry(app, accepts: list[dict]) -> list[checker.Anomaly
 def test_bank_two_instances(make_app, database_url, betcore):
     started = time.monotonic()
     app = make_app()
-    world = populate(app, players=PLAYERS, opening=OPENING)
+    world = populate(app, players=PLAYERS, opening=OPENING, coupons=scaled(40, 400))
     env = environment(database_url, betcore)
     servers = [Gunicorn(env, workers=2, preload=True) for _ in range(2)]
     workers = [OutboxWorker(env, poll=0.2) for _ in range(2)]

@@ -1,9 +1,10 @@
-"""The crash test: the bank's load while a killer SIGKILLs the gunicorn process group and the
-outbox worker at random moments and starts them again. The vendors' clients take a
-connection error as "unknown" and resend the same request until it is answered, as vendors
-do. Afterwards the bank's checks hold, the outbox delivers every pending accept, and the
-BETCORE stand-in holds an accept (at least once, copies identical) for every applied make
-and cashback, with its BetId, TransactionType and PartnerTransactionId.
+"""The crash test: the bank's load (coupon results included) while a killer SIGKILLs the
+gunicorn process group and the outbox worker at random moments and starts them again.
+The vendors' clients take a connection error as "unknown" and resend the same request until
+it is answered, as vendors do. Afterwards the bank's checks hold, the outbox delivers every
+pending accept, and the BETCORE stand-in holds an accept (at least once, copies identical)
+for every applied make and cashback, with its BetId, TransactionType and
+PartnerTransactionId.
 
 Short in the default run (two kills of each); `make reliability` kills ten times each.
 """
@@ -80,7 +81,7 @@ def outbox_empty(left: int, listed) -> list[checker.Anomaly]:
 def test_crash(make_app, database_url, betcore):
     started = time.monotonic()
     app = make_app()
-    world = populate(app, players=7, opening=10_000)
+    world = populate(app, players=7, opening=10_000, coupons=scaled(40, 400))
     env = environment(database_url, betcore, OUTBOX_HTTP_TIMEOUT=2, OUTBOX_MAX_BACKOFF_SECONDS=2)
     server = Gunicorn(env, workers=4, preload=True)
     worker = OutboxWorker(env, poll=0.2)
