@@ -215,6 +215,8 @@ def apply_answer(coupon_id: int, outcome) -> Coupon:
             coupon.status,
         )
         return coupon
+    if isinstance(outcome, client.Placed):
+        results.lock_barcode(outcome.bar_code)
     if isinstance(outcome, client.Placed) and _barcode_taken(outcome.bar_code):
         outcome = client.Unknown(f"the service's betCode {outcome.bar_code} is another coupon's")
     if isinstance(outcome, client.Placed):
@@ -282,6 +284,7 @@ def resolve_placed(coupon_id: int, barcode: str) -> Coupon:
     barcode = (barcode or "").strip()
     if not barcode or len(barcode) > 100:
         raise CouponRefused("bad_barcode", "a barcode of 1 to 100 characters")
+    results.lock_barcode(barcode)
     if _barcode_taken(barcode):
         raise CouponRefused("bad_barcode", f"{barcode} belongs to another coupon")
     coupon.status, coupon.barcode = "open", barcode

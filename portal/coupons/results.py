@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal import money
 from portal.bets import settlement
@@ -127,6 +127,7 @@ def _apply_one(item) -> tuple[str, str | None]:
         _keep(kept)
         return "malformed", str(exc)
     try:
+        lock_barcode(head.barcode)
         coupon = db.session.scalar(
             select(Coupon)
             .where(Coupon.barcode == head.barcode)
@@ -219,6 +220,14 @@ def _parse(item) -> _Head:
             raise ValueError("AmountOut: a number from 0")
     date = item.get("DateReceive")
     return _Head(barcode, status, ext, amount, None if date is None else str(date)[:40])
+
+
+def lock_barcode(barcode: str) -> None:
+    """Take turns on a barcode until the transaction ends: a result that finds no coupon
+    for it and an operator (or a placement's answer) attaching it to one cannot pass each
+    other unseen (PostgreSQL: an advisory lock; SQLite's writers take turns anyway)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(barcode))))
 
 
 def _barcode_of(item) -> str | None:
