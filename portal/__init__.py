@@ -107,7 +107,10 @@ def register_input_guards(app: Flask) -> None:
     @app.before_request
     def refuse_nul_characters():
         """No text field anywhere accepts NUL (PostgreSQL cannot even store it)."""
-        for values in (request.args, request.form):
+        sources = [request.args]
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            sources.append(request.form)  # (a JSON body is left to its door, unread here)
+        for values in sources:
             for key, value in values.items(multi=True):
                 if "\x00" in key or "\x00" in value:
                     abort(400, "NUL characters are not accepted.")

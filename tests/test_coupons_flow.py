@@ -422,3 +422,14 @@ def test_operators_list_the_results_to_look_at(served, player, runner):
     assert listing.exit_code == 0 and "2 result(s)" in listing.output
     assert "nobodys\tcoupon -\tstatus 2\t5\tunknown" in listing.output
     assert "malformed\tStatus: a number" in listing.output
+
+
+def test_a_batch_of_a_thousand_results_fits_and_more_than_a_mebibyte_does_not(served, player):
+    url, _ = served
+    good = f"{url}/betcalc/{SECRET}/api/bet/result"
+    heads = [
+        {"KeyHead": {"Id": str(n), "BarCode": f"nobody-{n:06d}"}, "Status": 4} for n in range(1000)
+    ]
+    assert requests.post(good, json={"Heads": heads}, timeout=60).json()["unknown"] == 1000
+    huge = requests.post(good, json={"Heads": [], "pad": "x" * 1_100_000}, timeout=60)
+    assert huge.status_code == 413 and huge.json()["result"] == "error"

@@ -19,6 +19,7 @@ from portal.extensions import csrf
 from portal.json_provider import unstorable_text
 
 bp = Blueprint("betcalc", __name__, url_prefix="/betcalc")
+MAX_BODY = 1024 * 1024  # bytes: 1,000 results with room to spare (larger: 413)
 csrf.exempt(bp)
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,12 @@ def _error(status: int, message: str):
 
 def render_http_error(status: int, description: str):
     """HTTP-level errors under /betcalc in the webhook's JSON shape."""
-    messages = {404: "not found", 403: "sender not allowed", 405: "POST only"}
+    messages = {
+        404: "not found",
+        403: "sender not allowed",
+        405: "POST only",
+        413: "the body is over 1 MiB",
+    }
     return _error(status, messages.get(status, description or "error"))
 
 
@@ -42,6 +48,7 @@ def bet_result(secret: str):
     if allowed and not _allowed(request.remote_addr, allowed):
         log.warning("bet results from %s refused: not in BETCALC_ALLOWED_IPS", request.remote_addr)
         abort(403)
+    request.max_content_length = MAX_BODY  # batches of results run longer than forms
     try:
         body = request.get_json(silent=True)
         if body is None:

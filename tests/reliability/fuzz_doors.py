@@ -423,8 +423,8 @@ class Betcalc:
 
     def problems(self, response) -> list[str]:
         problems = common_problems(response)
-        if response.status_code not in (200, 400, 403, 404):
-            problems.append(f"HTTP {response.status_code} (results answer 200, 400, 403 or 404)")
+        if response.status_code not in (200, 400, 403, 404, 413):
+            problems.append(f"HTTP {response.status_code} (results answer 200, 400, 403, 404, 413)")
         answer = _json(response)
         if not isinstance(answer, dict):
             return [*problems, "the answer is not a JSON object"]
