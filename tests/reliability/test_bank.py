@@ -22,6 +22,7 @@ from tests.reliability.bank import checker, ledger
 from tests.reliability.bank.workload import Plan, Run
 from tests.reliability.bank.world import (
     backend,
+    calculation_service,
     environment,
     flask,
     keep_history,
@@ -45,13 +46,14 @@ def betcore():
 def test_bank(make_app, database_url, betcore):
     started = time.monotonic()
     app = make_app()
-    world = populate(app, players=PLAYERS, opening=OPENING, coupons=COUPONS)
-    env = environment(database_url, betcore)
-    with Gunicorn(env, workers=4, preload=True) as server:
-        open_casino(server.url, betcore, world)
-        run = Run(server.url, betcore, world, PLAN)
-        run.start()
-        run.join()
+    world = populate(app, players=PLAYERS, opening=OPENING, coupons=COUPONS, slip=True)
+    with calculation_service() as service:
+        env = environment(database_url, betcore, **service)
+        with Gunicorn(env, workers=4, preload=True) as server:
+            open_casino(server.url, betcore, world)
+            run = Run(server.url, betcore, world, PLAN)
+            run.start()
+            run.join()
     assert not run.errors, run.errors
     keep_history(run.history, "bank", database_url)
     (verify,) = flask(env, checker.VERIFY)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import subprocess
 from collections import defaultdict
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from tests.reliability.bank.history import BETCORE, BETSY, COUPONS, OK, REFUSED, UNKNOWN, Op, cents
 from tests.reliability.bank.ledger import Ledger, Tx
@@ -199,7 +200,7 @@ class Checker:
                 applied = self.ledger.applied(BETCORE, payout_key)
                 return -(self.requested(BETCORE, payout_key) or 0) if applied else 0
             raise AssertionError(op.kind)
-        if op.action == "place":
+        if op.action == "place":  # a Betsy bet or a coupon: the stake
             return -op.amount
         bet_key = f"{op.bet}:bet"  # a rollback: the stake back, if there was one
         applied = self.ledger.applied(BETSY, bet_key)
@@ -241,12 +242,23 @@ class Checker:
                     value = op.value or {}
                     if value.get("PartnerTransactionId") != tx.id or value.get("Currency") != "EUR":
                         self.flag("answer", "the answer names another transaction", [op], [tx])
-                elif op.action == "place" and cents(op.value["amount"]) != tx.balance_after:
+                elif (
+                    op.door == BETSY
+                    and op.action == "place"
+                    and cents(op.value["amount"]) != tx.balance_after
+                ):
                     self.flag("answer", "the bet's answer is not the balance after it", [op], [tx])
 
     def unexplained(self) -> None:
-        """Every betcore/betsy transaction comes from a request that was not only refused."""
+        """Every betcore/betsy/coupons transaction comes from a request that was not only
+        refused (a seeded coupon's stake from the world; coupon settlements: see
+        coupon_settlements)."""
+        seeded = {f"{c.id}:stake" for c in self.world.coupons}
         for (src, key), tx in self.ledger.txs.items():
+            if src == COUPONS:
+                if ":settle:" not in key and key not in seeded and not self.by_key.get((src, key)):
+                    self.flag("unexplained", "a coupon movement no request asked for", [], [tx])
+                continue
             if src not in (BETCORE, BETSY):
                 continue
             bet = bet_of(tx)
@@ -335,8 +347,8 @@ class Checker:
             if src == COUPONS and ":settle:" in key:
                 bet, number = key.rsplit(":settle:", 1)
                 chains[bet][int(number)] = tx
-        for coupon in self.world.coupons:
-            bet = f"coupon:{coupon.id}"
+        for bet, player in self.coupon_owners().items():
+            coupon = SimpleNamespace(id=int(bet.removeprefix("coupon:")), player=player)
             chain = chains.pop(bet, {})
             txs = [chain[n] for n in sorted(chain)]
             ops = self.by_bet.get((COUPONS, bet), [])
@@ -349,7 +361,7 @@ class Checker:
             for tx in txs:
                 states.append(states[-1] + tx.amount)
             self.final_payout[bet] = states[-1]
-            steps = sorted(ops, key=lambda o: o.id)
+            steps = sorted((o for o in ops if o.action == "result"), key=lambda o: o.id)
             if not self._follows(states, steps):
                 self.flag("coupon settlement", f"{bet}: the payout went {states}", ops, txs)
             if self.ledger.coupons.get(bet) != (coupon.player, states[-1]):
@@ -359,6 +371,14 @@ class Checker:
             self.flag(
                 "unexplained", f"{bet}: movements of no seeded coupon", [], list(chain.values())
             )
+
+    def coupon_owners(self) -> dict[str, int]:
+        """coupon:<id> -> player, of the seeded coupons and of those placed on the slip."""
+        owners = {f"coupon:{c.id}": c.player for c in self.world.coupons}
+        for op in self.ops:
+            if op.door == COUPONS and op.action == "place" and op.outcome == OK:
+                owners[op.bet] = op.player
+        return owners
 
     @staticmethod
     def _follows(states: list[int], steps: list[Op]) -> bool:
@@ -393,7 +413,7 @@ class Checker:
                 effect = self.effect(src, key, first)
                 expected[first.player] += effect
                 by_source[src] += effect
-        owners = {f"coupon:{c.id}": c.player for c in self.world.coupons}
+        owners = self.coupon_owners()
         for bet, payout in self.final_payout.items():
             if bet in owners:
                 expected[owners[bet]] += payout

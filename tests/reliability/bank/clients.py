@@ -14,6 +14,7 @@ an unsigned Betsy body, HTTP 5xx) is recorded as a problem and retried like sile
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from decimal import Decimal
@@ -69,6 +70,7 @@ class Vendors:
         urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
         self.betcore, self.secret = betcore, betsy_secret
         self.results_secret = RESULTS_SECRET
+        self.web: dict[int, requests.Session] = {}  # player -> a logged-in browser session
         self.history, self.thread = history, thread
         self.retry_seconds, self.timeout = retry_seconds, timeout
         self.sessions = [requests.Session() for _ in range(sessions)]
@@ -76,12 +78,12 @@ class Vendors:
         self.overtime = overtime
 
     def close(self) -> None:
-        for session in self.sessions:
+        for session in [*self.sessions, *self.web.values()]:
             session.close()
 
     # --- sending, with retries -----------------------------------------------------------
 
-    def _exchange(self, ops: list[Op], attempt) -> None:
+    def _exchange(self, ops: list[Op], attempt, *, resend: bool = True) -> None:
         """Send until answered (or `retry_seconds` passed); fill in the ops' outcome.
         `attempt()` returns (outcome, code, value) for the request as a whole, or for a
         batch (outcome, code, [value per op])."""
@@ -97,7 +99,7 @@ class Vendors:
             except (requests.RequestException, BadAnswer) as exc:
                 if isinstance(exc, BadAnswer):
                     problem = str(exc)
-                if time.time() - started >= self.retry_seconds:
+                if not resend or time.time() - started >= self.retry_seconds:
                     outcome, code, value = UNKNOWN, None, None
                     break
                 time.sleep(min(0.05 * 2**tries, 1.0))
@@ -292,6 +294,67 @@ class Vendors:
         self._exchange([op], attempt)
         return op
 
+    def coupon_place(self, who, selection: str, stake: int, **fields) -> Op:
+        """A player places a coupon on the bet slip (the web form, CSRF included; logged in
+        once per thread and player). OK: the coupon was recorded and its stake taken (value:
+        its id, state and barcode); REFUSED "funds" for want of money. Never resent: a
+        second submission is a second coupon, as a double click is."""
+        op = self._new(COUPONS, "place", who.id, "pending", amount=stake, **fields)
+        web = self._web(who)
+        base = self.urls[0]
+
+        def attempt():
+            page = web.get(f"{base}/coupons", timeout=self.timeout)
+            data = {
+                "csrf_token": _csrf(page.text),
+                "selection": selection,
+                "stake": amount_text(stake),
+                "rate_mode": "reject",
+                "place": "1",
+            }
+            answer = web.post(
+                f"{base}/coupons", data=data, allow_redirects=False, timeout=self.timeout
+            )
+            if answer.status_code == 422 and "balance is too low" in answer.text:
+                return REFUSED, "funds", None
+            location = answer.headers.get("Location", "")
+            found = re.search(r"/coupons/(\d+)$", location)
+            if answer.status_code != 302 or not found:
+                raise BadAnswer(f"HTTP {answer.status_code} {location}: {answer.text[:200]!r}")
+            coupon_id = int(found.group(1))
+            shown = web.get(f"{base}/coupons/{coupon_id}", timeout=self.timeout).text
+            state = re.search(r'data-testid="coupon-status">([^<]+)<', shown)
+            barcode = re.search(r"Number at the bookmaker</dt><dd><code>([^<]+)</code>", shown)
+            op.bet = f"coupon:{coupon_id}"
+            value = {
+                "id": coupon_id,
+                "state": state.group(1) if state else None,
+                "barcode": barcode.group(1) if barcode else None,
+            }
+            return OK, 200, value
+
+        self._exchange([op], attempt, resend=False)
+        return op
+
+    def _web(self, who) -> requests.Session:
+        """This thread's logged-in browser session of the player."""
+        web = self.web.get(who.id)
+        if web is None:
+            web = self.web[who.id] = requests.Session()
+            base = self.urls[0]
+            page = web.get(f"{base}/login", timeout=self.timeout)
+            form = {
+                "csrf_token": _csrf(page.text),
+                "identifier": who.email,
+                "password": who.password,
+            }
+            answer = web.post(
+                f"{base}/login", data=form, allow_redirects=False, timeout=self.timeout
+            )
+            if answer.status_code != 302:
+                raise BadAnswer(f"login of player {who.id}: HTTP {answer.status_code}")
+        return web
+
     # --- Betsy ------------------------------------------------------------------------------
 
     def _send_betsy(self, op: Op, session: int, method: str, path: str, data: dict) -> Op:
@@ -378,3 +441,10 @@ def together(*calls) -> list:
     if errors:
         raise errors[0]
     return results
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    if not found:
+        raise BadAnswer("a page without its CSRF token")
+    return found.group(1)

@@ -53,8 +53,9 @@ class Op:
             return (
                 f"cashback:{self.bet}" if self.action == "cashback" else f"{self.bet}:{self.kind}"
             )
-        if self.door == COUPONS:
-            return None  # a result's movement is explained by the settlement check
+        if self.door == COUPONS:  # a placement's stake; results: see the settlement check
+            placed = self.action == "place" and self.bet.startswith("coupon:")
+            return f"{self.bet.removeprefix('coupon:')}:stake" if placed else None
         return {"place": f"{self.bet}:bet", "rollback": f"{self.bet}:rollback"}.get(self.action)
 
     @property

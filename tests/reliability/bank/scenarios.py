@@ -15,12 +15,14 @@ import uuid
 
 from tests.reliability.bank.clients import Overtime, together
 from tests.reliability.bank.history import OK, UNKNOWN, Op
+from tests.reliability.bank.world import SeededCoupon
 
 # BETCORE's codes
 SUCCESS, FUNDS, MISMATCH, CANCELLED, PAID, AMOUNT = 200, 103802, 102823, 102825, 102826, 103801
 STAKE, PAYOUT, RETURN, PAYOUT_RETURN, JACKPOT = -1, 1, 2, -2, 4
 # the calculation service's result statuses, and the results door's refusal
 COUPON_WON, COUPON_RETURNED, COUPON_LOST, COUPON_REFUSED = 2, 3, 4, "refused"
+COUPON_FUNDS = "funds"  # the slip refused the stake for want of money
 # Betsy's codes
 NO_MONEY, PROCESSED, VALIDATION, RECALC_BLOCKED, NEGATIVE = 7, 8, 5, 20, 21
 
@@ -356,16 +358,35 @@ class Scenarios:
             owner = a if winner.player == a.id else b
             self.rollback(owner, tx, stake, 0, name)
 
-    # --- coupons (the calculation service's results) -------------------------------------
+    # --- coupons (the bet slip and the calculation service's results) -------------------
+
+    def coupon_placement(self):
+        """A player places a coupon on the bet slip (the service accepts it), then the
+        service's results for it follow, in order."""
+        who, stake = self.pick(), self.stake()
+        if not self.client.world.selections:
+            return
+        selection = self.rng.choice(self.client.world.selections)
+        placed = self.v.coupon_place(
+            who, selection, stake, expected={SUCCESS, COUPON_FUNDS}, scenario="coupon placement"
+        )
+        value = placed.value if isinstance(placed.value, dict) else {}
+        if placed.outcome != OK or value.get("state") != "Open" or not value.get("barcode"):
+            return
+        self.results_for(
+            SeededCoupon(value["id"], who.id, value["barcode"], stake, stake * 5 // 2),
+            "coupon placement: results",
+        )
 
     def coupon_results(self):
         """Results for one coupon, in order: won, lost, returned, corrections (won -> lost
         -> won) and repeats, each now and then doubled at once or resent. A correction that
         takes money back may be refused when the player spent it ("refused")."""
         coupon = self.client.run.take_coupon()
-        if coupon is None:
-            return
-        name = "coupon results"
+        if coupon is not None:
+            self.results_for(coupon, "coupon results")
+
+    def results_for(self, coupon, name: str) -> None:
         pays = {COUPON_WON: coupon.won, COUPON_LOST: 0, COUPON_RETURNED: coupon.stake}
         for _ in range(self.rng.randint(1, 4)):
             if self.rng.random() < 0.2:  # a corrected result: won, lost, won again
@@ -393,4 +414,5 @@ SHARED = [
     (Scenarios.rollback_before_bet, 5),
     (Scenarios.same_transaction_race, 5),
     (Scenarios.coupon_results, 8),
+    (Scenarios.coupon_placement, 10),
 ]

@@ -9,6 +9,7 @@ tokens, the environment the portal's processes run with, and the CLI commands ru
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -20,10 +21,12 @@ from sqlalchemy import func, select
 
 from portal.accounts import operations as accounts
 from portal.casino import operations as casino
+from portal.coupons import line
 from portal.coupons.models import Coupon
 from portal.extensions import db
 from portal.outbox.models import PENDING, OutboxMessage
 from portal.sportsbook import operations as sportsbook
+from portal.timeutil import utcnow
 from portal.wallet import operations as wallet
 from tests.harness.appserver import ROOT, portal_environment
 from tests.harness.vendors import CLIENT_SECRET, Betcore
@@ -33,6 +36,7 @@ from tests.reliability.bank.history import History, amount_text
 HISTORY_PREFIX = "PORTAL_BANK_HISTORY"  # where to keep each run's history (JSON lines)
 BETSY_SECRET = "bank-test-betsy-partner-secret-0123456789-0123456789-abcdefgh"  # noqa: S105
 OPENING_KEY = "bank-opening"
+PLAYER_PASSWORD = "bank-secret-123"  # noqa: S105
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,8 @@ class Player:
     opening: int  # cents
     betsy_token: str
     refresh_token: str  # the WebFrame's BETCORE token, spent by open_casino
+    email: str = ""
+    password: str = PLAYER_PASSWORD  # for the bet slip's web login
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,7 @@ class World:
     players: list[Player]  # shared: every client thread plays with them
     solo: Player  # played by one thread only, so its balance is known exactly
     coupons: tuple = ()  # SeededCoupon: each is given to one scenario (results in order)
+    selections: tuple = ()  # bet strings the slip offers (the demo line)
 
     def stakes_of(self, player: int) -> int:
         """What the seeded coupons took from the player before the run, cents."""
@@ -69,10 +76,12 @@ class World:
         return [*self.players, self.solo]
 
 
-def populate(app, *, players: int, opening: int, coupons: int = 0) -> World:
+def populate(app, *, players: int, opening: int, coupons: int = 0, slip: bool = False) -> World:
     """A brand and `players` players (the last one solo), each with `opening` cents of real
     money, a BETCORE refresh token and a Betsy token, and `coupons` open coupons spread over
-    the shared players (their stakes debited); committed."""
+    the shared players (their stakes debited); with `slip`, the bet slip's line, whose
+    selections the players place coupons with (the portal needs a calculation service:
+    `calculation_service`); committed."""
     made, seeded = [], []
     with app.app_context():
         brand = accounts.create_brand("Bank", currencies=[CURRENCY], languages=["en"])
@@ -80,7 +89,7 @@ def populate(app, *, players: int, opening: int, coupons: int = 0) -> World:
             player = accounts.register_player(
                 brand,
                 email=f"bank{n}@example.com",
-                password="bank-secret-123",
+                password=PLAYER_PASSWORD,
                 over18=True,
                 email_verified=True,
                 complete=True,
@@ -99,13 +108,20 @@ def populate(app, *, players: int, opening: int, coupons: int = 0) -> World:
                     opening,
                     sportsbook.issue_token(player, CURRENCY),
                     casino.issue_token(player, CURRENCY, tag_id=TAG_ID),
+                    player.email,
                 )
             )
         for n in range(coupons):
             owner = made[n % (len(made) - 1)]
             seeded.append(_seed_coupon(owner.id, n))
+        events = line.demo_events(utcnow()) if slip else []
+        if events:
+            line.load(events)
+        selections = tuple(
+            f"{e.event_type}#{e.match_id}|{o.bet_code}#{o.odds}" for e in events for o in e.outcomes
+        )
         db.session.commit()
-    return World(made[:-1], made[-1], tuple(seeded))
+    return World(made[:-1], made[-1], tuple(seeded), selections)
 
 
 def _seed_coupon(player_id: int, n: int) -> SeededCoupon:
@@ -127,6 +143,22 @@ def _seed_coupon(player_id: int, n: int) -> SeededCoupon:
         holder, CURRENCY, amount_text(stake), source="coupons", external_id=f"{coupon.id}:stake"
     )
     return SeededCoupon(coupon.id, player_id, coupon.barcode, stake, stake * 5 // 2)
+
+
+@contextlib.contextmanager
+def calculation_service():
+    """The bet calculation service's stand-in on 127.0.0.1, and the portal's settings for it
+    (with a login rate limit the players' slip logins stay under)."""
+    from portal.sandbox.betcalc import create_betcalc_sandbox
+    from tests.harness.live_server import LiveServer
+
+    with LiveServer(create_betcalc_sandbox("bank", "bank-service-password")) as server:
+        yield {
+            "BETCALC_API_URL": server.url,
+            "BETCALC_LOGIN": "bank",
+            "BETCALC_PASSWORD": "bank-service-password",
+            "LOGIN_RATE_LIMIT": "100000 per minute",
+        }
 
 
 def environment(database_url: str, betcore: Betcore, **settings) -> dict:
