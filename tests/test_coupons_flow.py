@@ -403,12 +403,13 @@ def test_malformed_webhook_bodies_are_refused_in_words(served, player):
         {"KeyHead": {"BarCode": "b1"}, "Status": 2, "AmountOut": "1.001"},
         {"KeyHead": {"BarCode": "b2"}, "Status": 2},
         {"KeyHead": {"BarCode": "b3"}, "Status": 2, "ExtStatus": 5, "AmountOut": 1},
+        {"KeyHead": {"BarCode": "b4"}, "Status": 4, "ExtStatus": 2**63},
     ]
     coupon = place(player, OVER)
     for head in heads:
         head["KeyHead"]["BarCode"] = coupon.barcode
     summary = requests.post(good, json={"Heads": heads}, timeout=5).json()
-    assert (summary["malformed"], summary["applied"]) == (3, 0), summary
+    assert (summary["malformed"], summary["applied"]) == (4, 0), summary
 
 
 def test_operators_list_the_results_to_look_at(served, player, runner):

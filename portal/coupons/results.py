@@ -204,7 +204,9 @@ def _parse(item) -> _Head:
     ext = item.get("ExtStatus")
     if isinstance(ext, str) and ext.strip().isdigit() and ext.strip().isascii():
         ext = int(ext)
-    if ext is not None and (not isinstance(ext, int) or isinstance(ext, bool)):
+    if ext is not None and (
+        not isinstance(ext, int) or isinstance(ext, bool) or not 0 <= ext < 100
+    ):
         raise ValueError("ExtStatus: a number")
     if status == WON and ext not in (None, 0, 1):
         raise ValueError("ExtStatus: 0 or 1 with a won result")
