@@ -152,3 +152,15 @@ def test_the_sandbox_console_controls_the_service():
     assert act(action="nonsense") == 400
     page = console.get("/console").get_data(as_text=True)
     assert "Blocked: 7" in page and "5|1|1|0 → 2.40" in page
+
+
+def test_an_odd_refusal_code_is_kept_as_text():
+    class Answer:
+        status_code = 200
+
+        @staticmethod
+        def json():
+            return {"errorCode": 1, "fullErrorCode": 2**63, "errorMessage": "odd"}
+
+    refused = client._answer(Answer())
+    assert isinstance(refused, client.Refused) and refused.code == "unexpected"

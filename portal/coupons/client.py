@@ -114,7 +114,9 @@ def _answer(response) -> Placed | Refused | Unknown:
     full = answer.get("fullErrorCode")
     changed = answer.get("changed") if isinstance(answer.get("changed"), list) else []
     message = answer.get("errorMessage") if isinstance(answer.get("errorMessage"), str) else ""
-    return Refused(full if isinstance(full, int) else "unexpected", message[:300], changed, answer)
+    if not isinstance(full, int) or isinstance(full, bool) or not 0 <= full < 1000:
+        full = "unexpected"  # (kept as the refusal's text; the coupon stores no code)
+    return Refused(full, message[:300], changed[:50], answer)
 
 
 def _never_connected(exc: requests.ConnectionError) -> bool:
