@@ -21,6 +21,7 @@ from portal.extensions import db
 from portal.wallet import operations as wallet
 from portal.wallet import queries, verify
 from portal.wallet.models import Transaction
+from tests.harness.coupons import open_coupon
 from tests.harness.live_server import LiveServer
 
 SECRET = "concurrent-results"
@@ -39,25 +40,7 @@ def world(app, make_player):
         coupons = {}
         for n in range(COUPONS):
             stake = 100 * (n + 1)
-            coupon = Coupon(
-                player_id=player_id,
-                barcode=f"race-{n}",
-                currency="EUR",
-                stake=stake,
-                odds="2.5",
-                rate_mode="reject",
-                lang="en",
-                status="open",
-            )
-            db.session.add(coupon)
-            db.session.flush()
-            wallet.debit(
-                player,
-                "EUR",
-                f"{stake / 100:.2f}",
-                source="coupons",
-                external_id=f"{coupon.id}:stake",
-            )
+            coupon = open_coupon(player, f"race-{n}", stake)
             coupons[coupon.barcode] = (coupon.id, stake, stake * 5 // 2)  # id, stake, won
         db.session.commit()
     with LiveServer(app) as server:

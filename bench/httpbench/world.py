@@ -20,11 +20,11 @@ from portal.accounts import operations as accounts
 from portal.accounts import passwords
 from portal.accounts.models import Player
 from portal.casino import operations as casino
-from portal.coupons.models import Coupon
 from portal.extensions import db
 from portal.sportsbook import operations as sportsbook
 from portal.wallet import operations as wallet
 from portal.wallet.models import REAL, Account
+from tests.harness.coupons import open_coupon
 
 PASSWORD = "bench-pass-1234"  # noqa: S105 (the benchmark players' shared password)
 OPENING = "1000000.00"  # EUR per player: no scenario runs anyone out of money
@@ -97,22 +97,7 @@ def open_coupons(app, world: World, count: int) -> list[str]:
     with app.app_context():
         players = [db.session.get(Player, p.id) for p in world.players]
         for n in range(count):
-            player = players[n % len(players)]
-            coupon = Coupon(
-                player_id=player.id,
-                barcode=f"bench-{n}",
-                currency=CURRENCY,
-                stake=100,
-                odds="2",
-                rate_mode="reject",
-                lang="en",
-                status="open",
-            )
-            db.session.add(coupon)
-            db.session.flush()
-            wallet.debit(
-                player, CURRENCY, "1.00", source="coupons", external_id=f"{coupon.id}:stake"
-            )
+            coupon = open_coupon(players[n % len(players)], f"bench-{n}", 100, CURRENCY, "2")
             bar_codes.append(coupon.barcode)
         db.session.commit()
     return bar_codes

@@ -57,12 +57,12 @@ from portal.accounts import operations as accounts
 from portal.accounts.models import Player
 from portal.accounts.sessions import open_session
 from portal.casino import operations as casino
-from portal.coupons.models import Coupon
 from portal.extensions import db
 from portal.sportsbook import betsy as jws
 from portal.sportsbook import operations as sportsbook
 from portal.wallet import operations as wallet
 from tests.harness import hypothesis_printing
+from tests.harness.coupons import open_coupon
 from tests.harness.scale import report, scaled
 from tests.harness.vendors import Betcore
 from tests.reliability import fuzz_doors
@@ -188,20 +188,7 @@ def open_coupons(player_id) -> list[str]:
     player = db.session.get(Player, player_id)
     barcodes = []
     for n in range(3):
-        coupon = Coupon(
-            player_id=player_id,
-            barcode=f"fuzz-bar-{n}",
-            currency="EUR",
-            stake=500,
-            odds="2.5",
-            rate_mode="reject",
-            lang="en",
-            status="open",
-        )
-        db.session.add(coupon)
-        db.session.flush()
-        wallet.debit(player, "EUR", "5.00", source="coupons", external_id=f"{coupon.id}:stake")
-        barcodes.append(coupon.barcode)
+        barcodes.append(open_coupon(player, f"fuzz-bar-{n}", 500).barcode)
     db.session.commit()
     return barcodes
 

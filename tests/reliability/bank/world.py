@@ -22,13 +22,13 @@ from sqlalchemy import func, select
 from portal.accounts import operations as accounts
 from portal.casino import operations as casino
 from portal.coupons import line
-from portal.coupons.models import Coupon
 from portal.extensions import db
 from portal.outbox.models import PENDING, OutboxMessage
 from portal.sportsbook import operations as sportsbook
 from portal.timeutil import utcnow
 from portal.wallet import operations as wallet
 from tests.harness.appserver import ROOT, portal_environment
+from tests.harness.coupons import open_coupon
 from tests.harness.vendors import CLIENT_SECRET, Betcore
 from tests.reliability.bank.clients import CURRENCY, RESULTS_SECRET, TAG_ID
 from tests.reliability.bank.history import History, amount_text
@@ -126,22 +126,7 @@ def populate(app, *, players: int, opening: int, coupons: int = 0, slip: bool = 
 
 def _seed_coupon(player_id: int, n: int) -> SeededCoupon:
     stake = 100 + 50 * (n % 7)
-    coupon = Coupon(
-        player_id=player_id,
-        barcode=f"bank-{n}",
-        currency=CURRENCY,
-        stake=stake,
-        odds="2.5",
-        rate_mode="reject",
-        lang="en",
-        status="open",
-    )
-    db.session.add(coupon)
-    db.session.flush()
-    holder = wallet.Holder(player_id, (CURRENCY,))
-    wallet.debit(
-        holder, CURRENCY, amount_text(stake), source="coupons", external_id=f"{coupon.id}:stake"
-    )
+    coupon = open_coupon(wallet.Holder(player_id, (CURRENCY,)), f"bank-{n}", stake, CURRENCY)
     return SeededCoupon(coupon.id, player_id, coupon.barcode, stake, stake * 5 // 2)
 
 
