@@ -14,12 +14,11 @@ between two transactions, and its answer decides (seed 004).
 A coupon left "placing" (the process died between 1 and 3) is unknown as well.
 """
 
-import contextlib
 import json
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from flask import current_app
 from sqlalchemy import select
@@ -221,20 +220,8 @@ def apply_answer(coupon_id: int, outcome) -> Coupon:
         outcome = client.Unknown(f"the service's betCode {outcome.bar_code} is another coupon's")
     if isinstance(outcome, client.Placed):
         coupon.status, coupon.barcode = "open", outcome.bar_code
-        coef = outcome.answer.get("Coef")
-        if (
-            coupon.rate_mode == "accept"
-            and isinstance(coef, int | str)
-            and not isinstance(coef, bool)
-        ):
-            try:
-                coupon.odds = betstrings.check_odds(str(coef))
-            except betstrings.BadBetString:
-                log.warning("coupon %s: Coef %r is not odds; the slip's are kept", coupon.id, coef)
-        elif coupon.rate_mode == "accept" and isinstance(coef, float):
-            odds = format(Decimal(str(coef)), "f")
-            with contextlib.suppress(betstrings.BadBetString):
-                coupon.odds = betstrings.check_odds(odds)
+        if coupon.rate_mode == "accept":  # the odds the service took, when it says them
+            coupon.odds = _service_odds(outcome.answer.get("Coef")) or coupon.odds
         db.session.flush()
         results.replay_unmatched(coupon)  # results that came before this answer
     elif isinstance(outcome, client.Refused):
@@ -258,6 +245,22 @@ def _resolvable(coupon: Coupon) -> None:
     stale = coupon.status == "placing" and coupon.created_at < utcnow() - STALE_PLACING
     if coupon.status != "unknown" and not stale:
         raise CouponRefused("not_unknown", coupon.status)
+
+
+def _service_odds(coef) -> str | None:
+    """The service's `Coef` as exact odds text, or None when it is not odds."""
+    if isinstance(coef, bool) or not isinstance(coef, int | float | str):
+        return None
+    try:
+        return betstrings.check_odds(format(Decimal(str(coef)), "f"))
+    except (InvalidOperation, betstrings.BadBetString):
+        log.warning("the service's Coef %r is not odds; the slip's are kept", coef)
+        return None
+
+
+def potential_win(stake: Decimal, odds: Decimal, currency: str) -> Decimal:
+    """What a coupon pays if it wins as placed: stake x odds, to the currency's digits."""
+    return (stake * odds).quantize(Decimal(1).scaleb(-money.digits(currency)))
 
 
 def _barcode_taken(barcode: str) -> bool:

@@ -124,8 +124,7 @@ def _slip(chosen=(), stake: str = "", mode: str = "reject"):
     win = None
     if odds is not None and currency:
         try:
-            win = money.parse_amount(stake, currency) * odds
-            win = win.quantize(Decimal(1).scaleb(-money.digits(currency)))
+            win = operations.potential_win(money.parse_amount(stake, currency), odds, currency)
         except (money.InvalidAmount, InvalidOperation):
             win = None
     return render_template(
@@ -156,8 +155,8 @@ def _amount(coupon: Coupon, minor: int) -> str:
 
 
 def _potential(coupon: Coupon) -> str:
-    value = money.from_minor(coupon.stake, coupon.currency) * Decimal(coupon.odds)
-    return format(value.quantize(Decimal(1).scaleb(-money.digits(coupon.currency))), "f")
+    stake = money.from_minor(coupon.stake, coupon.currency)
+    return format(operations.potential_win(stake, Decimal(coupon.odds), coupon.currency), "f")
 
 
 def _refusal_words(exc: operations.CouponRefused) -> str:
