@@ -3,6 +3,7 @@
 No app context is held around the client's requests (each request has its own, as in a
 browser's session: Flask-WTF keeps the CSRF token per app context)."""
 
+import re
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -10,7 +11,7 @@ import pytest
 
 from portal.extensions import db
 from portal.wallet import queries
-from tests.conftest import page_text, submit_form
+from tests.conftest import csrf_token, page_text, submit_form
 from tests.test_coupons_flow import OVER, UNDER, open_account_and_line, served  # noqa: F401
 
 
@@ -119,3 +120,25 @@ def test_another_players_coupon_is_not_shown(client, served, player, make_player
     other = client.application.test_client()
     submit_form(other, "/login", {"identifier": "other@example.com", "password": "secret123"})
     assert other.get(placed.headers["Location"]).status_code == 404
+
+
+def test_the_same_slip_form_sent_twice_places_one_coupon(client, served, player):  # noqa: F811 (a fixture)
+    _, service = served
+    _log_in(client)
+    html = client.get("/coupons").get_data(as_text=True)
+    key = re.search(r'name="slip" value="([^"]+)"', html).group(1)
+    form = {
+        "csrf_token": csrf_token(html),
+        "slip": key,
+        "selection": OVER,
+        "stake": "10.00",
+        "rate_mode": "reject",
+        "place": "1",
+    }
+    first = client.post("/coupons", data=form)
+    again = client.post("/coupons", data=form)  # a double click, or the back button
+    assert first.status_code == again.status_code == 302
+    assert first.headers["Location"] == again.headers["Location"]
+    assert len(service.coupons()) == 1 and balance(player) == Decimal("90.00")
+    fresh = client.get("/coupons").get_data(as_text=True)
+    assert re.search(r'name="slip" value="([^"]+)"', fresh).group(1) != key

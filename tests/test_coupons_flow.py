@@ -3,6 +3,7 @@ served beside it; placements (placed, refused, odds changed, unknown and resolve
 results it posts to the bet-result blueprint (won, lost, returned, repeated, corrected)."""
 
 import json
+import threading
 from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace
@@ -114,8 +115,8 @@ def snapshot(coupon_id: int) -> SimpleNamespace:
     return seen
 
 
-def place(player, *bets, stake="10.00", mode="reject") -> SimpleNamespace:
-    coupon = operations.place(player, operations.Slip(list(bets), stake, mode), "en")
+def place(player, *bets, stake="10.00", mode="reject", key=None) -> SimpleNamespace:
+    coupon = operations.place(player, operations.Slip(list(bets), stake, mode, key), "en")
     return snapshot(coupon.id)
 
 
@@ -259,6 +260,50 @@ def test_a_wrong_slip_is_refused_before_anything_moves(served, player, bets, sta
     db.session.rollback()
     assert refused.value.code == code
     assert balance(player) == Decimal("100.00") and service.coupons() == []
+
+
+def test_a_slip_sent_again_is_the_coupon_it_placed(served, player):
+    _, service = served
+    first = place(player, OVER, key="slip-key-0123456789")
+    again = place(player, OVER, key="slip-key-0123456789")  # a double click, a resend
+    assert (again.id, again.status) == (first.id, "open")
+    assert len(service.coupons()) == 1 and balance(player) == Decimal("90.00")
+    other = place(player, OVER, key="slip-key-9876543210")  # another form: another coupon
+    assert other.id != first.id and balance(player) == Decimal("80.00")
+    with pytest.raises(operations.CouponRefused) as refused:
+        place(player, OVER, key="short")
+    db.session.rollback()
+    assert refused.value.code == "bad_slip" and balance(player) == Decimal("80.00")
+
+
+def test_the_same_slip_sent_at_once_is_one_coupon(served, player, app):
+    """Six requests with one slip key at the same moment: one coupon, one stake, one
+    placement at the service; each request answers with that coupon."""
+    _, service = served
+    player_id, gate = player.id, threading.Barrier(6)
+    db.session.commit()  # (SQLite: the test's own transaction would keep the writers out)
+    placed, errors = [], []
+
+    def send():
+        try:
+            with app.app_context():
+                me = db.session.get(Player, player_id)
+                db.session.commit()
+                gate.wait(timeout=10)
+                slip = operations.Slip([OVER], "10.00", "reject", "same-slip-key-0123")
+                placed.append(operations.place(me, slip, "en").id)
+                db.session.commit()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=send) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == [] and len(placed) == 6 and len(set(placed)) == 1
+    assert len(service.coupons()) == 1 and balance(player) == Decimal("90.00")
+    assert verify.problems() == []
 
 
 def test_a_blocked_player_places_no_coupon(served, player):

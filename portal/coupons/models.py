@@ -61,10 +61,15 @@ class LineOutcome(db.Model):
 
 class Coupon(Timestamped, db.Model):
     """A player's coupon: its stake (held from the moment it is recorded), the service's
-    barcode once placed, and what has been paid on it so far."""
+    barcode once placed, and what has been paid on it so far. `slip_key` is the slip
+    form's one-time key: the same form sent twice (a double click, a resend after a lost
+    answer) is one coupon."""
+
+    __table_args__ = (UniqueConstraint("player_id", "slip_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     player_id: Mapped[int] = mapped_column(ForeignKey("player.id"), index=True)
+    slip_key: Mapped[str | None] = mapped_column(String(64))
     barcode: Mapped[str | None] = mapped_column(String(100), unique=True)
     currency: Mapped[str] = mapped_column(String(5))
     stake: Mapped[int] = mapped_column(BigInteger)  # minor units

@@ -12,16 +12,22 @@ between two transactions, and its answer decides (seed 004).
    odds); no answer -> "unknown", the stake still held, for an operator to resolve.
 
 A coupon left "placing" (the process died between 1 and 3) is unknown as well.
+
+A slip may carry a one-time key (the slip form's hidden `slip`): the same key sent again by
+the same player (a double click, a resend after a lost answer) is the same coupon, which
+`place` returns as it stands; it is never recorded or sent twice.
 """
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal import money
 from portal.accounts import facts
@@ -40,6 +46,7 @@ MAX_SELECTIONS = 20
 RATE_MODES = ("accept", "reject")
 STALE_PLACING = timedelta(minutes=5)  # "placing" longer than this: the process died
 MAX_TOTAL_ODDS = Decimal(10) ** 9  # a coupon's odds (and its potential win) stay storable
+SLIP_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 class CouponRefused(DomainError):
@@ -64,6 +71,7 @@ REASONS = {
     "blocked": "Your account may not place bets.",
     "unavailable": "Coupons cannot be placed just now.",
     "odds_too_high": "The total odds of these selections are too high for one coupon.",
+    "bad_slip": "The bet slip has expired: reload it and place again.",
 }
 
 
@@ -72,12 +80,27 @@ class Slip:
     selections: list  # bet strings as the form sent them
     stake: str
     rate_mode: str = "reject"
+    key: str | None = None  # the form's one-time key (see above)
 
 
 def place(player, slip: Slip, lang: str = "en") -> Coupon:
-    """Record, send and settle the answer of one coupon (commits twice; see above)."""
-    coupon_id = _record(player, slip, lang)
-    commit()
+    """Record, send and settle the answer of one coupon (commits twice; see above). A slip
+    whose key this player has sent before gives back that coupon, unchanged."""
+    if slip.key is not None and not SLIP_KEY.fullmatch(slip.key):
+        raise CouponRefused("bad_slip")
+    earlier = _slip_coupon(player.id, slip.key)
+    if earlier is not None:
+        return earlier
+    try:
+        coupon_id = _record(player, slip, lang)
+        commit()
+    except IntegrityError:  # the same key at the same moment: the other request's coupon
+        rollback()
+        earlier = _slip_coupon(player.id, slip.key)
+        if earlier is None:
+            raise
+        log.info("coupon %s: its slip was sent again at the same moment", earlier.id)
+        return earlier
     coupon = db.session.get(Coupon, coupon_id)
     data = placement_data(coupon)
     commit()  # (nothing written) the service is asked outside any transaction
@@ -94,6 +117,14 @@ def place(player, slip: Slip, lang: str = "en") -> Coupon:
         rollback()
         raise
     return coupon
+
+
+def _slip_coupon(player_id: int, key: str | None) -> Coupon | None:
+    if key is None:
+        return None
+    return db.session.scalar(
+        select(Coupon).where(Coupon.player_id == player_id, Coupon.slip_key == key)
+    )
 
 
 def placement_data(coupon: Coupon) -> dict:
@@ -139,6 +170,7 @@ def _record(player, slip: Slip, lang: str) -> int:
         raise CouponRefused("odds_too_high")
     coupon = Coupon(
         player_id=player.id,
+        slip_key=slip.key,
         currency=currency,
         stake=stake,
         odds=odds_text,

@@ -3,10 +3,13 @@
 GET /coupons shows the line: every offered outcome is a checkbox named `selection` whose
 value is its full bet string, with `stake` and `rate_mode` (accept | reject). POST /coupons
 (with CSRF) either shows the potential win (`preview`) or places the coupon; it works
-without JavaScript, and a small script shows the potential win as the player picks.
+without JavaScript, and a small script shows the potential win as the player picks. Each
+rendered slip carries a one-time key (`slip`): sending the same form twice gives the one
+coupon it placed (operations.place).
 """
 
 import json
+import secrets
 from decimal import Decimal, InvalidOperation
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -61,7 +64,7 @@ def place_coupon():
         return page
     try:
         player = current_user.player
-        slip = operations.Slip(chosen, stake, mode)
+        slip = operations.Slip(chosen, stake, mode, request.form.get("slip") or None)
         coupon = operations.place(player, slip, player.language or "en")
     except operations.CouponRefused as exc:
         rollback()
@@ -113,6 +116,7 @@ def coupon(coupon_id: int):
         refusal=_service_refusal(found),
         retry=_retry(found),
         form=ButtonForm(),
+        slip_key=new_slip_key(),
     )
 
 
@@ -137,7 +141,13 @@ def _slip(chosen=(), stake: str = "", mode: str = "reject"):
         win=win,
         currency=currency,
         form=ButtonForm(),
+        slip_key=new_slip_key(),
     )
+
+
+def new_slip_key() -> str:
+    """A rendered slip form's one-time key."""
+    return secrets.token_urlsafe(18)
 
 
 def _odds_of(chosen) -> Decimal | None:

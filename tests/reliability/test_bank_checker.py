@@ -6,7 +6,7 @@ from collections import defaultdict
 import pytest
 
 from tests.reliability.bank import checker
-from tests.reliability.bank.history import BETCORE, BETSY, OK, REFUSED, UNKNOWN, Op
+from tests.reliability.bank.history import BETCORE, BETSY, COUPONS, OK, REFUSED, UNKNOWN, Op
 from tests.reliability.bank.ledger import Ledger, SportsRow, Tx
 from tests.reliability.bank.world import Player, World
 
@@ -281,3 +281,31 @@ def test_accepts_missing_or_different_are_found():
     wrong = {**good, "Amount": "6.00"}
     accepts.append({"kind": "payment", "body": wrong, "authorized": True, "status": 200})
     assert any("differ" in a.text for a in checker.check_accepts(book.ledger, accepts))
+
+
+def slip_placement(n, outcome, bet, slip="slip-key-a"):
+    value = {"id": 7, "state": "Open", "barcode": None} if outcome == OK else None
+    return op(
+        n, COUPONS, "place", A, bet, amount=500, outcome=outcome, value=value, extra={"slip": slip}
+    )
+
+
+def test_a_lost_slip_answer_is_explained_by_its_coupon():
+    """The answer of a slip placement was lost (a kill): its stake is the coupon of its
+    slip key; the same movement with no such coupon is money no request explains."""
+    book = Book()
+    book.tx(COUPONS, "7:stake", A, -500)
+    book.ledger.coupons["coupon:7"] = (A, 0)
+    book.ledger.slips[(A, "slip-key-a")] = "coupon:7"
+    assert checker.check([slip_placement(1, UNKNOWN, "slip")], book.ledger, WORLD) == []
+    assert checker.check([slip_placement(1, OK, "coupon:7")], book.ledger, WORLD) == []
+    del book.ledger.slips[(A, "slip-key-a")]
+    assert {"balance", "unexplained"} <= checks([slip_placement(1, UNKNOWN, "slip")], book)
+
+
+def test_a_slip_answered_with_another_coupon_than_its_own():
+    book = Book()
+    book.tx(COUPONS, "7:stake", A, -500)
+    book.ledger.coupons["coupon:7"] = (A, 0)
+    book.ledger.slips[(A, "slip-key-b")] = "coupon:7"
+    assert "idempotency" in checks([slip_placement(1, OK, "coupon:7")], book)

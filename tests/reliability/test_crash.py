@@ -1,14 +1,17 @@
-"""The crash test: the bank's load (coupon results included) while a killer SIGKILLs the
-gunicorn process group and the outbox worker at random moments and starts them again.
-The vendors' clients take a connection error as "unknown" and resend the same request until
-it is answered, as vendors do. Afterwards the bank's checks hold, the outbox delivers every
-pending accept, and the BETCORE stand-in holds an accept (at least once, copies identical)
-for every applied make and cashback, with its BetId, TransactionType and
-PartnerTransactionId.
+"""The crash test: the bank's load (coupons placed on the slip and their results included)
+while a killer SIGKILLs the gunicorn process group and the outbox worker at random moments
+and starts them again. The vendors' clients take a connection error as "unknown" and resend
+the same request until it is answered, as vendors do; a player resends the same slip form
+(its one-time key makes it the same coupon). The calculation service's stand-in is not
+killed: a coupon it accepted while the portal died stays "placing", its stake held.
+Afterwards the bank's checks hold, the outbox delivers every pending accept, and the BETCORE
+stand-in holds an accept (at least once, copies identical) for every applied make and
+cashback, with its BetId, TransactionType and PartnerTransactionId.
 
 Short in the default run (two kills of each); `make reliability` kills ten times each.
 """
 
+import contextlib
 import random
 import threading
 import time
@@ -22,6 +25,7 @@ from tests.reliability.bank import checker, ledger
 from tests.reliability.bank.workload import Plan, Run
 from tests.reliability.bank.world import (
     backend,
+    calculation_service,
     drain,
     environment,
     flask,
@@ -81,11 +85,18 @@ def outbox_empty(left: int, listed) -> list[checker.Anomaly]:
 def test_crash(make_app, database_url, betcore):
     started = time.monotonic()
     app = make_app()
-    world = populate(app, players=7, opening=10_000, coupons=scaled(40, 400))
-    env = environment(database_url, betcore, OUTBOX_HTTP_TIMEOUT=2, OUTBOX_MAX_BACKOFF_SECONDS=2)
-    server = Gunicorn(env, workers=4, preload=True)
-    worker = OutboxWorker(env, poll=0.2)
-    with server, worker:
+    world = populate(app, players=7, opening=10_000, coupons=scaled(40, 400), slip=True)
+    with contextlib.ExitStack() as stack:
+        settings = stack.enter_context(calculation_service())
+        env = environment(
+            database_url,
+            betcore,
+            OUTBOX_HTTP_TIMEOUT=2,
+            OUTBOX_MAX_BACKOFF_SECONDS=2,
+            **settings,
+        )
+        server = stack.enter_context(Gunicorn(env, workers=4, preload=True))
+        worker = stack.enter_context(OutboxWorker(env, poll=0.2))
         open_casino(server.url, betcore, world)
         run = Run(server.url, betcore, world, PLAN)
         rng = random.Random(run.seed)

@@ -10,7 +10,8 @@ Every anomaly names the requests (ops) and ledger transactions involved. The che
   amount the request implies, and its answer names that transaction; a request only ever
   refused left no transaction of its own key; no transaction that no request explains;
 - bets: one bet, one player (BETCORE BetId, Betsy transactionId); a Betsy bet's settle
-  movements follow its settles in order, to their amounts;
+  movements follow its settles in order, to their amounts; a coupon placed from the slip is
+  the one coupon of its slip key (an unknown placement is found by that key);
 - balances: each player's balance is the opening balance plus the effects of the
   acknowledged movements (unknown outcomes resolved from the ledger, at most once); the
   entries of all accounts sum to zero, each house's to minus what its door moved;
@@ -117,6 +118,7 @@ class Checker:
     def __init__(self, ops: list[Op], ledger: Ledger, world: World):
         self.ops, self.ledger, self.world = ops, ledger, world
         self.anomalies: list[Anomaly] = []
+        self.slips()
         self.by_key: dict[tuple[str, str], list[Op]] = defaultdict(list)
         self.by_bet: dict[tuple[str, str], list[Op]] = defaultdict(list)
         for op in ops:
@@ -127,6 +129,18 @@ class Checker:
 
     def flag(self, check: str, text: str, ops=(), txs=()) -> None:
         self.anomalies.append(Anomaly(check, text, list(ops), [t for t in txs if t]))
+
+    def slips(self) -> None:
+        """A slip placement answered names the coupon of its slip key; one whose answer was
+        lost is that coupon if there is one (otherwise nothing was recorded)."""
+        for op in self.ops:
+            if op.door != COUPONS or op.action != "place" or op.outcome == REFUSED:
+                continue
+            coupon = self.ledger.slips.get((op.player, op.extra.get("slip")))
+            if op.outcome == UNKNOWN and coupon is not None:
+                op.bet = coupon
+            elif op.outcome == OK and coupon != op.bet:
+                self.flag("idempotency", f"placed {op.bet}, its slip's coupon is {coupon}", [op])
 
     def run(self) -> list[Anomaly]:
         self.answers()
@@ -376,8 +390,8 @@ class Checker:
         """coupon:<id> -> player, of the seeded coupons and of those placed on the slip."""
         owners = {f"coupon:{c.id}": c.player for c in self.world.coupons}
         for op in self.ops:
-            if op.door == COUPONS and op.action == "place" and op.outcome == OK:
-                owners[op.bet] = op.player
+            if op.door == COUPONS and op.action == "place" and op.bet.startswith("coupon:"):
+                owners[op.bet] = op.player  # (acknowledged, or unknown and found: slips)
         return owners
 
     @staticmethod

@@ -295,23 +295,24 @@ class Vendors:
         return op
 
     def coupon_place(self, who, selection: str, stake: int, **fields) -> Op:
-        """A player places a coupon on the bet slip (the web form, CSRF included; logged in
-        once per thread and player). OK: the coupon was recorded and its stake taken (value:
-        its id, state and barcode); REFUSED "funds" for want of money. Never resent: a
-        second submission is a second coupon, as a double click is."""
-        op = self._new(COUPONS, "place", who.id, "pending", amount=stake, **fields)
-        web = self._web(who)
+        """A player places a coupon on the bet slip (the web form with its CSRF token and
+        one-time slip key; logged in once per thread and player). OK: the coupon was
+        recorded and its stake taken (value: its id, state and barcode); REFUSED "funds"
+        for want of money. Resent until answered with the same form: the slip key makes a
+        resend the same coupon (op.extra["slip"]; the checker finds an unknown one's coupon
+        by it)."""
+        op = self._new(COUPONS, "place", who.id, "slip", amount=stake, **fields)
         base = self.urls[0]
+        form = {}
 
         def attempt():
-            page = web.get(f"{base}/coupons", timeout=self.timeout)
-            data = {
-                "csrf_token": _csrf(page.text),
-                "selection": selection,
-                "stake": amount_text(stake),
-                "rate_mode": "reject",
-                "place": "1",
-            }
+            web = self._web(who)
+            if not form:
+                page = web.get(f"{base}/coupons", timeout=self.timeout).text
+                form.update(csrf_token=_csrf(page), slip=_field(page, "slip"))
+                op.extra["slip"] = form["slip"]
+            data = {**form, "selection": selection, "stake": amount_text(stake)}
+            data.update(rate_mode="reject", place="1")
             answer = web.post(
                 f"{base}/coupons", data=data, allow_redirects=False, timeout=self.timeout
             )
@@ -333,14 +334,14 @@ class Vendors:
             }
             return OK, 200, value
 
-        self._exchange([op], attempt, resend=False)
+        self._exchange([op], attempt)
         return op
 
     def _web(self, who) -> requests.Session:
         """This thread's logged-in browser session of the player."""
         web = self.web.get(who.id)
         if web is None:
-            web = self.web[who.id] = requests.Session()
+            web = requests.Session()
             base = self.urls[0]
             page = web.get(f"{base}/login", timeout=self.timeout)
             form = {
@@ -353,6 +354,7 @@ class Vendors:
             )
             if answer.status_code != 302:
                 raise BadAnswer(f"login of player {who.id}: HTTP {answer.status_code}")
+            self.web[who.id] = web  # (kept once logged in: a failed login is tried again)
         return web
 
     # --- Betsy ------------------------------------------------------------------------------
@@ -444,7 +446,12 @@ def together(*calls) -> list:
 
 
 def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    return _field(html, "csrf_token")
+
+
+def _field(html: str, name: str) -> str:
+    """The value of a form's hidden input."""
+    found = re.search(rf'name="{name}"[^>]*value="([^"]+)"', html)
     if not found:
-        raise BadAnswer("a page without its CSRF token")
+        raise BadAnswer(f"a page without its {name}")
     return found.group(1)

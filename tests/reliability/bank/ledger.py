@@ -60,6 +60,7 @@ class Ledger:
     coupons: dict[str, tuple[int, int]] = field(
         default_factory=dict
     )  # coupon:<id> -> (player, payout)
+    slips: dict[tuple[int, str], str] = field(default_factory=dict)  # (player, key) -> coupon:<id>
 
     def get(self, source: str, key: str | None) -> Tx | None:
         return self.txs.get((source, key)) if key else None
@@ -103,4 +104,6 @@ def read(app) -> Ledger:
             ledger.sports_bets[bet.transaction_id] = row
         for coupon in db.session.scalars(select(Coupon)):
             ledger.coupons[f"coupon:{coupon.id}"] = (coupon.player_id, coupon.payout)
+            if coupon.slip_key is not None:
+                ledger.slips[(coupon.player_id, coupon.slip_key)] = f"coupon:{coupon.id}"
     return ledger
