@@ -117,15 +117,19 @@ def test_an_answer_broken_off_is_unknown(service, ctx):
     assert isinstance(outcome, client.Unknown), outcome
 
 
-def test_a_service_not_listening_is_a_refusal(app, ctx):
+@pytest.mark.parametrize("kept_session", [True, False], ids=["placement", "login"])
+def test_a_connection_error_is_unknown_saying_nothing_was_sent(app, ctx, kept_session):
+    """Issue 11: a timeout or connection error leaves the coupon unknown (never refunded
+    silently); its reason tells the operator that nothing reached the service."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]  # nothing listens there once closed
     app.config.update(BETCALC_API_URL=f"http://127.0.0.1:{port}", BETCALC_TIMEOUT=2.0)
-    db.session.add(BetcalcSession(id=1, user_id="1", cookies='{"ASP.NET_SessionId": "x"}'))
-    db.session.commit()  # a kept session: the placement itself finds nobody listening
-    refused = client.place(_data())
-    assert isinstance(refused, client.Refused) and refused.code == "unavailable"
+    if kept_session:  # the placement itself finds nobody listening
+        db.session.add(BetcalcSession(id=1, user_id="1", cookies='{"ASP.NET_SessionId": "x"}'))
+    db.session.commit()
+    outcome = client.place(_data())
+    assert isinstance(outcome, client.Unknown) and "nothing was sent" in outcome.reason
 
 
 def test_placing_with_unsaved_changes_is_a_programming_error(service, ctx):

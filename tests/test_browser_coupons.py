@@ -40,6 +40,10 @@ def test_the_player_places_a_coupon_and_sees_it_paid(browser, site, tmp_path):
     page.get_by_label("Stake (EUR)").fill("10")
     expect(page.locator("#total-odds")).to_have_text("3.99")  # 2.10 x 1.90, as the player picks
     expect(page.locator("#potential-win")).to_have_text("39.90")
+    page.get_by_label("Real Madrid").check()  # exact decimals, as the server rounds them
+    expect(page.locator("#total-odds")).to_have_text("5.7855")
+    expect(page.locator("#potential-win")).to_have_text("57.86")  # 57.855, half to even
+    page.get_by_label("Real Madrid").uncheck()
     page.screenshot(path=str(tmp_path / "slip.png"), full_page=True)
     page.get_by_role("button", name="Place coupon").click()
     expect(page.get_by_test_id("coupon-status")).to_have_text("Open")

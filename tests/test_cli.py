@@ -263,6 +263,21 @@ def test_demo_player_can_log_in_through_the_gateway(runner, app):
     assert by_name.json["player_id"] == by_email.json["player_id"]
 
 
+def test_demo_fills_the_bet_slip_with_a_line_starting_from_now(runner, app):
+    from portal.coupons import line
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    assert runner.invoke(args=["demo"]).exit_code == 0  # loaded again: the same matches
+    with app.app_context():
+        offered = line.offered()
+        assert [e.title for e in offered] == [
+            "Sinner - Alcaraz",
+            "Arsenal - Chelsea",
+            "Real Madrid - Sevilla",
+        ]
+        assert sum(len(e.outcomes) for e in offered) == 10
+
+
 def test_demo_admin_has_the_printed_password(runner, app):
     assert runner.invoke(args=["demo"]).exit_code == 0
 

@@ -142,3 +142,21 @@ def test_the_same_slip_form_sent_twice_places_one_coupon(client, served, player)
     assert len(service.coupons()) == 1 and balance(player) == Decimal("90.00")
     fresh = client.get("/coupons").get_data(as_text=True)
     assert re.search(r'name="slip" value="([^"]+)"', fresh).group(1) != key
+
+
+@pytest.mark.parametrize(
+    ("arrange", "words"),
+    [
+        (lambda s: s.block("586464528"), "The bookmaker did not accept these selections"),
+        (lambda s: s.remove("586464528", "17|954|2.5"), "An outcome is no longer offered."),
+    ],
+    ids=["blocked", "withdrawn"],
+)
+def test_a_refused_coupon_says_why_in_words(client, served, player, arrange, words):  # noqa: F811 (a fixture)
+    _, service = served
+    arrange(service)
+    _log_in(client)
+    placed = submit_form(client, "/coupons", {"selection": OVER, "stake": "10.00", "place": "1"})
+    page = page_text(client.get(placed.headers["Location"]))
+    assert "State Refused" in page and words in page
+    assert "Your stake has been returned." in page and balance(player) == Decimal("100.00")

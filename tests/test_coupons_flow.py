@@ -16,6 +16,7 @@ from portal.coupons import betstrings, client, line, operations
 from portal.coupons.models import Coupon, CouponResult
 from portal.extensions import db
 from portal.sandbox.betcalc import create_betcalc_sandbox
+from portal.timeutil import utcnow
 from portal.wallet import operations as wallet
 from portal.wallet import queries, verify
 from tests.harness.live_server import LiveServer
@@ -53,7 +54,7 @@ def open_account_and_line(player_id: int) -> Player:
             "sport": "Football",
             "tournament": "Premier League",
             "title": "Arsenal - Chelsea",
-            "start": "2026-12-05 15:00:00",
+            "start": f"{utcnow() + timedelta(days=5):%Y-%m-%d %H:%M:%S}",
             "markets": [
                 {
                     "name": "Total goals",
@@ -70,7 +71,7 @@ def open_account_and_line(player_id: int) -> Player:
             "sport": "Tennis",
             "tournament": "ATP",
             "title": "A - B",
-            "start": "2026-11-30 12:00:00",
+            "start": f"{utcnow() - timedelta(hours=1):%Y-%m-%d %H:%M:%S}",  # live: started
             "markets": [
                 {"name": "Winner", "outcomes": [{"name": "A", "bet_code": "1|1|0", "odds": "2.10"}]}
             ],
@@ -192,6 +193,51 @@ def test_several_results_in_one_body_and_an_unknown_barcode(served, player):
     assert kept == ["applied", "applied", "unknown", "recorded", "malformed"]
 
 
+def test_a_won_result_with_ext_status_1_pays_and_a_plain_text_body_is_read(served, player):
+    """Status 2 with ExtStatus 1 is a win too; the body is read as JSON whatever
+    Content-Type the service sends."""
+    url, _ = served
+    coupon = place(player, OVER)
+    head = {"KeyHead": {"Id": "1", "BarCode": coupon.barcode}, "Status": 2, "ExtStatus": 1}
+    body = json.dumps({"remote_host": "x", "Heads": [{**head, "AmountOut": "42.70"}]})
+    answer = requests.post(
+        f"{url}/betcalc/{SECRET}/api/bet/result",
+        data=body,
+        headers={"Content-Type": "text/plain"},
+        timeout=10,
+    )
+    assert answer.status_code == 200 and answer.json()["applied"] == 1
+    assert balance(player) == Decimal("132.70")
+    assert snapshot(coupon.id).status == "won"
+
+
+def test_a_correction_the_balance_cannot_give_back_waits_for_an_operator(served, player, runner):
+    _, service = served
+    coupon = place(player, OVER)
+    service.settle(coupon.barcode, 2, amount_out=42.7)  # 132.70
+    wallet.debit(player, "EUR", "130.00", source="admin", external_id="spent")  # spent: 2.70
+    db.session.commit()
+    answer = service.settle(coupon.barcode, 4)  # corrected: lost, 42.70 to take back
+    assert answer.status_code == 200 and answer.json()["refused"] == 1
+    assert balance(player) == Decimal("2.70")
+    seen = snapshot(coupon.id)
+    assert (seen.status, seen.payout, seen.results) == ("won", 4270, ["applied", "refused"])
+    refused = db.session.scalar(db.select(CouponResult.id).where(CouponResult.outcome == "refused"))
+    db.session.commit()
+    still = runner.invoke(args=["coupons", "retry", str(refused)])
+    assert still.exit_code == 1 and "still not applied" in still.output
+    wallet.adjust(player, "EUR", "50.00", reason="topped up", operator="t", external_id="top")
+    db.session.commit()
+    again = runner.invoke(args=["coupons", "retry", str(refused)])
+    assert (again.exit_code, again.output) == (0, f"result {refused}: applied\n")
+    assert balance(player) == Decimal("10.00")  # 2.70 + 50.00 - 42.70
+    seen = snapshot(coupon.id)
+    assert (seen.status, seen.payout, seen.results) == ("lost", 0, ["applied", "applied"])
+    twice = runner.invoke(args=["coupons", "retry", str(refused)])
+    assert twice.exit_code == 1 and "not a refused result" in twice.output
+    assert verify.problems() == []
+
+
 def test_refusals_give_the_stake_back_and_say_why(served, player):
     _, service = served
     service.block("586464528")
@@ -304,6 +350,21 @@ def test_the_same_slip_sent_at_once_is_one_coupon(served, player, app):
     assert errors == [] and len(placed) == 6 and len(set(placed)) == 1
     assert len(service.coupons()) == 1 and balance(player) == Decimal("90.00")
     assert verify.problems() == []
+
+
+def test_a_pre_match_event_that_has_started_is_off_the_slip(served, player):
+    _, service = served
+    event = db.session.scalar(
+        db.select(line.LineEvent).where(line.LineEvent.match_id == "586464528")
+    )
+    event.start_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    assert [e.match_id for e in line.offered()] == ["1000"]  # the live match stays
+    with pytest.raises(operations.CouponRefused) as refused:
+        place(player, OVER)
+    db.session.rollback()
+    assert refused.value.code == "not_offered" and service.coupons() == []
+    assert place(player, HOME).status == "open"
 
 
 def test_a_blocked_player_places_no_coupon(served, player):

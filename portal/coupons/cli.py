@@ -1,5 +1,6 @@
 """Coupon commands: `flask --app app line load FILE` (the bet slip's offer) and
-`flask --app app coupons unknown|resolve|login` (placements nobody knows the end of)."""
+`flask --app app coupons unknown|resolve|results|retry|login` (placements nobody knows
+the end of, results to look at)."""
 
 import click
 from flask import Flask
@@ -91,6 +92,22 @@ def resolve(coupon_id, barcode, note):
         rollback()
         raise click.ClickException(_refusal_text(exc)) from None
     click.echo(f"coupon {coupon_id}: {status}")
+
+
+@coupons_cli.command("retry")
+@click.argument("result_id", type=int)
+def retry_result(result_id):
+    """Apply again a result that was refused because the player's balance could not give
+    back a corrected payout (see `coupons results`), e.g. once the player has the money."""
+    from portal.coupons import results
+
+    try:
+        outcome = results.retry(result_id)
+    except results.NotRetried as exc:
+        raise click.ClickException(str(exc)) from None
+    if outcome != "applied":
+        raise click.ClickException(f"result {result_id}: still not applied ({outcome})")
+    click.echo(f"result {result_id}: applied")
 
 
 @coupons_cli.command("login")

@@ -4,8 +4,10 @@ again once when the service answers 99 (it forgets sessions when it restarts).
 
 No call happens inside a database transaction that holds a lock: the caller commits the
 coupon and its stake first. What a placement's answer means for the coupon is `Placed`,
-`Refused` (final: the stake may be given back) or `Unknown` (the request may have reached
-the service: the coupon must never be placed again nor refunded without an operator).
+`Refused` (the service said no, or refused the login: final, the stake may be given back)
+or `Unknown`: a timeout or connection error, at login or placement (issue 11: such a coupon
+is never placed again nor refunded without an operator; its reason says when nothing can
+have been sent, which the operator reads in `flask coupons unknown`).
 """
 
 import json
@@ -51,7 +53,11 @@ class Unknown:
 
 
 class NotAsked(Exception):
-    """The service could not be reached before the placement was sent."""
+    """The service refused the login: the placement was not sent."""
+
+
+class Unreachable(NotAsked):
+    """The login got no answer (a timeout or connection error)."""
 
 
 def place(data: dict) -> Placed | Refused | Unknown:
@@ -61,15 +67,13 @@ def place(data: dict) -> Placed | Refused | Unknown:
         raise RuntimeError("place() runs between units of work: commit the coupon first")
     try:
         cookies = _kept_cookies() or _login()
+        outcome = _send(cookies, data)
+        if isinstance(outcome, Refused) and outcome.code == RELOGIN:
+            outcome = _send(_login(), data)
+    except Unreachable as exc:
+        return Unknown(str(exc))
     except NotAsked as exc:
         return Refused("login", str(exc))
-    outcome = _send(cookies, data)
-    if isinstance(outcome, Refused) and outcome.code == RELOGIN:
-        try:
-            cookies = _login()
-        except NotAsked as exc:
-            return Refused("login", str(exc))
-        outcome = _send(cookies, data)
     return outcome
 
 
@@ -89,10 +93,10 @@ def _send(cookies: dict, data: dict) -> Placed | Refused | Unknown:
             timeout=config["BETCALC_TIMEOUT"],
         )
     except requests.ConnectTimeout:
-        return Refused("unavailable", "the service did not accept the connection in time")
+        return Unknown("the service did not accept the connection in time (nothing was sent)")
     except requests.ConnectionError as exc:
         if _never_connected(exc):
-            return Refused("unavailable", "the service could not be reached")
+            return Unknown("the service could not be reached (nothing was sent)")
         return Unknown(f"connection lost: {type(exc).__name__}")
     except requests.RequestException as exc:  # a read timeout: it may have been placed
         return Unknown(f"no answer: {type(exc).__name__}")
@@ -140,9 +144,14 @@ def _login() -> dict:
             json={"login": str(config["BETCALC_LOGIN"]), "password": config["BETCALC_PASSWORD"]},
             timeout=config["BETCALC_TIMEOUT"],
         )
+    except requests.RequestException as exc:
+        reason = f"no answer to the login (nothing was sent): {type(exc).__name__}"
+        raise Unreachable(reason) from None
+    try:
         answer = response.json()
-    except (requests.RequestException, ValueError) as exc:
-        raise NotAsked(f"login failed: {type(exc).__name__}") from None
+    except ValueError:
+        reason = f"the login's answer is not the service's (HTTP {response.status_code})"
+        raise NotAsked(reason) from None
     found = answer.get("d") if isinstance(answer, dict) else None
     user = found.get("UserId") if isinstance(found, dict) else None
     if isinstance(user, int) and not isinstance(user, bool):

@@ -7,12 +7,13 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 
 from portal.coupons import betstrings
 from portal.coupons.models import LineEvent, LineOutcome
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.timeutil import utcnow
 
 CSV_COLUMNS = (
     "event_type",
@@ -97,14 +98,20 @@ def load(events: list[_Event]) -> tuple[int, int]:
     return len(events), sum(len(e.outcomes) for e in events)
 
 
+def _open_now():
+    """Offered: live matches, and pre-match ("line") ones that have not started."""
+    return or_(LineEvent.event_type == "live", LineEvent.start_at > utcnow())
+
+
 def offered() -> list[LineEvent]:
     """The events on the slip, soonest first (live ones and those not started)."""
-    statement = select(LineEvent).order_by(LineEvent.start_at, LineEvent.id)
+    statement = select(LineEvent).where(_open_now()).order_by(LineEvent.start_at, LineEvent.id)
     return list(db.session.scalars(statement))
 
 
 def outcome_of(bet: betstrings.BetString) -> tuple[LineEvent, LineOutcome] | None:
-    """The offered outcome a bet string names (whatever odds it carries)."""
+    """The offered outcome a bet string names (whatever odds it carries); None when it is
+    not on the line or its pre-match event has started."""
     row = db.session.execute(
         select(LineEvent, LineOutcome)
         .join(LineOutcome, LineOutcome.event_id == LineEvent.id)
@@ -112,6 +119,7 @@ def outcome_of(bet: betstrings.BetString) -> tuple[LineEvent, LineOutcome] | Non
             LineEvent.event_type == bet.event_type,
             LineEvent.match_id == bet.match_id,
             LineOutcome.bet_code == bet.bet_code,
+            _open_now(),
         )
     ).first()
     return (row[0], row[1]) if row else None

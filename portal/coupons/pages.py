@@ -140,6 +140,7 @@ def _slip(chosen=(), stake: str = "", mode: str = "reject"):
         odds=odds,
         win=win,
         currency=currency,
+        decimals=money.digits(currency) if currency else 2,
         form=ButtonForm(),
         slip_key=new_slip_key(),
     )
@@ -180,8 +181,8 @@ def _service_refusal(coupon: Coupon) -> str | None:
     if coupon.status != "refused":
         return None
     words = SERVICE_REFUSALS.get(coupon.refusal_code)
-    if words is None:
-        words = "The bookmaker could not be reached: nothing was placed."
+    if words is None:  # the login was refused, or a code the service does not document
+        words = "The bookmaker did not accept the coupon."
     return words + " Your stake has been returned."
 
 

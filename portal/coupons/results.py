@@ -12,7 +12,9 @@ Each item ("Head") is applied on its own, in its own transaction, and kept as it
 - An unknown barcode is recorded ("unknown"): an operator may attach it to an unknown
   coupon, which applies it then.
 - A malformed item is recorded ("malformed") with what is wrong; a payout that the
-  player's balance cannot give back is recorded ("refused") and the coupon stays as it was.
+  player's balance cannot give back is recorded ("refused") and the coupon stays as it was,
+  until an operator applies it again (`retry`, `flask coupons retry RESULT_ID`) once the
+  balance allows, unless a later result has settled the coupon since.
 """
 
 import json
@@ -113,6 +115,47 @@ def replay_unmatched(coupon: Coupon) -> None:
             result.outcome, result.note = "malformed", f"not replayed: {exc}"[:300]
             continue
         result.outcome, result.note = _settle(coupon, head)
+
+
+class NotRetried(ValueError):
+    """The result cannot be applied again; the message says why."""
+
+
+def retry(result_id: int) -> str:
+    """Apply a result that was refused for want of balance again (an operator's action):
+    its outcome becomes "applied", or it stays refused with the reason; commits."""
+    try:
+        found = db.session.get(CouponResult, result_id)
+        if found is None or found.outcome != "refused" or found.coupon_id is None:
+            raise NotRetried(f"result {result_id} is not a refused result of a coupon")
+        lock_barcode(found.barcode)
+        coupon = db.session.scalar(
+            select(Coupon)
+            .where(Coupon.id == found.coupon_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        later = db.session.scalar(
+            select(func.count())
+            .select_from(CouponResult)
+            .where(
+                CouponResult.coupon_id == coupon.id,
+                CouponResult.id > found.id,
+                CouponResult.outcome.in_(("applied", "repeated")),
+            )
+        )
+        if later:
+            raise NotRetried(f"a later result has settled coupon {coupon.id} since")
+        outcome, note = _settle(coupon, _parse(json.loads(found.raw)))
+        if outcome == "applied":
+            found.outcome, found.note = "applied", "applied again by an operator"
+        else:
+            found.note = (note or outcome)[:300]
+        commit()
+        return outcome if outcome == "applied" else f"{outcome}: {note}"
+    except Exception:
+        rollback()
+        raise
 
 
 def _apply_one(item) -> tuple[str, str | None]:

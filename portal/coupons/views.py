@@ -50,7 +50,7 @@ def bet_result(secret: str):
         abort(403)
     request.max_content_length = MAX_BODY  # batches of results run longer than forms
     try:
-        body = request.get_json(silent=True)
+        body = request.get_json(force=True, silent=True)  # whatever Content-Type it says
         if body is None:
             return _refused("the body is not JSON")
         if unstorable_text(body):

@@ -210,7 +210,7 @@ class BetcalcSandbox:
             "betCode": coupon.bar_code,
             "AmountOut": float((Decimal(amount) * coef).quantize(Decimal("0.01"))),
             "CountEvents": len(taken),
-            "Coef": float(coef.quantize(Decimal("0.01"))),
+            "Coef": float(coef.quantize(Decimal("0.0001"))),  # the total odds, as the slip shows
         }
 
     def take_fault(self) -> tuple[float, bool]:
