@@ -53,6 +53,7 @@ def register_extensions(app: Flask) -> None:
     import portal.casino.models  # noqa: F401  (casino tables)
     import portal.coupons.models  # noqa: F401  (coupons, the line, results)
     import portal.outbox.models  # noqa: F401  (vendor calls waiting for the worker)
+    import portal.payments.models  # noqa: F401  (the cashier: deposits, withdrawals)
     import portal.player.auth  # noqa: F401  (registers the user loader)
     import portal.sportsbook.models  # noqa: F401  (sportsbook tables)
     import portal.wallet.models  # noqa: F401  (the ledger tables)
@@ -69,6 +70,9 @@ def register_blueprints(app: Flask) -> None:
     from portal.gateway import admission, content, games, online, personal  # noqa: F401
     from portal.gateway.blueprint import bp as gateway
     from portal.gateway.protocol import render_http_error
+    from portal.payments import pages as cashier_pages  # noqa: F401 (routes on the player door)
+    from portal.payments.views import bp as payments
+    from portal.payments.views import render_http_error as render_payments_error
     from portal.player import account, gating, recovery, views, wallet  # noqa: F401 (routes)
     from portal.player.blueprint import bp as player
     from portal.sportsbook import pages as sportsbook_pages  # noqa: F401 (routes)
@@ -80,11 +84,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(betcore)
     app.register_blueprint(betsy)
     app.register_blueprint(betcalc)
+    app.register_blueprint(payments)
     app.register_blueprint(api_docs)
     errors.register_error_renderer("/betsy", render_betsy_error)
     errors.register_error_renderer("/gateway", render_http_error)
     errors.register_error_renderer("/betcore", render_betcore_error)
     errors.register_error_renderer("/betcalc", render_betcalc_error)
+    errors.register_error_renderer("/payments", render_payments_error)
 
 
 def register_commands(app: Flask) -> None:

@@ -13,10 +13,10 @@ from portal.accounts.errors import BrandNotFound, ValidationFailed
 from portal.accounts.models import AdminUser, Brand, OutboundMail, Player
 from portal.coupons import cli as coupons_cli
 from portal.coupons import line as coupon_line
-from portal.coupons.models import LineEvent
 from portal.database import commit, rollback
 from portal.extensions import db
 from portal.outbox import cli as outbox_cli
+from portal.payments import cli as payments_cli
 from portal.timeutil import utcnow
 from portal.wallet import errors as wallet_errors
 from portal.wallet import operations as wallet
@@ -33,6 +33,8 @@ wallet_cli = AppGroup("wallet", help="Adjust balances and verify the ledger.")
 DEMO_BRAND = "Demo Casino"
 DEMO_PLAYER = ("demo@example.com", "demo1234")
 DEMO_ADMIN = ("admin@example.com", "admin1234")
+# the sandbox provider on the demo brand: currency, smallest and largest amount
+DEMO_PAYMENT_LIMITS = (("EUR", "5.00", "5000.00"), ("USD", "5.00", "5000.00"))
 DEMO_DOCUMENTS = [
     ("tnc", "en", "Terms and Conditions"),
     ("tnc", "de", "Allgemeine Geschäftsbedingungen"),
@@ -225,8 +227,10 @@ def demo():
         select(Player.id).where(Player.brand_id == brand.id, Player.email_key == email)
     ):
         run(_create_player, brand.id, email, password, "EUR", "demo", "100.00")
-    if db.session.scalar(select(LineEvent.id).limit(1)) is None:
-        run(coupon_line.load, coupon_line.demo_events(utcnow()))
+    run(coupon_line.load, coupon_line.demo_events(utcnow()))  # (starting from now again)
+    for currency, low, high in DEMO_PAYMENT_LIMITS:
+        limits = dict(min_deposit=low, max_deposit=high, min_withdrawal=low, max_withdrawal=high)
+        run(payments_cli.method_row, brand.id, "sandbox", currency, limits)
     admin_email, admin_password = DEMO_ADMIN
     if not db.session.scalar(select(AdminUser.id).where(AdminUser.email == admin_email)):
         run(operations.create_admin, admin_email, admin_password)
@@ -356,3 +360,4 @@ def register(app: Flask) -> None:
         app.cli.add_command(group)
     outbox_cli.register(app)
     coupons_cli.register(app)
+    payments_cli.register(app)

@@ -81,6 +81,9 @@ _ENVIRONMENT = [
     ("BETCALC_RESULT_SECRET", str, ""),
     ("BETCALC_ALLOWED_IPS", _networks, ()),
     ("BETCALC_TIMEOUT", float, 10.0),
+    ("PAYMENT_SANDBOX_URL", str, ""),  # the sandbox provider's pages; "" with flask dev: mounted
+    ("PAYMENT_SANDBOX_SECRET", str, ""),
+    ("PAYMENT_TIMEOUT", float, 10.0),
     ("TRUSTED_PROXIES", int, 0),
     ("OUTBOX_HTTP_TIMEOUT", float, 5.0),
     ("OUTBOX_MAX_BACKOFF_SECONDS", int, 60),

@@ -8,7 +8,9 @@ an operator console (/sandbox/betsy/console) that settles bets through the signe
 When BETCALC_API_URL is not set, the bet calculation service's stand-in
 (portal.sandbox.betcalc) is mounted at /sandbox/betcalc: login with cookies, placement,
 and a console (/sandbox/betcalc/console) that settles coupons by posting results to the
-portal's bet-result blueprint.
+portal's bet-result blueprint. When PAYMENT_SANDBOX_URL is not set, the sandbox payment
+provider (portal.sandbox.payments) is mounted at /sandbox/payments: its hosted payment
+page with test cards, payouts, and a console (/sandbox/payments/console).
 The outbox worker runs in a thread. The request log leaves out the values of query
 parameters that carry secrets (mail links, vendor frame tokens; see portal.redaction).
 """
@@ -27,10 +29,12 @@ from portal.redaction import redact
 from portal.sandbox.betcalc import SANDBOX_LOGIN, SANDBOX_PASSWORD, create_betcalc_sandbox
 from portal.sandbox.betcore import create_betcore_sandbox
 from portal.sandbox.betsy import create_betsy_sandbox
+from portal.sandbox.payments import SANDBOX_SECRET, create_payments_sandbox
 
 BETCORE_PREFIX = "/sandbox/betcore"
 BETSY_PREFIX = "/sandbox/betsy"
 BETCALC_PREFIX = "/sandbox/betcalc"
+PAYMENTS_PREFIX = "/sandbox/payments"
 SANDBOX_RESULT_SECRET = "sandbox-results"  # noqa: S105 (a local stand-in's)
 SANDBOX_BETSY_SECRET = "sandbox-partner-secret-of-32-bytes"  # noqa: S105 (a local stand-in's)
 
@@ -72,6 +76,12 @@ def with_sandboxes(app: Flask):
             BETCALC_LOGIN=login,
             BETCALC_PASSWORD=password,
             BETCALC_RESULT_SECRET=app.config["BETCALC_RESULT_SECRET"] or SANDBOX_RESULT_SECRET,
+        )
+    if not app.config["PAYMENT_SANDBOX_URL"]:
+        secret = app.config["PAYMENT_SANDBOX_SECRET"] or SANDBOX_SECRET
+        mounts[PAYMENTS_PREFIX] = create_payments_sandbox(secret)
+        app.config.update(
+            PAYMENT_SANDBOX_URL=public + PAYMENTS_PREFIX, PAYMENT_SANDBOX_SECRET=secret
         )
     return DispatcherMiddleware(app.wsgi_app, mounts) if mounts else app.wsgi_app
 

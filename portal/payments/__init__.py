@@ -1,0 +1,1 @@
+"""The cashier: deposits and withdrawals through payment providers, on the one ledger."""

@@ -1,0 +1,160 @@
+"""The cashier on the player door.
+
+GET /cashier: the deposit form (`amount`, `currency`, `provider`, optional `bonus_code`),
+the withdrawal form (`amount`, `currency`, `provider`, `requisite`), and the player's
+deposits and withdrawals with their states (a pending withdrawal can be cancelled).
+POST /cashier (CSRF) records a deposit and sends the player to the provider's page, which
+returns them to GET /cashier/deposits/<reference>. POST /cashier/withdraw and POST
+/cashier/withdrawals/<id>/cancel (CSRF).
+"""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from portal import money
+from portal.database import commit, rollback, transactional
+from portal.extensions import db
+from portal.payments import deposits, withdrawals
+from portal.payments.models import Deposit, Withdrawal
+from portal.player.blueprint import bp
+from portal.player.forms import ButtonForm
+
+STATE_WORDS = {
+    "new": "Waiting for the payment",
+    "process": "Being processed",
+    "success": "Completed",
+    "fail": "Failed",
+    "pending": "Waiting for approval",
+    "cancelled": "Cancelled",
+    "declined": "Declined",
+}
+
+
+@bp.get("/cashier")
+@login_required
+@transactional
+def cashier():
+    return _page()
+
+
+@bp.post("/cashier")
+@login_required
+def deposit():
+    form = ButtonForm()
+    if not form.validate_on_submit():
+        rollback()
+        flash("The form has expired: please try again.", "warning")
+        return redirect(url_for("player.cashier"))
+    player = current_user.player
+    values = request.form
+    try:
+        started = deposits.start(
+            player,
+            values.get("amount", "").strip(),
+            values.get("currency", ""),
+            values.get("provider", ""),
+            values.get("bonus_code"),
+        )
+        back = url_for("player.deposit_state", reference=started.reference, _external=True)
+        target = deposits.payment_url(started, back)
+        commit()
+    except deposits.CashierRefused as exc:
+        rollback()
+        flash(_words(exc), "warning")
+        page = _page(values)
+        rollback()
+        return page, 422
+    return redirect(target)
+
+
+@bp.get("/cashier/deposits/<reference>")
+@login_required
+@transactional
+def deposit_state(reference: str):
+    found = db.session.scalar(select(Deposit).where(Deposit.reference == reference))
+    if found is None or found.player_id != current_user.player.id:
+        abort(404)
+    return render_template("cashier/deposit.html", deposit=found, words=STATE_WORDS)
+
+
+@bp.post("/cashier/withdraw")
+@login_required
+def withdraw():
+    form = ButtonForm()
+    if not form.validate_on_submit():
+        rollback()
+        flash("The form has expired: please try again.", "warning")
+        return redirect(url_for("player.cashier"))
+    values = request.form
+    try:
+        withdrawals.ask(
+            current_user.player,
+            values.get("amount", "").strip(),
+            values.get("currency", ""),
+            values.get("provider", ""),
+            values.get("requisite", ""),
+        )
+        commit()
+    except deposits.CashierRefused as exc:
+        rollback()
+        flash(_words(exc), "warning")
+        page = _page(values)
+        rollback()
+        return page, 422
+    flash("Your withdrawal is requested: the amount is held until it is paid.", "success")
+    return redirect(url_for("player.cashier"))
+
+
+@bp.post("/cashier/withdrawals/<int:withdrawal_id>/cancel")
+@login_required
+def cancel_withdrawal(withdrawal_id: int):
+    form = ButtonForm()
+    if not form.validate_on_submit():
+        rollback()
+        flash("The form has expired: please try again.", "warning")
+        return redirect(url_for("player.cashier"))
+    try:
+        withdrawals.cancel(current_user.player.id, withdrawal_id)
+        commit()
+    except deposits.CashierRefused as exc:
+        rollback()
+        flash(_words(exc), "warning")
+        return redirect(url_for("player.cashier"))
+    flash("Your withdrawal is cancelled: the amount is back in your balance.", "success")
+    return redirect(url_for("player.cashier"))
+
+
+def _page(values=None):
+    player = current_user.player
+    methods = deposits.methods(player.brand_id)
+    providers = sorted({m.provider for m in methods})
+    mine = db.session.scalars(
+        select(Deposit).where(Deposit.player_id == player.id).order_by(Deposit.id.desc()).limit(50)
+    ).all()
+    asked = db.session.scalars(
+        select(Withdrawal)
+        .where(Withdrawal.player_id == player.id)
+        .order_by(Withdrawal.id.desc())
+        .limit(50)
+    ).all()
+    return render_template(
+        "cashier/cashier.html",
+        methods=methods,
+        providers=providers,
+        requisites={p: withdrawals.requisites(player.id, p) for p in providers},
+        deposits=mine,
+        withdrawals=asked,
+        values=values or {},
+        words=STATE_WORDS,
+        amount=money.format_amount,
+        currency=player.active_currency,
+        form=ButtonForm(),
+    )
+
+
+def _words(exc: deposits.CashierRefused) -> str:
+    words = deposits.WORDS.get(exc.code, "The cashier could not do this.")
+    if exc.code in ("below_min", "above_max"):
+        words += f" ({exc.detail})."
+    return words

@@ -1,0 +1,82 @@
+"""The payment-provider interface: everything the cashier asks of a provider.
+
+A provider is a class registered under its name (the `provider` of a payment method, a
+deposit, a withdrawal, and the callback URL `/payments/<name>/callback`):
+
+    class Provider:
+        name = "sandbox"
+        def deposit_url(self, deposit, return_url) -> str        # where the player pays
+        def verify(self, raw: bytes, headers) -> None            # BadSignature, before reading
+        def read_callback(self, raw: bytes) -> Callback          # MalformedCallback
+        def payout(self, withdrawal, token) -> Payout            # send the money
+
+To add a real provider: write such a class (its settings in portal.config), register it
+in PROVIDERS, describe its callback in the OpenAPI document, and offer it to a brand
+(`flask --app app payments method BRAND PROVIDER CURRENCY ...`). The cashier's core
+(portal.payments.deposits / withdrawals) never changes for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from portal.errors import DomainError
+
+PENDING, SUCCESS, FAILED = "pending", "success", "failed"  # a callback's status
+
+
+class BadSignature(DomainError):
+    """The callback is not signed by the provider (answered 401, nothing read)."""
+
+
+class MalformedCallback(DomainError):
+    """The callback's body is not what the provider sends (answered 400)."""
+
+
+class UnknownProvider(DomainError):
+    pass
+
+
+@dataclass(frozen=True)
+class Callback:
+    """A verified callback: the provider's transaction, our reference, what happened."""
+
+    provider_tx_id: str
+    reference: str
+    status: str  # pending | success | failed
+    amount: Decimal
+    currency: str
+    requisite: str | None = None  # masked
+    payment_system: str | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class Payout:
+    """What a provider answered to a payout: success and failed are final."""
+
+    status: str  # success | failed | pending
+    provider_tx_id: str | None = None
+    message: str | None = None
+
+
+def get(name: str):
+    """The provider registered under `name`, configured from the app's settings."""
+    from portal.payments.sandbox_provider import SandboxProvider
+
+    providers = {SandboxProvider.name: SandboxProvider}
+    found = providers.get(name)
+    if found is None:
+        raise UnknownProvider(name)
+    return found()
+
+
+def names() -> tuple[str, ...]:
+    return ("sandbox",)
+
+
+def mask(number: str) -> str:
+    """A card number as it may be stored: the first six and last four digits."""
+    digits = "".join(c for c in number if c.isdigit())
+    return digits[:6] + "*" * max(len(digits) - 10, 0) + digits[-4:]
