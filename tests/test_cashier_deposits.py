@@ -250,3 +250,14 @@ def _hidden_inputs(html: str) -> list[tuple[str, str]]:
 
     soup = BeautifulSoup(html, "html.parser")
     return [(i["name"], i["value"]) for i in soup.find_all("input", {"type": "hidden"})]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [_raw(requisite="abc\ud800def"), _raw(message="a\x00b"), b"[" * 30_000 + b"]" * 30_000],
+    ids=["lone surrogate", "NUL", "deep"],
+)
+def test_unstorable_text_and_deep_nesting_are_malformed_not_errors(cashier, raw):
+    url, _ = cashier
+    answer = callback(url, None, raw=raw)
+    assert answer.status_code == 400 and answer.json()["result"] == "error"

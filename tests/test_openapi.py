@@ -24,7 +24,7 @@ from tests.harness import hypothesis_printing
 
 hypothesis_printing.restore()  # see tests/harness/hypothesis_printing.py
 
-DOORS = ("/gateway/", "/betcore/", "/betsy/", "/betcalc/")
+DOORS = ("/gateway/", "/betcore/", "/betsy/", "/betcalc/", "/payments/")
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 TEMPLATE = re.compile(r"\{[^}/]+\}")
 FLASK_VARIABLE = re.compile(r"<(?:[^:<>]+:)?[^<>]+>")

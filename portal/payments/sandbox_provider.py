@@ -27,6 +27,7 @@ import requests
 from flask import current_app
 
 from portal import money
+from portal.json_provider import unstorable_text
 from portal.payments.providers import (
     FAILED,
     PENDING,
@@ -78,10 +79,15 @@ class SandboxProvider:
     def read_callback(self, raw: bytes) -> Callback:
         try:
             body = json.loads(raw)
+            unstorable = unstorable_text(body)
         except ValueError:
             raise MalformedCallback("the body is not JSON") from None
+        except RecursionError:
+            raise MalformedCallback("the body is nested too deeply") from None
         if not isinstance(body, dict):
             raise MalformedCallback("the body is not a JSON object")
+        if unstorable:
+            raise MalformedCallback("the body holds NUL characters or lone surrogates")
         tx_id, reference = body.get("provider_tx_id"), body.get("reference")
         if not isinstance(tx_id, str) or not _TEXT.fullmatch(tx_id):
             raise MalformedCallback("provider_tx_id: text of 1 to 100 characters")

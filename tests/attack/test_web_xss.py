@@ -23,6 +23,7 @@ from portal.accounts.models import Player
 from portal.coupons import line
 from portal.coupons.models import Coupon, CouponSelection
 from portal.extensions import db
+from portal.payments.models import Deposit, Withdrawal
 from portal.sportsbook import betsy as jws
 from portal.sportsbook import operations as sportsbook
 from portal.wallet import operations as wallet
@@ -250,6 +251,35 @@ def vendor_coupons(app, player_id: int, payload: Payloads) -> int:
         return coupon.id
 
 
+def vendor_payments(app, player_id: int, payload: Payloads) -> str:
+    """A payment provider's texts (requisite, payment system, decline message) on a failed
+    deposit, and an operator's reason on a declined withdrawal. Returns the reference."""
+    with app.app_context():
+        deposit = Deposit(
+            reference="DXSS",
+            player_id=player_id,
+            provider="sandbox",
+            currency="EUR",
+            amount=500,
+            status="fail",
+            requisite=payload("requisite", 60),
+            payment_system=payload("payment_system", 30),
+            note=payload("provider message", 300),
+        )
+        withdrawal = Withdrawal(
+            player_id=player_id,
+            provider="sandbox",
+            currency="EUR",
+            amount=500,
+            status="declined",
+            requisite=payload("requisite", 60),
+            reason=payload("decline reason", 300),
+        )
+        db.session.add_all([deposit, withdrawal])
+        db.session.commit()
+    return "DXSS"
+
+
 def force_refused_fields(app, player_id: int, payload: Payloads) -> str:
     """What the doors refuse (login name, email syntax), written as a later door might.
     Returns the login name (the header greets the player with it)."""
@@ -271,11 +301,15 @@ def test_payloads_never_become_markup(app, make_player, brand_id, betcore, shift
     custom_fields(app, brand_id, payload)
     tx = vendor_bets(app, betcore, player_id, payload)
     coupon_id = vendor_coupons(app, player_id, payload)
+    vendor_payments(app, player_id, payload)
 
     login_name = force_refused_fields(app, player_id, payload)
     pages = crawl(client, start_urls(app))
     pages |= crawl(client, [f"/coupons/{coupon_id}"], limit=1)
-    stored = {url: pages[url] for url in ("/", "/account", "/wallet/history", "/coupons")}
+    stored = {
+        url: pages[url] for url in ("/", "/account", "/wallet/history", "/coupons", "/cashier")
+    }
+    stored["deposit"] = pages["/cashier/deposits/DXSS"]
     stored["coupon"] = pages[f"/coupons/{coupon_id}"]
     reflected = "?" + urlencode({name: payload(name) for name in REFLECTED})
     urls = [url.split("?")[0] + reflected for url in start_urls(app)]
@@ -292,6 +326,9 @@ def test_payloads_never_become_markup(app, make_player, brand_id, betcore, shift
     assert shows(stored["/"], login_name)  # the header greets the player by login name
     assert shows(stored["/coupons"], payload("line title", 300))  # the slip
     assert shows(stored["coupon"], payload("betCode", 100))
+    assert shows(stored["/cashier"], payload("payment_system", 30))
+    assert shows(stored["/cashier"], payload("decline reason", 300))
+    assert shows(stored["deposit"], payload("provider message", 300))
 
 
 @pytest.mark.browser

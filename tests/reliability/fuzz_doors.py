@@ -28,6 +28,8 @@ and unauthenticated (did the input get past the signature or token?).
 from __future__ import annotations
 
 import copy
+import hashlib
+import hmac
 import json
 import re
 import uuid
@@ -100,6 +102,7 @@ class World:
     refresh_tokens: object = None  # callable() -> a fresh WebFrame refresh token
     reset_hashes: object = None  # callable() -> a fresh password-reset hash
     barcodes: list = field(default_factory=list)  # open coupons of the ready player
+    deposits: list = field(default_factory=list)  # new deposits (25.00 EUR) of the ready player
 
 
 @dataclass
@@ -432,5 +435,71 @@ class Betcalc:
             if answer.get("result") != "ok" or not isinstance(answer.get("applied"), int):
                 problems.append("not the {result: ok, applied, unknown, ...} summary")
         elif set(answer) != {"result", "message"} or answer["result"] != "error":
+            problems.append("not the {result: error, message} refusal")
+        return problems
+
+
+class Payments:
+    """The payment providers' callbacks: signed with the sandbox provider's secret (now and
+    then with another), naming the ready player's new deposits of 25.00 EUR. Until one is
+    accepted, each body is a valid callback (the sweep then varies an accepted one)."""
+
+    prefix = "/payments/"
+
+    def __init__(self, world: World, secret: str):
+        self.world, self.secret, self.accepted = world, secret, False
+
+    def prepare(self, case, draw) -> Prepared:
+        case.path_parameters = {**(case.path_parameters or {}), "provider": "sandbox"}
+        if not self.accepted:
+            case.body = {key: "" for key in ("provider_tx_id", "reference", "status", "amount")}
+            case.body["currency"] = "EUR"
+        body = case.body
+        values = {
+            "reference": lambda: draw(st.sampled_from(self.world.deposits)),
+            "provider_tx_id": lambda: "FZ1" if one_in(draw, 6) else str(uuid.uuid4()),
+            "status": lambda: draw(st.sampled_from(["pending", "success", "failed"])),
+            "amount": lambda: draw(st.sampled_from(["25.00", "25"])),  # (others: not realistic)
+            "currency": "EUR",
+        }
+        if self.accepted:
+            realistic(draw, body, values)
+            troublemaker(draw, body)
+        else:
+            body.update({key: make() for key, make in values.items() if callable(make)})
+        raw = serialized(body)
+        honest = not self.accepted or not one_in(draw, 10)
+        signature = self.sign(raw, self.secret if honest else OTHER_SECRET)
+        shown = f"{'signed' if honest else 'signed with another secret'} body {as_text(body)}"
+        headers = {"X-Signature": signature, "Content-Type": "application/json"}
+        return Prepared({"headers": headers, "data": raw}, shown, body)
+
+    @staticmethod
+    def sign(raw: bytes, secret: str) -> str:
+        return hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+
+    def resend(self, client, base: Base, body):
+        raw = serialized(body)
+        headers = {"X-Signature": self.sign(raw, self.secret), "Content-Type": "application/json"}
+        return client.open(base.path, method=base.method, data=raw, headers=headers)
+
+    def outcome(self, response) -> str:
+        if response.status_code == 401:
+            return "unauthenticated"
+        self.accepted = self.accepted or response.status_code == 200
+        return "accepted" if response.status_code == 200 else "refused"
+
+    def problems(self, response) -> list[str]:
+        problems = common_problems(response)
+        if response.status_code not in (200, 400, 401, 404, 409, 413):
+            problems.append(f"HTTP {response.status_code} (callbacks answer 200/400/401/409)")
+        answer = _json(response)
+        if not isinstance(answer, dict):
+            return [*problems, "the answer is not a JSON object"]
+        if response.status_code == 200 and answer != {"result": "ok"}:
+            problems.append('not {"result": "ok"}')
+        elif response.status_code != 200 and (
+            set(answer) != {"result", "message"} or answer["result"] != "error"
+        ):
             problems.append("not the {result: error, message} refusal")
         return problems

@@ -75,6 +75,7 @@ SWEEP_STRIDE = scaled(short=13, long=1)  # the sweep sends every n-th (field, tr
 MAX_SWEEP_FIELDS = 40
 SECRET = "fuzzing-partner-secret-0123456789-0123456789-abcdef"
 RESULTS_SECRET = "fuzzing-results-secret"  # noqa: S105
+PAYMENTS_SECRET = "fuzzing-payments-secret"  # noqa: S105
 ROOT = Path(__file__).resolve().parents[2]
 CHECKS = [
     status_code_conformance,
@@ -133,6 +134,7 @@ def seed(app, vendor) -> World:
         assert status == 200, answer
         world.transactions.append(transaction)
     world.barcodes = in_context(app, open_coupons, world.ready)
+    world.deposits = in_context(app, new_deposits, brand.id, world.ready)
     world.sessions = lambda player_id: in_context(app, session_token, player_id)
     world.refresh_tokens = lambda: in_context(app, refresh_token, world.ready)
     world.reset_hashes = lambda: in_context(app, reset_hash, world.gated)
@@ -191,6 +193,21 @@ def open_coupons(player_id) -> list[str]:
         barcodes.append(open_coupon(player, f"fuzz-bar-{n}", 500).barcode)
     db.session.commit()
     return barcodes
+
+
+def new_deposits(brand_id, player_id) -> list[str]:
+    """Forty new deposits of 25.00 EUR of the player, waiting for the provider's callback."""
+    from portal.payments import deposits
+    from portal.payments.cli import method_row
+
+    limits = dict(
+        min_deposit="1.00", max_deposit="100.00", min_withdrawal="1.00", max_withdrawal="100.00"
+    )
+    method_row(brand_id, "sandbox", "EUR", limits)
+    player = db.session.get(Player, player_id)
+    references = [deposits.start(player, "25.00", "EUR", "sandbox").reference for _ in range(40)]
+    db.session.commit()
+    return references
 
 
 def refresh_token(player_id) -> str:
@@ -386,6 +403,7 @@ def test_fuzz_every_operation(make_app, vendor, database_url):
         BETCORE_JWKS_COOLDOWN=0,
         BETSY_PARTNER_SECRET=SECRET,
         BETCALC_RESULT_SECRET=RESULTS_SECRET,
+        PAYMENT_SANDBOX_SECRET=PAYMENTS_SECRET,
     )
     world = seed(app, vendor)
     schema = fuzzing_schema(app)
@@ -395,6 +413,7 @@ def test_fuzz_every_operation(make_app, vendor, database_url):
         fuzz_doors.Betcore(world, vendor),
         fuzz_doors.Betsy(world, SECRET),
         fuzz_doors.Betcalc(world, RESULTS_SECRET),
+        fuzz_doors.Payments(world, PAYMENTS_SECRET),
     ]
     fuzzer = Fuzzer(app, doors)
     logger = logging.getLogger(app.logger.name)
