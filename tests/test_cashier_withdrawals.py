@@ -17,6 +17,7 @@ from portal.wallet import errors as wallet_errors
 from portal.wallet import operations as wallet
 from portal.wallet import queries, verify
 from tests.conftest import csrf_token
+from tests.gateway_flows import INGAME, STATUS, auth, login
 from tests.harness.payments import callback, served_cashier
 
 GOOD, PAYOUT_FAILS = "4242424242424242", "4000000000000119"
@@ -167,6 +168,10 @@ def test_the_cashier_page_requests_and_cancels(app, cashier, player):
     cancel = {"csrf_token": csrf_token(asked.text)}
     done = web.post(f"{url}/cashier/withdrawals/{withdrawal_id}/cancel", data=cancel, timeout=10)
     assert "Your withdrawal is cancelled" in done.text and balance(player) == Decimal("100.00")
+    history = web.get(f"{url}/wallet/history?currency=EUR", timeout=10).text
+    assert all(word in history for word in ("Deposit", "Withdrawal", "Withdrawal returned"))
+    only = web.get(f"{url}/wallet/history?currency=EUR&kind=deposit", timeout=10)
+    assert only.status_code == 200 and "Withdrawal" not in only.text.split("<table")[-1]
 
 
 def test_requests_racing_bets_never_take_the_balance_below_zero(app, cashier, player):
@@ -209,3 +214,42 @@ def test_requests_racing_bets_never_take_the_balance_below_zero(app, cashier, pl
     assert balance(player) == Decimal("10.00")
     assert verify.problems() == []
     db.session.commit()
+
+
+def test_the_online_status_reports_deposits_and_withdrawals(app, cashier, player, runner):
+    """Seed 002: deposit_count, depositsAmount, average_deposit, last_deposit(_amount),
+    pending_withdrawal, total_withdrawals, from the cashier's records."""
+    url, _ = cashier
+    deposit(url, player, amount="100.00", tx="TX1")
+    deposit(url, player, amount="50.00", tx="TX2")
+    paid = ask(player, amount="20.00")
+    assert runner.invoke(args=["withdrawals", "approve", str(paid)]).exit_code == 0
+    ask(player, amount="30.00")  # waiting
+    client = app.test_client()
+    token = login(client, player.brand_id, "secret123", email="player@example.com").json
+    body = client.get(STATUS.format(player.brand_id), headers=auth(token["auth_token"])).json
+    figures = {name: body[name] for name in FIGURES}
+    assert figures == {
+        "deposit_count": 2,
+        "depositsAmount": 150.0,
+        "average_deposit": 75.0,
+        "last_deposit_amount": 50.0,
+        "pending_withdrawal": 30.0,
+        "total_withdrawals": 20.0,
+        "real_balance": 100.0,
+    }
+    assert body["last_deposit"] is not None and len(body["last_deposit"]) == 19
+    ingame = client.get(INGAME.format(player.brand_id, "g-1"), headers=auth(token["auth_token"]))
+    assert ingame.json["deposit_count"] == 2
+    assert ingame.json["pending_withdrawal"] == 30.0
+
+
+FIGURES = (
+    "deposit_count",
+    "depositsAmount",
+    "average_deposit",
+    "last_deposit_amount",
+    "pending_withdrawal",
+    "total_withdrawals",
+    "real_balance",
+)

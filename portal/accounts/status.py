@@ -1,7 +1,8 @@
 """What the gateway's online-player endpoints report: status, info, reality check.
 
-Balances and bet/win totals come from the wallet's ledger. Fields the portal has no
-source for (deposits, segmentation, wagering) are zero or empty.
+Balances and bet/win totals come from the wallet's ledger, deposits and withdrawals from
+the cashier (portal.payments.queries). Fields the portal has no source for (segmentation,
+and wagering until bonuses land) are zero or empty.
 """
 
 from dataclasses import dataclass
@@ -38,14 +39,17 @@ def activity(player: Player, currency: str, since=None) -> Activity:
 
 def online_status(player: Player, session: PlayerSession) -> dict:
     currency = player.active_currency
+    from portal.payments import queries as cashier
+
     figures = activity(player, currency, since=session.created_at)
+    money_in_out = cashier.figures(player.id, currency)
     total = figures.real_balance + figures.bonus_balance
     return {
         "marketingSegmentation": "",
         "tag_status": 0,
-        "deposit_count": 0,
+        "deposit_count": money_in_out.deposit_count,
         "vip_level": str(player.vip_level),
-        "average_deposit": 0,
+        "average_deposit": money_in_out.average_deposit,
         "billboard": "",
         "segmentation_id": 0,
         "maxBalance": money.to_minor(total, currency),  # minor units, as the seed shows
@@ -53,18 +57,18 @@ def online_status(player: Player, session: PlayerSession) -> dict:
         "decline": "0",
         "VIP_segment": player.vip_level,
         "total_balance": total,
-        "pending_withdrawal": 0,
-        "total_withdrawals": 0,
+        "pending_withdrawal": money_in_out.pending_withdrawal,
+        "total_withdrawals": money_in_out.total_withdrawals,
         "last_bet": _timestamp(figures.last_bet),
-        "last_deposit": None,
-        "last_deposit_amount": 0,
+        "last_deposit": _timestamp(money_in_out.last_deposit),
+        "last_deposit_amount": money_in_out.last_deposit_amount,
         "rounds_since_login": figures.rounds,
         "balance_since_login": figures.total_wins - figures.total_bets,
         "playerIdLink": "",
         "bonusOptOut": 0,
         "real_balance": figures.real_balance,
         "freeTraffic": False,
-        "depositsAmount": 0,
+        "depositsAmount": money_in_out.deposits_amount,
         "chat_opt_out": player.opt_out_chat,
         "bonusBalance": figures.bonus_balance,
         "maxWin": 0,

@@ -12,7 +12,18 @@ from portal.player.blueprint import bp, text
 from portal.player.forms import ButtonForm
 from portal.wallet import queries
 
-KINDS = ("stake", "win", "refund", "reversal", "jackpot", "cashback", "adjustment")
+KINDS = (
+    "stake",
+    "win",
+    "refund",
+    "reversal",
+    "jackpot",
+    "cashback",
+    "adjustment",
+    "deposit",
+    "withdrawal",
+    "withdrawal_return",
+)
 LABELS = {
     "stake": "Bet",
     "win": "Win",
@@ -21,6 +32,9 @@ LABELS = {
     "jackpot": "Jackpot",
     "cashback": "Cashback",
     "adjustment": "Adjustment",
+    "deposit": "Deposit",
+    "withdrawal": "Withdrawal",
+    "withdrawal_return": "Withdrawal returned",
 }
 
 
