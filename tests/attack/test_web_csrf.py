@@ -5,6 +5,7 @@ logged-in player without a csrf_token or with one from another session, is refus
 refused for CSRF, which shows the forged posts reached the real route."""
 
 import re
+
 import pytest
 from bs4 import BeautifulSoup
 
