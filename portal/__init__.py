@@ -50,6 +50,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "player.login"
     login_manager.login_message = "Please log in to see this page."
     login_manager.session_protection = "strong"
+    import portal.bonuses.models  # noqa: F401  (bonuses and their assignments)
     import portal.casino.models  # noqa: F401  (casino tables)
     import portal.coupons.models  # noqa: F401  (coupons, the line, results)
     import portal.outbox.models  # noqa: F401  (vendor calls waiting for the worker)

@@ -11,6 +11,7 @@ from portal import messages
 from portal.accounts import credentials, documents, mail, operations
 from portal.accounts.errors import BrandNotFound, ValidationFailed
 from portal.accounts.models import AdminUser, Brand, OutboundMail, Player
+from portal.bonuses import cli as bonuses_cli
 from portal.coupons import cli as coupons_cli
 from portal.coupons import line as coupon_line
 from portal.database import commit, rollback
@@ -361,3 +362,4 @@ def register(app: Flask) -> None:
     outbox_cli.register(app)
     coupons_cli.register(app)
     payments_cli.register(app)
+    bonuses_cli.register(app)

@@ -261,3 +261,25 @@ def test_unstorable_text_and_deep_nesting_are_malformed_not_errors(cashier, raw)
     url, _ = cashier
     answer = callback(url, None, raw=raw)
     assert answer.status_code == 400 and answer.json()["result"] == "error"
+
+
+def test_a_bonus_code_with_a_deposit_gives_its_percentage_up_to_the_maximum(cashier, player):
+    from portal.bonuses import operations as bonuses
+
+    url, _ = cashier
+    bonuses.create("Welcome", "WELCOME", percent="100", max_amount="50.00", wagering="30",
+                   max_conversion="100.00", days=30)  # fmt: skip
+    db.session.commit()
+    with pytest.raises(deposits.CashierRefused) as refused:
+        deposits.start(player, "40.00", "EUR", "sandbox", bonus_code="NOPE")
+    db.session.rollback()
+    assert refused.value.code == "bonus_code"
+    reference = deposits.start(player, "80.00", "EUR", "sandbox", bonus_code="welcome").reference
+    db.session.commit()
+    assert callback(url, body(reference, amount="80.00")).status_code == 200
+    db.session.expire_all()
+    found = queries.balance(player, "EUR")
+    db.session.commit()
+    assert (found.real, found.bonus) == (Decimal("80.00"), Decimal("50.00"))  # 100 %, at most 50
+    assert verify.problems() == []
+    db.session.commit()

@@ -253,3 +253,23 @@ FIGURES = (
     "total_withdrawals",
     "real_balance",
 )
+
+
+def test_a_withdrawal_before_the_wagering_is_met_forfeits_the_bonus(cashier, player):
+    from portal.bonuses import operations as bonuses
+    from portal.bonuses.models import BonusAssignment
+
+    url, _ = cashier
+    deposit(url, player)
+    bonuses.create("Free", "FREE5", amount="5.00", wagering="10", max_conversion="5.00", days=7)
+    bonuses.claim(player, "FREE5", "EUR")
+    db.session.commit()
+    ask(player, amount="30.00")
+    assignment = db.session.scalar(select(BonusAssignment))
+    assert (assignment.status, assignment.forfeited) == ("forfeited", 500)
+    db.session.expire_all()
+    found = queries.balance(player, "EUR")
+    db.session.commit()
+    assert (found.real, found.bonus) == (Decimal("70.00"), Decimal("0.00"))
+    assert verify.problems() == []
+    db.session.commit()

@@ -97,7 +97,7 @@ def test_online_status_has_the_seeds_fields(client, brand_id):
 
     assert response.status_code == 200
     body = response.json
-    assert list(body) == [*STATUS_KEYS, *MORE_STATUS_KEYS, "currency"]  # currency: ours
+    assert list(body) == [*STATUS_KEYS, *MORE_STATUS_KEYS, "currency", "wageringCompleteInfoPath"]
     for name in ("total_balance", "real_balance", "bonusBalance", "maxBalance"):
         assert is_zero_number(body[name]), name
     text = response.get_data(as_text=True)

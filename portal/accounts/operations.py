@@ -4,6 +4,7 @@ Every door (player pages, gateway JSON, CLI) calls these. They flush but never c
 the caller's unit of work commits once (portal.database.transactional).
 """
 
+import logging
 import re
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ from portal.extensions import db
 from portal.timeutil import utcnow
 
 _BRAND_ID = re.compile(r"[1-9][0-9]{0,8}")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -186,8 +188,24 @@ def register_player(
         documents.sign_all(player, language=language, ip=client.ip)
     if complete:
         player.registration_completed_at = utcnow()
+    if player.bonus_code:
+        _registration_bonus(player)
     credentials.send_welcome(player)
     return player
+
+
+def _registration_bonus(player: Player) -> None:
+    """The bonusCode given at registration: a fixed bonus is granted now; a percentage one
+    waits for the first deposit (portal.payments.deposits); an unknown code is ignored
+    (registration never fails for it)."""
+    from portal.bonuses import operations as bonuses
+
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+            bonuses.claim(player, player.bonus_code, player.currency)
+    except bonuses.BonusRefused as exc:
+        log.info("player %s: registration bonus code %s: %s", player.id, player.bonus_code, exc)
 
 
 def _taken(brand: Brand, email: str, login_name: str | None) -> list:

@@ -1,8 +1,9 @@
 """What the gateway's online-player endpoints report: status, info, reality check.
 
 Balances and bet/win totals come from the wallet's ledger, deposits and withdrawals from
-the cashier (portal.payments.queries). Fields the portal has no source for (segmentation,
-and wagering until bonuses land) are zero or empty.
+the cashier (portal.payments.queries), bonus and wagering figures from the bonuses
+(portal.bonuses.queries). Fields the portal has no source for (segmentation) are zero or
+empty.
 """
 
 from dataclasses import dataclass
@@ -39,10 +40,12 @@ def activity(player: Player, currency: str, since=None) -> Activity:
 
 def online_status(player: Player, session: PlayerSession) -> dict:
     currency = player.active_currency
+    from portal.bonuses import queries as bonuses
     from portal.payments import queries as cashier
 
     figures = activity(player, currency, since=session.created_at)
     money_in_out = cashier.figures(player.id, currency)
+    bonus = bonuses.figures(player.id, currency, session.created_at)
     total = figures.real_balance + figures.bonus_balance
     return {
         "marketingSegmentation": "",
@@ -71,10 +74,16 @@ def online_status(player: Player, session: PlayerSession) -> dict:
         "depositsAmount": money_in_out.deposits_amount,
         "chat_opt_out": player.opt_out_chat,
         "bonusBalance": figures.bonus_balance,
-        "maxWin": 0,
-        "wageringBalance": 0,
-        "wageringComplete": "",
+        "maxWin": bonus.max_win,
+        "wageringBalance": bonus.wagering_left,
+        "wageringComplete": "1" if bonus.completed_since else "0",
         "currency": currency,
+        "wageringCompleteInfoPath": (
+            f"/gateway/bonus/1/wagering-complete/{player.brand_id}/{player.id}/"
+            f"{bonus.last_completed_ref}"
+            if bonus.last_completed_ref
+            else None
+        ),
     }
 
 

@@ -84,3 +84,19 @@ def acknowledge_reality_check(version, brand_id):
     session = current_session(brand_for(version, brand_id))
     status.acknowledge_reality_check(session)
     return jsonify(result="success")
+
+
+@bp.get("/bonus/<version>/wagering-complete/<brand_id>/<player_id>/<unique_ref_id>")
+@transactional
+def wagering_complete(version, brand_id, player_id, unique_ref_id):
+    """A wagering-complete event's details (seed 002's wageringCompleteInfoPath), to the
+    player's own token only: another player's event, or none, answers 404."""
+    from portal.bonuses import queries as bonuses
+
+    session = current_session(brand_for(version, brand_id))
+    found = None
+    if player_id == str(session.player.id) and len(unique_ref_id) <= 36:
+        found = bonuses.wagering_complete_event(session.player.id, unique_ref_id)
+    if found is None:
+        return jsonify(errMsg="not found"), 404
+    return jsonify(found)

@@ -112,9 +112,14 @@ def start(player, amount, currency: str, provider: str, bonus_code: str | None =
     method = method_of(player.brand_id, provider, currency)
     minor = amount_in(player, currency, amount)
     within(minor, method.min_deposit, method.max_deposit, currency)
-    code = (bonus_code or "").strip() or None
-    if code is not None:  # (bonuses come with their own step of issue 12: none exist yet)
-        raise CashierRefused("bonus_code", code)
+    code = (bonus_code or "").strip().upper() or None
+    if code is not None:
+        from portal.bonuses import operations as bonuses
+
+        try:
+            bonuses.check_for_deposit(player, code, currency)
+        except bonuses.BonusRefused as exc:
+            raise CashierRefused("bonus_code", bonuses.WORDS.get(exc.code, "")) from None
     deposit = Deposit(
         reference=f"D{secrets.token_hex(8).upper()}",
         player_id=player.id,
@@ -186,7 +191,40 @@ def _transition(deposit: Deposit, callback: providers.Callback) -> Applied:
         return Applied("applied", None, deposit)
     _credit(deposit)
     deposit.status, deposit.completed_at = SUCCESS, utcnow()
+    _give_bonus(deposit)
     return Applied("applied", None, deposit)
+
+
+def _give_bonus(deposit: Deposit) -> None:
+    """The bonus the deposit's code names (or the player's registration code, on a first
+    deposit): given now, unless the player may no longer have it (noted, logged)."""
+    from portal.accounts.models import Player
+    from portal.bonuses import operations as bonuses
+
+    player = db.session.get(Player, deposit.player_id)
+    code = deposit.bonus_code
+    if code is None and player.bonus_code and _first_success(deposit):
+        code = player.bonus_code
+    if code is None:
+        return
+    try:
+        bonus = bonuses.by_code(code)
+        with db.session.begin_nested():
+            bonuses.grant(player, bonus, deposit.currency, deposit=deposit)
+    except bonuses.BonusRefused as exc:
+        deposit.note = f"bonus {code} not given: {bonuses.WORDS.get(exc.code, exc.code)}"[:300]
+        log.info("deposit %s: %s", deposit.reference, deposit.note)
+
+
+def _first_success(deposit: Deposit) -> bool:
+    earlier = db.session.scalar(
+        select(Deposit.id).where(
+            Deposit.player_id == deposit.player_id,
+            Deposit.status == SUCCESS,
+            Deposit.id != deposit.id,
+        )
+    )
+    return earlier is None
 
 
 def _credit(deposit: Deposit) -> None:

@@ -74,6 +74,9 @@ def ask(player, amount, currency: str, provider: str, requisite: str) -> Withdra
     )
     db.session.add(withdrawal)
     db.session.flush()
+    from portal.bonuses import operations as bonuses
+
+    bonuses.forfeit_for_withdrawal(player.id, currency)  # before its wagering is met
     try:
         wallet.debit(
             _holder(player.id),

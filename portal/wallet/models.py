@@ -7,7 +7,7 @@ entries, in the same database transaction.
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import Timestamped
@@ -35,6 +35,9 @@ class Account(Timestamped, db.Model):
     currency: Mapped[str] = mapped_column(String(5))
     kind: Mapped[str] = mapped_column(String(10))  # real | bonus | house
     balance: Mapped[int] = mapped_column(BigInteger, default=0)
+    # (a real account) the player has an active bonus in this currency: its stakes count
+    # toward the wagering and may take bonus money (portal.bonuses)
+    bonus_active: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @property
     def is_house(self) -> bool:

@@ -371,7 +371,7 @@ def move(request: Request, existing=UNKNOWN) -> Movement:
         if (existing := find(request.source, request.external_id)) is not None:
             return _repeat(existing, request)
         _refuse(request)
-    account_id, balance = applied
+    account_id, balance, bonus_active = applied
     balance_after = balance if request.account_kind == REAL else real_balance(request)
     transaction_id = _claim(request, balance_after)
     if transaction_id is None and request.unless_keys:
@@ -381,6 +381,10 @@ def move(request: Request, existing=UNKNOWN) -> Movement:
         return _lost_claim(request)
     if request.minor:
         _post_entries(transaction_id, account_id, request)
+    if bonus_active and request.kind == STAKE and request.minor < 0:
+        from portal.bonuses import wagering  # (only for a player with an active bonus)
+
+        wagering.count_stake(request.player.id, request.currency, -request.minor)
     return Movement(
         transaction_id,
         request.minor,
@@ -392,9 +396,9 @@ def move(request: Request, existing=UNKNOWN) -> Movement:
     )
 
 
-def _apply_to_balance(request: Request) -> tuple[int, int] | None:
-    """(account id, new balance), or None when the balance may not move so; the account
-    is created (with 0) on its first movement."""
+def _apply_to_balance(request: Request) -> tuple[int, int, bool] | None:
+    """(account id, new balance, its bonus_active flag), or None when the balance may not
+    move so; the account is created (with 0) on its first movement."""
     statement = _balance_update(request)
     parameters = {
         "minor": request.minor,
@@ -405,7 +409,7 @@ def _apply_to_balance(request: Request) -> tuple[int, int] | None:
     for _ in range(3):
         row = statement.first(parameters)
         if row is not None:
-            return row.id, row.balance
+            return row.id, row.balance, row.bonus_active
         balance = _account_balance(request)
         if balance is None:
             _create_account(request.player.id, request.currency, request.account_kind)
@@ -433,7 +437,7 @@ def _balance_statement(direction: str, _dialect: str):
             _accounts.c.kind == bindparam("of_kind"),
         )
         .values(balance=new_balance)
-        .returning(_accounts.c.id, _accounts.c.balance)
+        .returning(_accounts.c.id, _accounts.c.balance, _accounts.c.bonus_active)
     )
     if direction == "debit":
         statement = statement.where(new_balance >= 0)

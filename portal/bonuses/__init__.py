@@ -1,0 +1,1 @@
+"""Bonuses: definitions, assignments to players, wagering and its completion."""

@@ -1,0 +1,109 @@
+"""Bonus commands: `flask --app app bonuses create|assign|list|expire`."""
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from portal.accounts.models import Player
+from portal.bonuses import operations
+from portal.bonuses.models import Bonus
+from portal.database import commit, rollback
+from portal.extensions import db
+
+bonuses_cli = AppGroup("bonuses", help="Bonuses: definitions and assignments.")
+
+
+@bonuses_cli.command("create")
+@click.option("--name", required=True)
+@click.option("--code", required=True, help="What players enter (case does not matter).")
+@click.option("--amount", help="A fixed bonus, e.g. 10.00 (in the player's currency).")
+@click.option("--percent", help="Or a percentage of the deposit it comes with, e.g. 100.")
+@click.option("--max-amount", help="The most a percentage bonus gives.")
+@click.option("--wagering", required=True, help="Multiplier of the bonus to wager, e.g. 30.")
+@click.option("--max-conversion", required=True, help="The most that becomes real money.")
+@click.option("--days", required=True, type=int, help="Days it stays active.")
+def create(name, code, amount, percent, max_amount, wagering, max_conversion, days):
+    """Define a bonus (a fixed --amount, or --percent of a deposit up to --max-amount)."""
+    try:
+        bonus = operations.create(
+            name,
+            code,
+            amount=amount,
+            percent=percent,
+            max_amount=max_amount,
+            wagering=wagering,
+            max_conversion=max_conversion,
+            days=days,
+        )
+        commit()
+    except operations.BonusRefused as exc:
+        rollback()
+        raise click.ClickException(exc.detail or exc.code) from None
+    click.echo(f"bonus {bonus.id}: {bonus.name} (code {bonus.code})")
+
+
+@bonuses_cli.command("assign")
+@click.argument("player")
+@click.argument("code")
+@click.option("--currency", help="Default: the player's active currency.")
+def assign(player, code, currency):
+    """Give a fixed bonus to PLAYER (id or email)."""
+    found = _player(player)
+    try:
+        bonus = operations.by_code(code)
+        if bonus.amount is None:
+            raise click.ClickException(
+                f"{bonus.code} is a percentage of a deposit: players claim it"
+            )
+        given = operations.grant(found, bonus, currency or found.active_currency)
+        commit()
+    except operations.BonusRefused as exc:
+        rollback()
+        raise click.ClickException(operations.WORDS.get(exc.code, exc.code)) from None
+    except click.ClickException:
+        rollback()
+        raise
+    click.echo(
+        f"player {found.id}: bonus {bonus.code} assigned ({given.id}), wager "
+        f"{given.wagering_required} minor units of {given.currency}"
+    )
+
+
+@bonuses_cli.command("list")
+def list_bonuses():
+    """The bonus definitions."""
+    found = db.session.scalars(select(Bonus).order_by(Bonus.id)).all()
+    for b in found:
+        given = f"{b.amount}" if b.amount else f"{b.percent}% up to {b.max_amount}"
+        click.echo(
+            f"{b.id}\t{b.code}\t{b.name}\t{given}\tx{b.wagering}\tmax {b.max_conversion}\t"
+            f"{b.days} days\t{'active' if b.active else 'off'}"
+        )
+    rollback()
+    click.echo(f"{len(found)} bonus(es)")
+
+
+@bonuses_cli.command("expire")
+def expire():
+    """End the assignments whose days are over (their bonus balance is forfeited)."""
+    ended = operations.expire_due()
+    commit()
+    click.echo(f"{ended} assignment(s) expired")
+
+
+def _player(value: str) -> Player:
+    query = select(Player)
+    query = (
+        query.where(Player.id == int(value))
+        if value.isdigit()
+        else query.where(Player.email == value)
+    )
+    found = db.session.scalars(query).first()
+    if found is None:
+        raise click.ClickException(f"no player {value}")
+    return found
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(bonuses_cli)

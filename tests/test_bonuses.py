@@ -1,0 +1,194 @@
+"""Bonuses on the ledger: definitions, grants (by an operator, a code at registration or
+with a deposit), wagering by stakes, completion with a capped conversion, expiry and the
+forfeit a withdrawal causes; `flask wallet verify` after each, to the cent."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from portal.accounts.models import Player
+from portal.bonuses import operations as bonuses
+from portal.bonuses.models import BonusAssignment
+from portal.extensions import db
+from portal.wallet import operations as wallet
+from portal.wallet import queries, verify
+from tests.gateway_flows import STATUS, auth, login
+
+
+@pytest.fixture
+def player(make_player, ctx):
+    player = db.session.get(Player, make_player())
+    wallet.adjust(player, "EUR", "100.00", reason="opening", operator="t", external_id="o")
+    db.session.commit()
+    return player
+
+
+def money_of(player) -> tuple[Decimal, Decimal]:
+    db.session.expire_all()
+    found = queries.balance(player, "EUR")
+    db.session.commit()  # (SQLite: a read holds the write lock until its transaction ends)
+    return found.real, found.bonus
+
+
+def stake(player, amount: str, n: int) -> None:
+    wallet.debit(player, "EUR", amount, source="betcore", external_id=f"{n}:-1")
+    db.session.commit()
+
+
+def define(code="FREE10", **fields):
+    values = dict(amount="10.00", wagering="5", max_conversion="8.00", days=7) | fields
+    bonus = bonuses.create(f"{code} bonus", code, **values)
+    db.session.commit()
+    return bonus
+
+
+def test_a_worked_example_from_grant_to_capped_conversion(player, runner):
+    """FREE10: 10.00, wager 5 x 10.00 = 50.00, at most 8.00 becomes real money."""
+    define()
+    done = runner.invoke(args=["bonuses", "assign", str(player.id), "free10"])
+    assert done.exit_code == 0, done.output
+    assert money_of(player) == (Decimal("100.00"), Decimal("10.00"))
+    assignment = db.session.scalar(select(BonusAssignment))
+    assert (assignment.amount, assignment.wagering_required) == (1000, 5000)
+    stake(player, "20.00", 1)
+    stake(player, "20.00", 2)
+    assert db.session.get(BonusAssignment, assignment.id).wagered == 4000
+    assert verify.problems() == []
+    stake(player, "15.00", 3)  # wagered 55.00 >= 50.00: complete
+    assignment = db.session.get(BonusAssignment, assignment.id)
+    assert (assignment.status, assignment.converted, assignment.forfeited) == (
+        "completed",
+        800,
+        200,
+    )
+    assert money_of(player) == (Decimal("53.00"), Decimal("0.00"))  # 100 - 55 + 8
+    assert verify.problems() == []
+    stake(player, "1.00", 4)  # no bonus now: nothing counts
+    assert db.session.get(BonusAssignment, assignment.id).wagered == 5500
+    db.session.commit()
+
+
+def test_an_expired_bonus_is_forfeited(player, runner):
+    define()
+    bonuses.grant(player, bonuses.by_code("FREE10"), "EUR")
+    db.session.commit()
+    assignment = db.session.scalar(select(BonusAssignment))
+    assignment.expires_at -= timedelta(days=8)
+    db.session.commit()
+    done = runner.invoke(args=["bonuses", "expire"])
+    assert (done.exit_code, done.output) == (0, "1 assignment(s) expired\n")
+    assignment = db.session.get(BonusAssignment, assignment.id)
+    assert (assignment.status, assignment.forfeited) == ("expired", 1000)
+    assert money_of(player) == (Decimal("100.00"), Decimal("0.00"))
+    assert verify.problems() == []
+    db.session.commit()
+
+
+def test_a_stake_after_the_end_of_a_bonus_expires_it(player):
+    define()
+    bonuses.grant(player, bonuses.by_code("FREE10"), "EUR")
+    db.session.commit()
+    assignment = db.session.scalar(select(BonusAssignment))
+    assignment.expires_at -= timedelta(days=8)
+    db.session.commit()
+    stake(player, "50.00", 1)
+    assignment = db.session.get(BonusAssignment, assignment.id)
+    assert (assignment.status, assignment.wagered) == ("expired", 0)
+    assert money_of(player) == (Decimal("50.00"), Decimal("0.00"))
+    db.session.commit()
+
+
+def test_one_active_bonus_per_currency_and_codes_must_exist(player):
+    define()
+    bonuses.claim(player, "free10", "EUR")
+    db.session.commit()
+    for code, refused in (("FREE10", "active"), ("NOPE", "unknown")):
+        with pytest.raises(bonuses.BonusRefused) as exc:
+            bonuses.claim(player, code, "EUR")
+        db.session.rollback()
+        assert exc.value.code == refused
+    define("MATCH", amount=None, percent="100", max_amount="50.00")
+    with pytest.raises(bonuses.BonusRefused) as exc:
+        bonuses.claim(player, "MATCH", "USD")
+    db.session.rollback()
+    assert exc.value.code == "needs_deposit"
+
+
+@pytest.mark.parametrize(
+    ("fields", "says"),
+    [
+        ({"amount": None}, "either an amount or a percentage"),
+        ({"percent": "50"}, "either an amount or a percentage"),
+        ({"amount": None, "percent": "50"}, "needs a maximum"),
+        ({"amount": "-1"}, "amount: a positive number"),
+        ({"wagering": "abc"}, "wagering: a number"),
+        ({"days": 0}, "days"),
+    ],
+)
+def test_a_wrong_definition_says_why(ctx, fields, says):
+    values = dict(amount="10.00", wagering="5", max_conversion="8.00", days=7) | fields
+    with pytest.raises(bonuses.BonusRefused) as exc:
+        bonuses.create("X", "X1", **values)
+    db.session.rollback()
+    assert says in exc.value.detail
+
+
+def test_the_cli_creates_and_refuses_in_words(runner, ctx):
+    done = runner.invoke(
+        args=["bonuses", "create", "--name", "Welcome", "--code", "welcome", "--percent", "100",
+              "--max-amount", "50.00", "--wagering", "30", "--max-conversion", "100.00",
+              "--days", "30"]
+    )  # fmt: skip
+    assert (done.exit_code, done.output) == (0, "bonus 1: Welcome (code WELCOME)\n")
+    again = runner.invoke(
+        args=["bonuses", "create", "--name", "W", "--code", "WELCOME", "--amount", "5",
+              "--wagering", "1", "--max-conversion", "5", "--days", "1"]
+    )  # fmt: skip
+    assert again.exit_code == 1 and "the code WELCOME is taken" in again.output
+    listed = runner.invoke(args=["bonuses", "list"])
+    assert "WELCOME\tWelcome\t100% up to 50\tx30" in listed.output
+
+
+def test_a_fixed_code_at_registration_is_granted(make_player, ctx):
+    define("HELLO", amount="5.00", wagering="1", max_conversion="5.00")
+    player = db.session.get(Player, make_player(email="new@example.com", bonus_code="hello"))
+    db.session.commit()
+    assert money_of(player) == (Decimal("0.00"), Decimal("5.00"))
+    unknown = db.session.get(Player, make_player(email="x@example.com", bonus_code="NOPE"))
+    assert money_of(unknown) == (Decimal("0.00"), Decimal("0.00"))  # ignored, registered
+    db.session.commit()
+
+
+def test_the_online_status_and_the_wagering_complete_event(app, player, make_player):
+    """Seed 002: bonusBalance, wageringBalance, then after completion wageringComplete,
+    maxWin and wageringCompleteInfoPath, whose event only the player's token reads."""
+    define()
+    client = app.test_client()
+    token = login(client, player.brand_id, "secret123", email="player@example.com").json
+    headers = auth(token["auth_token"])
+    bonuses.grant(player, bonuses.by_code("FREE10"), "EUR")
+    db.session.commit()
+    stake(player, "20.00", 1)
+    body = client.get(STATUS.format(player.brand_id), headers=headers).json
+    assert (body["bonusBalance"], body["wageringBalance"]) == (10.0, 30.0)
+    assert (body["wageringComplete"], body["wageringCompleteInfoPath"]) == ("0", None)
+    stake(player, "30.00", 2)  # 50.00 wagered: complete
+    body = client.get(STATUS.format(player.brand_id), headers=headers).json
+    assert (body["bonusBalance"], body["wageringBalance"], body["maxWin"]) == (0.0, 0.0, 8.0)
+    assert body["wageringComplete"] == "1" and body["real_balance"] == 58.0
+    path = body["wageringCompleteInfoPath"]
+    assert path.startswith(f"/gateway/bonus/1/wagering-complete/{player.brand_id}/{player.id}/")
+    event = client.get(path, headers=headers)
+    assert event.status_code == 200
+    assert {k: event.json[k] for k in ("bonusCode", "bonusAmount", "converted", "forfeited")} == {
+        "bonusCode": "FREE10",
+        "bonusAmount": 10.0,
+        "converted": 8.0,
+        "forfeited": 2.0,
+    }
+    make_player(email="other@example.com")
+    other = login(client, player.brand_id, "secret123", email="other@example.com").json
+    assert client.get(path, headers=auth(other["auth_token"])).status_code == 404
+    assert client.get(path).status_code == 401
