@@ -62,6 +62,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from portal.api_docs.views import bp as api_docs
+    from portal.bonuses import pages as bonus_pages  # noqa: F401 (routes on the player door)
     from portal.casino import pages  # noqa: F401 (routes on the player and gateway doors)
     from portal.casino.views import bp as betcore
     from portal.casino.views import render_http_error as render_betcore_error

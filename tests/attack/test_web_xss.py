@@ -20,6 +20,7 @@ import pytest
 import simplejson
 
 from portal.accounts.models import Player
+from portal.bonuses import operations as bonuses
 from portal.coupons import line
 from portal.coupons.models import Coupon, CouponSelection
 from portal.extensions import db
@@ -276,6 +277,11 @@ def vendor_payments(app, player_id: int, payload: Payloads) -> str:
             reason=payload("decline reason", 300),
         )
         db.session.add_all([deposit, withdrawal])
+        bonus = bonuses.create(
+            payload("bonus name", 100), "XSS1", amount="1.00", wagering="1",
+            max_conversion="1.00", days=1,
+        )  # fmt: skip
+        bonuses.grant(db.session.get(Player, player_id), bonus, "EUR")
         db.session.commit()
     return "DXSS"
 
@@ -306,9 +312,8 @@ def test_payloads_never_become_markup(app, make_player, brand_id, betcore, shift
     login_name = force_refused_fields(app, player_id, payload)
     pages = crawl(client, start_urls(app))
     pages |= crawl(client, [f"/coupons/{coupon_id}"], limit=1)
-    stored = {
-        url: pages[url] for url in ("/", "/account", "/wallet/history", "/coupons", "/cashier")
-    }
+    shown = ("/", "/account", "/wallet/history", "/coupons", "/cashier", "/bonuses")
+    stored = {url: pages[url] for url in shown}
     stored["deposit"] = pages["/cashier/deposits/DXSS"]
     stored["coupon"] = pages[f"/coupons/{coupon_id}"]
     reflected = "?" + urlencode({name: payload(name) for name in REFLECTED})
@@ -329,6 +334,7 @@ def test_payloads_never_become_markup(app, make_player, brand_id, betcore, shift
     assert shows(stored["/cashier"], payload("payment_system", 30))
     assert shows(stored["/cashier"], payload("decline reason", 300))
     assert shows(stored["deposit"], payload("provider message", 300))
+    assert shows(stored["/bonuses"], payload("bonus name", 100))
 
 
 @pytest.mark.browser
