@@ -8,10 +8,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from portal import money
 from portal.accounts.models import Player
 from portal.bonuses import operations as bonuses
 from portal.bonuses.models import BonusAssignment
 from portal.extensions import db
+from portal.wallet import errors as wallet_errors
 from portal.wallet import operations as wallet
 from portal.wallet import queries, verify
 from tests.gateway_flows import STATUS, auth, login
@@ -192,3 +194,61 @@ def test_the_online_status_and_the_wagering_complete_event(app, player, make_pla
     other = login(client, player.brand_id, "secret123", email="other@example.com").json
     assert client.get(path, headers=auth(other["auth_token"])).status_code == 404
     assert client.get(path).status_code == 401
+
+
+def bet(player, bet_id: str, stake_amount: str) -> None:
+    wallet.debit(player, "EUR", stake_amount, source="betcore", external_id=f"{bet_id}:-1",
+                 reference=bet_id)  # fmt: skip
+    db.session.commit()
+
+
+def win(player, bet_id: str, amount: str) -> None:
+    wallet.credit(player, "EUR", amount, source="betcore", external_id=f"{bet_id}:1",
+                  reference=bet_id)  # fmt: skip
+    db.session.commit()
+
+
+def state(player) -> tuple:
+    real, bonus = money_of(player)
+    assignment = db.session.scalar(select(BonusAssignment))
+    found = (real, bonus, money.from_minor(assignment.wagered, "EUR"), assignment.status)
+    db.session.commit()
+    assert verify.problems() == []
+    return found
+
+
+def test_the_readme_example_real_first_stakes_bonus_wins_and_capped_conversion(make_player, ctx):
+    """The README's worked example, to the cent: 20.00 real, a 10.00 bonus wagered 5 times
+    (50.00), at most 12.00 converted."""
+    player = db.session.get(Player, make_player())
+    wallet.adjust(player, "EUR", "20.00", reason="deposit", operator="t", external_id="d")
+    define("FREE", amount="10.00", wagering="5", max_conversion="12.00")
+    bonuses.grant(player, bonuses.by_code("FREE"), "EUR")
+    db.session.commit()
+    D = Decimal
+    bet(player, "a", "15.00")  # real only
+    assert state(player) == (D("5.00"), D("10.00"), D("15.00"), "active")
+    bet(player, "b", "8.00")  # 5.00 real, then 3.00 bonus
+    assert state(player) == (D("0.00"), D("7.00"), D("23.00"), "active")
+    win(player, "b", "16.00")  # 3/8 of the stake was bonus: 6.00 to the bonus balance
+    assert state(player) == (D("10.00"), D("13.00"), D("23.00"), "active")
+    bet(player, "c", "12.00")  # 10.00 real, 2.00 bonus
+    assert state(player) == (D("0.00"), D("11.00"), D("35.00"), "active")
+    wallet.refund_stake(player, "EUR", source="betcore", external_id="c:2",
+                        original_external_id="c:-1", reference="c")  # fmt: skip
+    db.session.commit()  # each part back where it came from; the stake no longer counts
+    assert state(player) == (D("10.00"), D("13.00"), D("23.00"), "active")
+    with pytest.raises(wallet_errors.InsufficientFunds):
+        bet(player, "x", "23.01")  # real and bonus together: 23.00
+    db.session.rollback()
+    bet(player, "d", "20.00")  # 10.00 real, 10.00 bonus
+    assert state(player) == (D("0.00"), D("3.00"), D("43.00"), "active")
+    win(player, "d", "30.00")  # half of the stake was bonus: 15.00 to the bonus balance
+    assert state(player) == (D("15.00"), D("18.00"), D("43.00"), "active")
+    bet(player, "e", "7.00")  # 50.00 wagered: 18.00 bonus, 12.00 of it becomes real
+    assert state(player) == (D("20.00"), D("0.00"), D("50.00"), "completed")
+    assignment = db.session.scalar(select(BonusAssignment))
+    assert (assignment.converted, assignment.forfeited) == (1200, 600)
+    db.session.commit()
+    win(player, "e", "14.00")  # after the bonus: all real
+    assert money_of(player) == (D("34.00"), D("0.00"))

@@ -1,4 +1,4 @@
-"""bonuses: definitions, assignments; a real account's bonus_active flag
+"""bonuses: definitions, assignments; a real account's bonus_active flag, a transaction's bonus_amount
 
 Revision ID: 0012_bonuses
 Revises: 0011_cashier
@@ -65,9 +65,13 @@ def upgrade():
 
     with op.batch_alter_table('wallet_account', schema=None) as batch_op:
         batch_op.add_column(sa.Column('bonus_active', sa.Boolean(), server_default=sa.false(), nullable=False))
+    with op.batch_alter_table('wallet_transaction', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('bonus_amount', sa.BigInteger(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('wallet_transaction', schema=None) as batch_op:
+        batch_op.drop_column('bonus_amount')
     with op.batch_alter_table('wallet_account', schema=None) as batch_op:
         batch_op.drop_column('bonus_active')
     with op.batch_alter_table('bonus_assignment', schema=None) as batch_op:

@@ -11,6 +11,7 @@ from portal.timeutil import utcnow
 
 
 def count_stake(player_id: int, currency: str, minor: int) -> None:
+    """Add a stake (minor > 0) or take a refunded one back (minor < 0)."""
     from portal.bonuses import operations
 
     assignment = db.session.scalar(
@@ -25,6 +26,6 @@ def count_stake(player_id: int, currency: str, minor: int) -> None:
     if assignment.expires_at <= utcnow():  # its time is over: it ends, this stake does not count
         operations.forfeit(assignment, EXPIRED)
         return
-    assignment.wagered += minor
-    if assignment.wagered >= assignment.wagering_required:
+    assignment.wagered = max(assignment.wagered + minor, 0)  # (a refund: minor < 0)
+    if minor > 0 and assignment.wagered >= assignment.wagering_required:
         operations.complete(assignment)

@@ -75,6 +75,8 @@ class Transaction(db.Model):
     reference: Mapped[str | None] = mapped_column(String(128))  # bet id, coupon ...
     reason: Mapped[str | None] = mapped_column(String(500))
     operator: Mapped[str | None] = mapped_column(String(100))
+    # the part of `amount` on the player's bonus balance (portal.wallet.bonus_legs), if any
+    bonus_amount: Mapped[int | None] = mapped_column(BigInteger)
     balance_after: Mapped[int | None] = mapped_column(BigInteger)  # the player's real balance
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

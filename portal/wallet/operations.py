@@ -30,6 +30,7 @@ from portal.database import Contended
 from portal.extensions import db
 from portal.sql import insert_new, listed, listed_values, prepared
 from portal.timeutil import utcnow
+from portal.wallet import bonus_legs
 from portal.wallet.errors import (
     AlreadyReversed,
     CurrencyNotAllowed,
@@ -366,24 +367,36 @@ def move(request: Request, existing=UNKNOWN) -> Movement:
         return _repeat(existing, request)
     if request.original_id is not None and (reversal := _reversal_of(request.original_id)):
         raise AlreadyReversed(reversal)  # before the balance: a done reversal is not a shortfall
-    applied = _apply_to_balance(request)
+    applied, split = _apply_to_balance(request), None
     if applied is None:  # refused for the balance: unless a twin got there first, say why
         if (existing := find(request.source, request.external_id)) is not None:
             return _repeat(existing, request)
-        _refuse(request)
+        split = _bonus_debit(request)  # (a player with an active bonus: bonus money next)
+        if split is None:
+            _refuse(request)
+        applied = (split.real_account, split.real_balance, True)
     account_id, balance, bonus_active = applied
+    if bonus_active and split is None and request.minor > 0 and request.account_kind == REAL:
+        split = bonus_legs.credit_share(request, owner_of(request.player.id), account_id, balance)
+    balance = split.real_balance if split is not None else balance
     balance_after = balance if request.account_kind == REAL else real_balance(request)
     transaction_id = _claim(request, balance_after)
     if transaction_id is None and request.unless_keys:
         raise Contended(f"{request.source}: one of {request.unless_keys} was written meanwhile")
     if transaction_id is None:  # a twin, or a second refund of the original, was first
-        _put_back(account_id, request.minor)
+        if split is not None:
+            bonus_legs.put_back(split)
+        else:
+            _put_back(account_id, request.minor)
         return _lost_claim(request)
-    if request.minor:
+    if split is not None:
+        bonus_legs.post_entries(transaction_id, request, split, _house_account(request))
+    elif request.minor:
         _post_entries(transaction_id, account_id, request)
-    if bonus_active and request.kind == STAKE and request.minor < 0:
+    if bonus_active and request.kind in (STAKE, REFUND):
         from portal.bonuses import wagering  # (only for a player with an active bonus)
 
+        # a stake counts toward the wagering; a refunded stake no longer does
         wagering.count_stake(request.player.id, request.currency, -request.minor)
     return Movement(
         transaction_id,
@@ -394,6 +407,28 @@ def move(request: Request, existing=UNKNOWN) -> Movement:
         request.player.id,
         balance_after,
     )
+
+
+def _bonus_debit(request: Request):
+    """A stake or reversal real money cannot cover, of a player with an active bonus."""
+    if request.minor < 0 and request.account_kind == REAL and request.kind in (STAKE, REVERSAL):
+        return bonus_legs.debit(request, owner_of(request.player.id))
+    return None
+
+
+def _house_account(request: Request) -> int:
+    """The door's house account in the currency (created on first use)."""
+    owner = HOUSE_OWNER_PREFIX + request.source
+    query = select(_accounts.c.id).where(
+        _accounts.c.owner == owner,
+        _accounts.c.currency == request.currency,
+        _accounts.c.kind == HOUSE,
+    )
+    found = db.session.scalar(query)
+    if found is None:
+        _create_account(None, request.currency, HOUSE, owner=owner)
+        found = db.session.scalar(query)
+    return found
 
 
 def _apply_to_balance(request: Request) -> tuple[int, int, bool] | None:
