@@ -252,3 +252,20 @@ def test_the_readme_example_real_first_stakes_bonus_wins_and_capped_conversion(m
     db.session.commit()
     win(player, "e", "14.00")  # after the bonus: all real
     assert money_of(player) == (D("34.00"), D("0.00"))
+
+
+def test_vendors_see_real_and_bonus_money(player):
+    """Where a vendor's protocol has one balance (BETCORE's Balance, Betsy's amount), it is
+    the playable balance: real and bonus money."""
+    from portal.casino import operations as casino
+    from portal.sportsbook import operations as sportsbook
+
+    define()
+    bonuses.grant(player, bonuses.by_code("FREE10"), "EUR")
+    db.session.commit()
+    movement = wallet.debit(player, "EUR", "5.00", source="betcore", external_id="v:-1")
+    assert (movement.balance, movement.playable_after) == (Decimal("105.00"), 10500)
+    db.session.commit()
+    assert casino.balance(player, "EUR") == "105.00"
+    holder = wallet.Holder(player.id, ("EUR", "USD"))
+    assert sportsbook._answer(holder, "EUR", None)["amount"] == Decimal("105.00")

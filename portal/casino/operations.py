@@ -526,7 +526,7 @@ def close_bet(data: dict) -> CasinoBet:
 
 def balance(player: Player, currency: str | None = None) -> str:
     currency = currency or _playing_currency(player.id)
-    return format(wallet_queries.balance(player, currency).real, "f")
+    return format(wallet_queries.balance(player, currency).total, "f")  # real and bonus
 
 
 # --- field parsing -------------------------------------------------------------------------

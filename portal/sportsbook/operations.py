@@ -148,8 +148,8 @@ def balance(data: dict) -> dict:
 
 
 def _answer(player, currency: str, transaction_id: str | None) -> dict:
-    real = wallet_queries.real_balance(player.id, currency)
-    answer = {"userId": str(player.id), "currency": currency, "amount": real}
+    playable = wallet_queries.playable_balance(player.id, currency)  # real and bonus money
+    answer = {"userId": str(player.id), "currency": currency, "amount": playable}
     return {"transactionId": transaction_id, **answer} if transaction_id else answer
 
 
@@ -234,7 +234,7 @@ def _new_bet_statement(dialect: str):
 
 def _placed(tx: str, holder, currency: str, movement: wallet.Movement) -> dict:
     # A repeat answers as the first time: the balance right after the stake, not today's.
-    after = money.from_minor(movement.balance_after, currency)
+    after = money.from_minor(movement.playable_after, currency)
     return {"transactionId": tx, "userId": str(holder.id), "currency": currency, "amount": after}
 
 

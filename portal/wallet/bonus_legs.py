@@ -85,6 +85,12 @@ def _share(request) -> int:
     return 0
 
 
+def balance(owner: str, currency: str) -> int:
+    """The bonus balance (minor units) of a player whose real account is flagged."""
+    found = db.session.scalar(select(_accounts.c.balance).where(_account(owner, currency, BONUS)))
+    return found or 0
+
+
 def put_back(split: Split) -> None:
     _add(split.real_account, -split.real_minor)
     _add(split.bonus_account, -split.bonus_minor)

@@ -95,14 +95,21 @@ class Movement:
     replayed: bool
     player_id: int
     balance_now: int | None = None  # minor; None: read when `balance` is first asked for
+    bonus_now: int = 0  # the bonus balance right after it (a player with an active bonus)
 
     @property
     def balance(self) -> Decimal:
-        """The player's real balance now: right after the movement, or at the repeat."""
+        """The player's playable balance now (real, and bonus money of an active bonus):
+        right after the movement, or at the repeat (a repeat: real money only)."""
         minor = self.balance_now
         if minor is None:
             minor = _real_balance(self.player_id, self.currency)
-        return money.from_minor(minor, self.currency)
+        return money.from_minor(minor + self.bonus_now, self.currency)
+
+    @property
+    def playable_after(self) -> int:
+        """Real and bonus money right after the movement, minor units."""
+        return self.balance_after + self.bonus_now
 
     @property
     def amount(self) -> Decimal:
@@ -398,6 +405,11 @@ def move(request: Request, existing=UNKNOWN) -> Movement:
 
         # a stake counts toward the wagering; a refunded stake no longer does
         wagering.count_stake(request.player.id, request.currency, -request.minor)
+    bonus_now = (
+        bonus_legs.balance(owner_of(request.player.id), request.currency)
+        if (bonus_active and request.account_kind == REAL)
+        else 0
+    )
     return Movement(
         transaction_id,
         request.minor,
@@ -406,6 +418,7 @@ def move(request: Request, existing=UNKNOWN) -> Movement:
         False,
         request.player.id,
         balance_after,
+        bonus_now,
     )
 
 

@@ -48,6 +48,18 @@ def balance(player: Player, currency: str) -> Balance:
     return next(b for b in balances(player) if b.currency == currency)
 
 
+def playable_balance(player_id: int, currency: str) -> Decimal:
+    """Real and bonus money in one currency: what vendors with one balance are shown."""
+    minor = db.session.scalar(
+        select(func.sum(Account.balance)).where(
+            Account.owner == f"player:{player_id}",
+            Account.currency == currency,
+            Account.kind.in_((REAL, BONUS)),
+        )
+    )
+    return money.from_minor(minor or 0, currency)
+
+
 def real_balance(player_id: int, currency: str) -> Decimal:
     """The player's real balance in one currency (zero when the account is unused)."""
     minor = db.session.scalar(
