@@ -12,6 +12,8 @@ from portal.accounts import credentials, documents, mail, operations
 from portal.accounts.errors import BrandNotFound, ValidationFailed
 from portal.accounts.models import AdminUser, Brand, OutboundMail, Player
 from portal.bonuses import cli as bonuses_cli
+from portal.bonuses import operations as bonus_operations
+from portal.bonuses.models import Bonus
 from portal.coupons import cli as coupons_cli
 from portal.coupons import line as coupon_line
 from portal.database import commit, rollback
@@ -34,6 +36,13 @@ wallet_cli = AppGroup("wallet", help="Adjust balances and verify the ledger.")
 DEMO_BRAND = "Demo Casino"
 DEMO_PLAYER = ("demo@example.com", "demo1234")
 DEMO_ADMIN = ("admin@example.com", "admin1234")
+# the demo's bonuses: a fixed one to claim on the bonus page, one with a deposit
+DEMO_BONUSES = (
+    ("FREE10", dict(name="Ten to try", amount="10.00", wagering="5", max_conversion="20.00",
+                    days=30)),
+    ("WELCOME", dict(name="Welcome: 100 % of your deposit", percent="100", max_amount="100.00",
+                     wagering="10", max_conversion="200.00", days=30)),
+)  # fmt: skip
 # the sandbox provider on the demo brand: currency, smallest and largest amount
 DEMO_PAYMENT_LIMITS = (("EUR", "5.00", "5000.00"), ("USD", "5.00", "5000.00"))
 DEMO_DOCUMENTS = [
@@ -229,6 +238,9 @@ def demo():
     ):
         run(_create_player, brand.id, email, password, "EUR", "demo", "100.00")
     run(coupon_line.load, coupon_line.demo_events(utcnow()))  # (starting from now again)
+    for code, fields in DEMO_BONUSES:
+        if db.session.scalar(select(Bonus.id).where(Bonus.code == code)) is None:
+            run(bonus_operations.create, code=code, **fields)
     for currency, low, high in DEMO_PAYMENT_LIMITS:
         limits = dict(min_deposit=low, max_deposit=high, min_withdrawal=low, max_withdrawal=high)
         run(payments_cli.method_row, brand.id, "sandbox", currency, limits)
