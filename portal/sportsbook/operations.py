@@ -76,11 +76,8 @@ def player_of_token(token, *, user_id=None, currency=None) -> tuple[Player, str]
 
 def _player(player_id, *, may_bet: bool = False) -> Player:
     text = str(player_id) if isinstance(player_id, int | str) else ""
-    player = (
-        db.session.get(Player, int(text))
-        if text.isascii() and text.isdigit() and len(text) < 10
-        else None
-    )
+    canonical = text.isascii() and text.isdigit() and len(text) < 10 and text == str(int(text))
+    player = db.session.get(Player, int(text)) if canonical else None  # ("01" is not "1")
     if player is None:
         raise BetsyError(5)
     if may_bet and player.status == "blocked":

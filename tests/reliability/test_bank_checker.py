@@ -6,7 +6,16 @@ from collections import defaultdict
 import pytest
 
 from tests.reliability.bank import checker
-from tests.reliability.bank.history import BETCORE, BETSY, COUPONS, OK, REFUSED, UNKNOWN, Op
+from tests.reliability.bank.history import (
+    BETCORE,
+    BETSY,
+    COUPONS,
+    OK,
+    PAYMENTS,
+    REFUSED,
+    UNKNOWN,
+    Op,
+)
 from tests.reliability.bank.ledger import Ledger, SportsRow, Tx
 from tests.reliability.bank.world import Player, World
 
@@ -309,3 +318,22 @@ def test_a_slip_answered_with_another_coupon_than_its_own():
     book.ledger.coupons["coupon:7"] = (A, 0)
     book.ledger.slips[(A, "slip-key-b")] = "coupon:7"
     assert "idempotency" in checks([slip_placement(1, OK, "coupon:7")], book)
+
+
+def deposit_callback(n, status, *, outcome=OK, player=A, reference="DREF"):
+    return op(
+        n, PAYMENTS, "callback", player, reference, amount=700, outcome=outcome,
+        value={"result": "ok"}, extra={"status": status, "tx": "T1"},
+    )  # fmt: skip
+
+
+def test_a_deposit_is_credited_by_its_success_callback_only():
+    book = Book()
+    book.ledger.deposits["DREF"] = (5, A, "success")
+    ops = [deposit_callback(1, "pending"), deposit_callback(2, "success")]
+    assert checks(ops, book) >= {"lost", "balance"}  # acknowledged, never credited
+    book.tx(PAYMENTS, "deposit:5", A, 700, "deposit")
+    assert checker.check(ops, book.ledger, WORLD) == []
+    assert "unexplained" in checks([deposit_callback(1, "pending")], book)  # no success
+    book.ledger.deposits["DREF"] = (5, B, "success")
+    assert "wrong player" in checks(ops, book)

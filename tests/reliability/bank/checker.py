@@ -27,7 +27,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from tests.reliability.bank.history import BETCORE, BETSY, COUPONS, OK, REFUSED, UNKNOWN, Op, cents
+from tests.reliability.bank.history import (
+    BETCORE,
+    BETSY,
+    COUPONS,
+    OK,
+    PAYMENTS,
+    REFUSED,
+    UNKNOWN,
+    Op,
+    cents,
+)
 from tests.reliability.bank.ledger import Ledger, Tx
 from tests.reliability.bank.scenarios import (
     FUNDS,
@@ -42,7 +52,7 @@ from tests.reliability.bank.scenarios import (
 )
 from tests.reliability.bank.world import World
 
-INTERNAL = {BETCORE: 100500, BETSY: 100, COUPONS: None}
+INTERNAL = {BETCORE: 100500, BETSY: 100, COUPONS: None, PAYMENTS: None}
 WINDOW_MARGIN = 1.0  # seconds of clock slack around a request when asking what it could see
 
 
@@ -119,6 +129,7 @@ class Checker:
         self.ops, self.ledger, self.world = ops, ledger, world
         self.anomalies: list[Anomaly] = []
         self.slips()
+        self.deposits()
         self.by_key: dict[tuple[str, str], list[Op]] = defaultdict(list)
         self.by_bet: dict[tuple[str, str], list[Op]] = defaultdict(list)
         for op in ops:
@@ -141,6 +152,20 @@ class Checker:
                 op.bet = coupon
             elif op.outcome == OK and coupon != op.bet:
                 self.flag("idempotency", f"placed {op.bet}, its slip's coupon is {coupon}", [op])
+
+    def deposits(self) -> None:
+        """A success callback moves money under its deposit's key ("deposit:<id>", found by
+        the reference); a callback naming the deposit of another player is an anomaly."""
+        for op in self.ops:
+            if op.door != PAYMENTS or op.action != "callback":
+                continue
+            found = self.ledger.deposits.get(op.bet)
+            if found is None or found[1] != op.player:
+                self.flag(
+                    "wrong player", f"a callback for {op.bet}: no deposit of the player", [op]
+                )
+            elif op.extra.get("status") == "success":
+                op.extra["key"] = f"deposit:{found[0]}"
 
     def run(self) -> list[Anomaly]:
         self.answers()
@@ -214,6 +239,8 @@ class Checker:
                 applied = self.ledger.applied(BETCORE, payout_key)
                 return -(self.requested(BETCORE, payout_key) or 0) if applied else 0
             raise AssertionError(op.kind)
+        if src == PAYMENTS:  # a deposit's success: its amount
+            return op.amount
         if op.action == "place":  # a Betsy bet or a coupon: the stake
             return -op.amount
         bet_key = f"{op.bet}:bet"  # a rollback: the stake back, if there was one
@@ -269,6 +296,11 @@ class Checker:
         coupon_settlements)."""
         seeded = {f"{c.id}:stake" for c in self.world.coupons}
         for (src, key), tx in self.ledger.txs.items():
+            if src == PAYMENTS and not self.by_key.get((src, key)):
+                self.flag(
+                    "unexplained", "a deposit credited without its success callback", [], [tx]
+                )
+                continue
             if src == COUPONS:
                 if ":settle:" not in key and key not in seeded and not self.by_key.get((src, key)):
                     self.flag("unexplained", "a coupon movement no request asked for", [], [tx])
@@ -457,11 +489,13 @@ class Checker:
             (f"house:{BETCORE}", -by_source[BETCORE]),
             (f"house:{BETSY}", -by_source[BETSY]),
             (f"house:{COUPONS}", -by_source[COUPONS]),
+            (f"house:{PAYMENTS}", -by_source[PAYMENTS]),
         ):
             if owners.get(owner, 0) != want:
                 self.flag("zero-sum", f"{owner} holds {owners.get(owner, 0)}, expected {want}")
         total = sum(self.ledger.balances.values())
-        if total != openings + by_source[BETCORE] + by_source[BETSY] + by_source[COUPONS]:
+        moved = sum(by_source[door] for door in (BETCORE, BETSY, COUPONS, PAYMENTS))
+        if total != openings + moved:
             self.flag("zero-sum", f"players hold {total} in all, the history gives another sum")
 
     # --- what the answers said about balances ----------------------------------------------
@@ -501,7 +535,7 @@ class Checker:
 
     def refusals_for_money(self) -> None:
         for op in self.ops:
-            money = {BETCORE: {FUNDS}, BETSY: {NO_MONEY, NEGATIVE}, COUPONS: set()}[op.door]
+            money = {BETCORE: {FUNDS}, BETSY: {NO_MONEY, NEGATIVE}}.get(op.door, set())
             if op.outcome != REFUSED or op.code not in money:
                 continue
             needed, seen = self.needed(op), self.during(op)

@@ -13,6 +13,8 @@ an unsigned Betsy body, HTTP 5xx) is recorded as a problem and retried like sile
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import re
 import threading
@@ -29,6 +31,7 @@ from tests.reliability.bank.history import (
     BETSY,
     COUPONS,
     OK,
+    PAYMENTS,
     REFUSED,
     UNKNOWN,
     History,
@@ -38,6 +41,7 @@ from tests.reliability.bank.history import (
 
 TAG_ID = 7
 RESULTS_SECRET = "bank-results-secret"  # noqa: S105 (BETCALC_RESULT_SECRET of the run)
+PAYMENTS_SECRET = "bank-payments-secret"  # noqa: S105 (PAYMENT_SANDBOX_SECRET of the run)
 CURRENCY = "EUR"
 SETTLE, UNSETTLE, ROLLBACK = 2, 1, 3
 
@@ -333,6 +337,64 @@ class Vendors:
                 "barcode": barcode.group(1) if barcode else None,
             }
             return OK, 200, value
+
+        self._exchange([op], attempt)
+        return op
+
+    # --- the cashier and the payment provider ------------------------------------------------
+
+    def deposit_start(self, who, amount: int, **fields) -> Op:
+        """A player starts a deposit on the cashier page (CSRF): OK with its reference (the
+        provider's page the portal sends the player to names it). Not resent: a second
+        form is a second deposit, which is harmless (it stays new)."""
+        op = self._new(PAYMENTS, "start", who.id, "deposit", amount=amount, **fields)
+        base = self.urls[0]
+
+        def attempt():
+            web = self._web(who)
+            page = web.get(f"{base}/cashier", timeout=self.timeout).text
+            data = {"csrf_token": _csrf(page), "amount": amount_text(amount), "currency": CURRENCY}
+            answer = web.post(
+                f"{base}/cashier",
+                data={**data, "provider": "sandbox"},
+                allow_redirects=False,
+                timeout=self.timeout,
+            )
+            found = re.search(r"[?&]reference=([A-Z0-9]+)", answer.headers.get("Location", ""))
+            if answer.status_code != 302 or not found:
+                raise BadAnswer(f"HTTP {answer.status_code}: {answer.text[:200]!r}")
+            op.bet = found.group(1)
+            return OK, 200, {"reference": op.bet}
+
+        self._exchange([op], attempt, resend=False)
+        return op
+
+    def deposit_callback(self, who, reference: str, tx: str, status: str, amount: int, *,
+                         session: int = 0, **fields) -> Op:  # fmt: skip
+        """The provider's signed callback for a deposit: OK 200, REFUSED 409 (a mismatch or
+        out of order); a success's money key is the deposit's (op.extra["key"], filled in
+        by the checker from the reference)."""
+        op = self._new(PAYMENTS, "callback", who.id, reference, amount=amount, **fields)
+        op.extra.update(status=status, tx=tx)
+        body = {"provider_tx_id": tx, "reference": reference, "status": status}
+        raw = json.dumps(body | {"amount": amount_text(amount), "currency": CURRENCY}).encode()
+        signature = hmac.new(PAYMENTS_SECRET.encode(), raw, hashlib.sha256).hexdigest()
+        headers = {"Content-Type": "application/json", "X-Signature": signature}
+        url = f"{self.urls[session]}/payments/sandbox/callback"
+
+        def attempt():
+            response = self.sessions[session].post(
+                url, data=raw, headers=headers, timeout=self.timeout
+            )
+            try:
+                answer = response.json()
+            except ValueError:
+                answer = None
+            if response.status_code == 200 and answer == {"result": "ok"}:
+                return OK, 200, answer
+            if response.status_code == 409 and isinstance(answer, dict):
+                return REFUSED, 409, answer
+            raise BadAnswer(f"HTTP {response.status_code}: {response.text[:200]!r}")
 
         self._exchange([op], attempt)
         return op

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 OK, REFUSED, UNKNOWN = "ok", "refused", "unknown"
-BETCORE, BETSY, COUPONS = "betcore", "betsy", "coupons"
+BETCORE, BETSY, COUPONS, PAYMENTS = "betcore", "betsy", "coupons", "payments"
 
 
 @dataclass
@@ -53,6 +53,8 @@ class Op:
             return (
                 f"cashback:{self.bet}" if self.action == "cashback" else f"{self.bet}:{self.kind}"
             )
+        if self.door == PAYMENTS:  # a success callback: "deposit:<id>" (the checker finds id)
+            return self.extra.get("key")
         if self.door == COUPONS:  # a placement's stake; results: see the settlement check
             placed = self.action == "place" and self.bet.startswith("coupon:")
             return f"{self.bet.removeprefix('coupon:')}:stake" if placed else None

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from portal.casino.models import CasinoBet
 from portal.coupons.models import Coupon
 from portal.extensions import db
+from portal.payments.models import Deposit
 from portal.sportsbook.models import SportsBet
 from portal.wallet.models import REAL, Account, Entry, Transaction
 
@@ -61,6 +62,9 @@ class Ledger:
         default_factory=dict
     )  # coupon:<id> -> (player, payout)
     slips: dict[tuple[int, str], str] = field(default_factory=dict)  # (player, key) -> coupon:<id>
+    deposits: dict[str, tuple[int, int, str]] = field(
+        default_factory=dict
+    )  # reference -> (deposit id, player, status)
 
     def get(self, source: str, key: str | None) -> Tx | None:
         return self.txs.get((source, key)) if key else None
@@ -106,4 +110,6 @@ def read(app) -> Ledger:
             ledger.coupons[f"coupon:{coupon.id}"] = (coupon.player_id, coupon.payout)
             if coupon.slip_key is not None:
                 ledger.slips[(coupon.player_id, coupon.slip_key)] = f"coupon:{coupon.id}"
+        for deposit in db.session.scalars(select(Deposit)):
+            ledger.deposits[deposit.reference] = (deposit.id, deposit.player_id, deposit.status)
     return ledger

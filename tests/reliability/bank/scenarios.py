@@ -23,6 +23,7 @@ STAKE, PAYOUT, RETURN, PAYOUT_RETURN, JACKPOT = -1, 1, 2, -2, 4
 # the calculation service's result statuses, and the results door's refusal
 COUPON_WON, COUPON_RETURNED, COUPON_LOST, COUPON_REFUSED = 2, 3, 4, "refused"
 COUPON_FUNDS = "funds"  # the slip refused the stake for want of money
+CONFLICT = 409  # a payment callback refused: a mismatch, or out of order
 # Betsy's codes
 NO_MONEY, PROCESSED, VALIDATION, RECALC_BLOCKED, NEGATIVE = 7, 8, 5, 20, 21
 
@@ -403,6 +404,38 @@ class Scenarios:
                     scenario=name,
                 )
 
+    # --- the cashier: deposits and the provider's callbacks ---------------------------------
+
+    def deposit(self):
+        """A player starts a deposit; the provider's callbacks follow (pending now and then,
+        success, each doubled at once or resent now and then), and sometimes one the portal
+        must refuse: failed after success, another transaction or amount for the deposit,
+        or success after a decline."""
+        who, amount, name = self.pick(), self.rng.randint(500, 3000), "deposit"
+        started = self.v.deposit_start(who, amount, expected={SUCCESS}, scenario=name)
+        if started.outcome != OK:
+            return
+        reference, tx = started.bet, f"SBX-{self.client.next_id()}"
+
+        def callback(status, expected, *, tx=tx, amount=amount):
+            args = (who, reference, tx, status, amount)
+            self.send(self.v.deposit_callback, *args, expected=expected, scenario=name)
+
+        if self.rng.random() < 0.3:
+            callback("pending", {SUCCESS})
+        if self.rng.random() < 0.15:  # declined: a later success is refused
+            callback("failed", {SUCCESS})
+            callback("success", {CONFLICT})
+            return
+        callback("success", {SUCCESS})
+        draw = self.rng.random()
+        if draw < 0.15:
+            callback("failed", {CONFLICT})
+        elif draw < 0.25:
+            callback("success", {CONFLICT}, tx=f"SBX-{self.client.next_id()}")
+        elif draw < 0.35:
+            callback("success", {CONFLICT}, amount=amount + 100)
+
 
 SHARED = [
     (Scenarios.casino_round, 30),
@@ -415,4 +448,5 @@ SHARED = [
     (Scenarios.same_transaction_race, 5),
     (Scenarios.coupon_results, 8),
     (Scenarios.coupon_placement, 10),
+    (Scenarios.deposit, 8),
 ]

@@ -24,13 +24,14 @@ from portal.casino import operations as casino
 from portal.coupons import line
 from portal.extensions import db
 from portal.outbox.models import PENDING, OutboxMessage
+from portal.payments.cli import method_row
 from portal.sportsbook import operations as sportsbook
 from portal.timeutil import utcnow
 from portal.wallet import operations as wallet
 from tests.harness.appserver import ROOT, portal_environment
 from tests.harness.coupons import open_coupon
 from tests.harness.vendors import CLIENT_SECRET, Betcore
-from tests.reliability.bank.clients import CURRENCY, RESULTS_SECRET, TAG_ID
+from tests.reliability.bank.clients import CURRENCY, PAYMENTS_SECRET, RESULTS_SECRET, TAG_ID
 from tests.reliability.bank.history import History, amount_text
 
 HISTORY_PREFIX = "PORTAL_BANK_HISTORY"  # where to keep each run's history (JSON lines)
@@ -114,6 +115,9 @@ def populate(app, *, players: int, opening: int, coupons: int = 0, slip: bool = 
         for n in range(coupons):
             owner = made[n % (len(made) - 1)]
             seeded.append(_seed_coupon(owner.id, n))
+        limits = {"min_deposit": "1.00", "max_deposit": "100000.00"}
+        limits |= {"min_withdrawal": "1.00", "max_withdrawal": "100000.00"}
+        method_row(brand.id, "sandbox", CURRENCY, limits)  # deposits in the load
         events = line.demo_events(utcnow()) if slip else []
         if events:
             line.load(events)
@@ -154,6 +158,8 @@ def environment(database_url: str, betcore: Betcore, **settings) -> dict:
         BETCORE_CLIENT_SECRET=CLIENT_SECRET,
         BETSY_PARTNER_SECRET=BETSY_SECRET,
         BETCALC_RESULT_SECRET=RESULTS_SECRET,
+        PAYMENT_SANDBOX_SECRET=PAYMENTS_SECRET,
+        PAYMENT_SANDBOX_URL="http://127.0.0.1:9/provider",  # (the page is not visited)
         BETCORE_JWKS_COOLDOWN=0,
         **settings,
     )
