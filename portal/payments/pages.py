@@ -88,13 +88,14 @@ def withdraw():
         return redirect(url_for("player.cashier"))
     values = request.form
     try:
-        withdrawals.ask(
+        asked = withdrawals.ask(
             current_user.player,
             values.get("amount", "").strip(),
             values.get("currency", ""),
             values.get("provider", ""),
             values.get("requisite", ""),
         )
+        asked_id = asked.id
         commit()
     except deposits.CashierRefused as exc:
         rollback()
@@ -103,7 +104,7 @@ def withdraw():
         rollback()
         return page, 422
     flash("Your withdrawal is requested: the amount is held until it is paid.", "success")
-    return redirect(url_for("player.cashier"))
+    return redirect(url_for("player.cashier", _anchor=f"withdrawal-{asked_id}"))
 
 
 @bp.post("/cashier/withdrawals/<int:withdrawal_id>/cancel")

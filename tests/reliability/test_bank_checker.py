@@ -14,6 +14,7 @@ from tests.reliability.bank.history import (
     PAYMENTS,
     REFUSED,
     UNKNOWN,
+    WITHDRAWALS,
     Op,
 )
 from tests.reliability.bank.ledger import Ledger, SportsRow, Tx
@@ -337,3 +338,18 @@ def test_a_deposit_is_credited_by_its_success_callback_only():
     assert "unexplained" in checks([deposit_callback(1, "pending")], book)  # no success
     book.ledger.deposits["DREF"] = (5, B, "success")
     assert "wrong player" in checks(ops, book)
+
+
+def test_a_withdrawal_whose_answer_was_lost_is_found_by_player_and_amount():
+    book = Book()
+    book.tx(WITHDRAWALS, "withdrawal:9", A, -700, "withdrawal")
+    asked = op(1, WITHDRAWALS, "ask", A, "withdrawal", amount=700, outcome=UNKNOWN, value=None)
+    assert checker.check([asked], book.ledger, WORLD) == []
+    assert asked.bet == "9"
+    other = op(1, WITHDRAWALS, "ask", A, "withdrawal", amount=500, outcome=UNKNOWN, value=None)
+    assert {"unexplained", "balance"} <= checks([other], book)  # another amount: unexplained
+    cancel = op(2, WITHDRAWALS, "cancel", A, "9", value=None)
+    acknowledged = op(1, WITHDRAWALS, "ask", A, "9", amount=700, value={"id": 9})
+    assert "lost" in checks([acknowledged, cancel], book)  # the return is missing
+    book.tx(WITHDRAWALS, "withdrawal:9:return", A, 700, "withdrawal_return")
+    assert checker.check([acknowledged, cancel], book.ledger, WORLD) == []

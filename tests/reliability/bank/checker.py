@@ -35,6 +35,7 @@ from tests.reliability.bank.history import (
     PAYMENTS,
     REFUSED,
     UNKNOWN,
+    WITHDRAWALS,
     Op,
     cents,
 )
@@ -52,7 +53,7 @@ from tests.reliability.bank.scenarios import (
 )
 from tests.reliability.bank.world import World
 
-INTERNAL = {BETCORE: 100500, BETSY: 100, COUPONS: None, PAYMENTS: None}
+INTERNAL = {BETCORE: 100500, BETSY: 100, COUPONS: None, PAYMENTS: None, WITHDRAWALS: None}
 WINDOW_MARGIN = 1.0  # seconds of clock slack around a request when asking what it could see
 
 
@@ -130,6 +131,7 @@ class Checker:
         self.anomalies: list[Anomaly] = []
         self.slips()
         self.deposits()
+        self.lost_asks()
         self.by_key: dict[tuple[str, str], list[Op]] = defaultdict(list)
         self.by_bet: dict[tuple[str, str], list[Op]] = defaultdict(list)
         for op in ops:
@@ -166,6 +168,22 @@ class Checker:
                 )
             elif op.extra.get("status") == "success":
                 op.extra["key"] = f"deposit:{found[0]}"
+
+    def lost_asks(self) -> None:
+        """A withdrawal asked whose answer was lost is the player's withdrawal of that amount
+        no answered request names (if there is one: otherwise nothing was recorded)."""
+        named = {op.bet for op in self.ops if op.door == WITHDRAWALS and op.bet.isdigit()}
+        for op in self.ops:
+            if op.door != WITHDRAWALS or op.action != "ask" or op.outcome != UNKNOWN:
+                continue
+            for (src, key), tx in sorted(self.ledger.txs.items(), key=lambda item: item[1].id):
+                number = key.removeprefix("withdrawal:")
+                if src != WITHDRAWALS or not number.isdigit() or number in named:
+                    continue
+                if tx.player == op.player and tx.amount == -op.amount:
+                    op.bet = number
+                    named.add(number)
+                    break
 
     def run(self) -> list[Anomaly]:
         self.answers()
@@ -241,6 +259,12 @@ class Checker:
             raise AssertionError(op.kind)
         if src == PAYMENTS:  # a deposit's success: its amount
             return op.amount
+        if src == WITHDRAWALS:  # asked: held; cancelled: what the ask held, if it did
+            if op.action == "ask":
+                return -op.amount
+            ask_key = f"withdrawal:{op.bet}"
+            held = self.ledger.applied(WITHDRAWALS, ask_key)
+            return (self.requested(WITHDRAWALS, ask_key) or 0) if held else 0
         if op.action == "place":  # a Betsy bet or a coupon: the stake
             return -op.amount
         bet_key = f"{op.bet}:bet"  # a rollback: the stake back, if there was one
@@ -296,7 +320,7 @@ class Checker:
         coupon_settlements)."""
         seeded = {f"{c.id}:stake" for c in self.world.coupons}
         for (src, key), tx in self.ledger.txs.items():
-            if src == PAYMENTS and not self.by_key.get((src, key)):
+            if src in (PAYMENTS, WITHDRAWALS) and not self.by_key.get((src, key)):
                 self.flag(
                     "unexplained", "a deposit credited without its success callback", [], [tx]
                 )
@@ -490,11 +514,13 @@ class Checker:
             (f"house:{BETSY}", -by_source[BETSY]),
             (f"house:{COUPONS}", -by_source[COUPONS]),
             (f"house:{PAYMENTS}", -by_source[PAYMENTS]),
+            (f"house:{WITHDRAWALS}", -by_source[WITHDRAWALS]),
         ):
             if owners.get(owner, 0) != want:
                 self.flag("zero-sum", f"{owner} holds {owners.get(owner, 0)}, expected {want}")
         total = sum(self.ledger.balances.values())
-        moved = sum(by_source[door] for door in (BETCORE, BETSY, COUPONS, PAYMENTS))
+        doors = (BETCORE, BETSY, COUPONS, PAYMENTS, WITHDRAWALS)
+        moved = sum(by_source[door] for door in doors)
         if total != openings + moved:
             self.flag("zero-sum", f"players hold {total} in all, the history gives another sum")
 
@@ -526,7 +552,7 @@ class Checker:
 
     def needed(self, op: Op) -> int:
         """What a refused-for-money request would have taken from the balance, in cents."""
-        if op.door == BETCORE or op.action == "place":
+        if op.door == BETCORE or op.action in ("place", "ask"):
             return op.amount
         payout = op.extra["payout"]
         if op.action == "rollback":
@@ -535,7 +561,8 @@ class Checker:
 
     def refusals_for_money(self) -> None:
         for op in self.ops:
-            money = {BETCORE: {FUNDS}, BETSY: {NO_MONEY, NEGATIVE}}.get(op.door, set())
+            money = {BETCORE: {FUNDS}, BETSY: {NO_MONEY, NEGATIVE}, WITHDRAWALS: {"funds"}}
+            money = money.get(op.door, set())
             if op.outcome != REFUSED or op.code not in money:
                 continue
             needed, seen = self.needed(op), self.during(op)

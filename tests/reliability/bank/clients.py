@@ -34,6 +34,7 @@ from tests.reliability.bank.history import (
     PAYMENTS,
     REFUSED,
     UNKNOWN,
+    WITHDRAWALS,
     History,
     Op,
     amount_text,
@@ -42,6 +43,7 @@ from tests.reliability.bank.history import (
 TAG_ID = 7
 RESULTS_SECRET = "bank-results-secret"  # noqa: S105 (BETCALC_RESULT_SECRET of the run)
 PAYMENTS_SECRET = "bank-payments-secret"  # noqa: S105 (PAYMENT_SANDBOX_SECRET of the run)
+CARD, MASKED_CARD = "4242424242424242", "424242******4242"
 CURRENCY = "EUR"
 SETTLE, UNSETTLE, ROLLBACK = 2, 1, 3
 
@@ -377,6 +379,7 @@ class Vendors:
         op = self._new(PAYMENTS, "callback", who.id, reference, amount=amount, **fields)
         op.extra.update(status=status, tx=tx)
         body = {"provider_tx_id": tx, "reference": reference, "status": status}
+        body["requisite"] = CARD  # (masked by the portal; withdrawals are paid back to it)
         raw = json.dumps(body | {"amount": amount_text(amount), "currency": CURRENCY}).encode()
         signature = hmac.new(PAYMENTS_SECRET.encode(), raw, hashlib.sha256).hexdigest()
         headers = {"Content-Type": "application/json", "X-Signature": signature}
@@ -395,6 +398,55 @@ class Vendors:
             if response.status_code == 409 and isinstance(answer, dict):
                 return REFUSED, 409, answer
             raise BadAnswer(f"HTTP {response.status_code}: {response.text[:200]!r}")
+
+        self._exchange([op], attempt)
+        return op
+
+    def withdrawal_ask(self, who, amount: int, **fields) -> Op:
+        """A player asks for a withdrawal on the cashier page: OK with its id (the amount
+        held), REFUSED "funds" when the real balance is too low. Not resent (a second form
+        is a second request)."""
+        op = self._new(WITHDRAWALS, "ask", who.id, "withdrawal", amount=amount, **fields)
+        base = self.urls[0]
+
+        def attempt():
+            web = self._web(who)
+            page = web.get(f"{base}/cashier", timeout=self.timeout).text
+            data = {"csrf_token": _csrf(page), "amount": amount_text(amount), "currency": CURRENCY}
+            data |= {"provider": "sandbox", "requisite": MASKED_CARD}
+            answer = web.post(
+                f"{base}/cashier/withdraw", data=data, allow_redirects=False, timeout=self.timeout
+            )
+            if answer.status_code == 422 and "withdrawable balance is too low" in answer.text:
+                return REFUSED, "funds", None
+            found = re.search(r"#withdrawal-([0-9]+)$", answer.headers.get("Location", ""))
+            if answer.status_code != 302 or not found:
+                raise BadAnswer(f"HTTP {answer.status_code}: {answer.text[:200]!r}")
+            op.bet = found.group(1)
+            return OK, 200, {"id": int(op.bet)}
+
+        self._exchange([op], attempt, resend=False)
+        return op
+
+    def withdrawal_cancel(self, who, withdrawal_id: str, **fields) -> Op:
+        """The player cancels a pending withdrawal: OK (the amount returns) or REFUSED
+        "done" (it was cancelled already). Resent until answered: cancelling is once."""
+        op = self._new(WITHDRAWALS, "cancel", who.id, withdrawal_id, **fields)
+        base = self.urls[0]
+
+        def attempt():
+            web = self._web(who)
+            page = web.get(f"{base}/cashier", timeout=self.timeout).text
+            answer = web.post(
+                f"{base}/cashier/withdrawals/{withdrawal_id}/cancel",
+                data={"csrf_token": _csrf(page)},
+                timeout=self.timeout,
+            )
+            if "Your withdrawal is cancelled" in answer.text:
+                return OK, 200, None
+            if "can no longer be changed" in answer.text:
+                return REFUSED, "done", None
+            raise BadAnswer(f"HTTP {answer.status_code}: {answer.text[:200]!r}")
 
         self._exchange([op], attempt)
         return op

@@ -436,6 +436,27 @@ class Scenarios:
         elif draw < 0.35:
             callback("success", {CONFLICT}, amount=amount + 100)
 
+    def withdrawal(self):
+        """A player deposits (their card becomes a requisite) and asks for a withdrawal,
+        which holds its amount, or is refused for want of money; now and then cancels it,
+        sometimes twice at the same moment (one returns the money)."""
+        who, name = self.pick(), "withdrawal"
+        asked = self.v.withdrawal_ask(who, self.stake(), expected={SUCCESS, "funds"}, scenario=name)
+        if asked.outcome != OK or self.rng.random() < 0.5:
+            return
+        if self.rng.random() < 0.3:
+            group = f"{TWINS_GROUP}{self.client.next_id()}"
+            together(
+                *(
+                    lambda s: self.v.withdrawal_cancel(
+                        who, asked.bet, expected={SUCCESS, "done"}, scenario=name, group=group
+                    )
+                    for _ in range(2)
+                )
+            )
+        else:
+            self.v.withdrawal_cancel(who, asked.bet, expected={SUCCESS}, scenario=name)
+
 
 SHARED = [
     (Scenarios.casino_round, 30),
@@ -449,4 +470,5 @@ SHARED = [
     (Scenarios.coupon_results, 8),
     (Scenarios.coupon_placement, 10),
     (Scenarios.deposit, 8),
+    (Scenarios.withdrawal, 6),
 ]

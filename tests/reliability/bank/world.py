@@ -25,13 +25,20 @@ from portal.coupons import line
 from portal.extensions import db
 from portal.outbox.models import PENDING, OutboxMessage
 from portal.payments.cli import method_row
+from portal.payments.models import SUCCESS, Deposit
 from portal.sportsbook import operations as sportsbook
 from portal.timeutil import utcnow
 from portal.wallet import operations as wallet
 from tests.harness.appserver import ROOT, portal_environment
 from tests.harness.coupons import open_coupon
 from tests.harness.vendors import CLIENT_SECRET, Betcore
-from tests.reliability.bank.clients import CURRENCY, PAYMENTS_SECRET, RESULTS_SECRET, TAG_ID
+from tests.reliability.bank.clients import (
+    CURRENCY,
+    MASKED_CARD,
+    PAYMENTS_SECRET,
+    RESULTS_SECRET,
+    TAG_ID,
+)
 from tests.reliability.bank.history import History, amount_text
 
 HISTORY_PREFIX = "PORTAL_BANK_HISTORY"  # where to keep each run's history (JSON lines)
@@ -118,6 +125,14 @@ def populate(app, *, players: int, opening: int, coupons: int = 0, slip: bool = 
         limits = {"min_deposit": "1.00", "max_deposit": "100000.00"}
         limits |= {"min_withdrawal": "1.00", "max_withdrawal": "100000.00"}
         method_row(brand.id, "sandbox", CURRENCY, limits)  # deposits in the load
+        for player in made:  # a card each player deposited with: withdrawals go back to it
+            db.session.add(
+                Deposit(
+                    reference=f"DSEED{player.id}", player_id=player.id, provider="sandbox",
+                    currency=CURRENCY, amount=100, status=SUCCESS, requisite=MASKED_CARD,
+                    provider_tx_id=f"seed-{player.id}",
+                )
+            )  # fmt: skip
         events = line.demo_events(utcnow()) if slip else []
         if events:
             line.load(events)
