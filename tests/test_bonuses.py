@@ -269,3 +269,65 @@ def test_vendors_see_real_and_bonus_money(player):
     assert casino.balance(player, "EUR") == "105.00"
     holder = wallet.Holder(player.id, ("EUR", "USD"))
     assert sportsbook._answer(holder, "EUR", None)["amount"] == Decimal("105.00")
+
+
+def test_expired_bonus_money_is_never_staked(make_player, ctx):
+    player = db.session.get(Player, make_player())
+    wallet.adjust(player, "EUR", "5.00", reason="deposit", operator="t", external_id="d")
+    define()
+    bonuses.grant(player, bonuses.by_code("FREE10"), "EUR")
+    db.session.commit()
+    assignment = db.session.scalar(select(BonusAssignment))
+    assignment.expires_at -= timedelta(days=8)
+    db.session.commit()
+    with pytest.raises(wallet_errors.InsufficientFunds):
+        bet(player, "a", "8.00")  # 5.00 real; the 10.00 bonus has expired
+    db.session.rollback()
+    assert money_of(player) == (Decimal("5.00"), Decimal("10.00"))  # (the refusal rolled back)
+    bet(player, "b", "5.00")  # a stake that real money covers ends the expired bonus first
+    assert state(player) == (Decimal("0.00"), Decimal("0.00"), Decimal("0.00"), "expired")
+
+
+def test_a_win_on_bonus_money_after_the_bonus_ended_forfeits_its_share(make_player, ctx):
+    player = db.session.get(Player, make_player())
+    wallet.adjust(player, "EUR", "4.00", reason="deposit", operator="t", external_id="d")
+    define(amount="10.00", wagering="1", max_conversion="100.00")  # wager 10.00
+    bonuses.grant(player, bonuses.by_code("FREE10"), "EUR")
+    db.session.commit()
+    bet(player, "a", "8.00")  # 4.00 real + 4.00 bonus: 8.00 wagered
+    bet(player, "b", "2.00")  # bonus only: 10.00 wagered, complete: 4.00 converts
+    assert state(player) == (Decimal("4.00"), Decimal("0.00"), Decimal("10.00"), "completed")
+    win(player, "a", "16.00")  # half of "a" was bonus: 8.00 forfeited, 8.00 real
+    assert state(player)[:2] == (Decimal("12.00"), Decimal("0.00"))
+    wallet.refund_stake(player, "EUR", source="betcore", external_id="b:2",
+                        original_external_id="b:-1", reference="b")  # fmt: skip
+    db.session.commit()  # "b" was all bonus: nothing comes back as real money
+    assert state(player)[:2] == (Decimal("12.00"), Decimal("0.00"))
+
+
+def test_each_bonus_once_per_player_and_a_fixed_registration_code_once(make_player, ctx):
+    from portal.payments import deposits, providers
+    from portal.payments.cli import method_row
+
+    define("HELLO", amount="5.00", wagering="1", max_conversion="5.00")
+    player = db.session.get(Player, make_player(email="new@example.com", bonus_code="hello"))
+    bonuses.forfeit(bonuses.active(player.id, "EUR"))
+    db.session.commit()
+    with pytest.raises(bonuses.BonusRefused) as refused:
+        bonuses.claim(player, "HELLO", "EUR")
+    db.session.rollback()
+    assert refused.value.code == "used"
+    limits = {
+        "min_deposit": "1",
+        "max_deposit": "100",
+        "min_withdrawal": "1",
+        "max_withdrawal": "100",
+    }
+    method_row(player.brand_id, "sandbox", "EUR", limits)
+    reference = deposits.start(player, "20.00", "EUR", "sandbox").reference
+    callback = providers.Callback("T1", reference, "success", Decimal("20.00"), "EUR")
+    assert deposits.apply_callback("sandbox", callback).outcome == "applied"
+    db.session.commit()
+    assert money_of(player) == (Decimal("20.00"), Decimal("0.00"))  # HELLO not given again
+    assert len(db.session.scalars(select(BonusAssignment)).all()) == 1
+    db.session.commit()

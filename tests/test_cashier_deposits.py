@@ -74,6 +74,8 @@ def test_a_successful_callback_credits_the_deposit_once(cashier, player):
     assert balance(player) == Decimal("25.00")
     found = db.session.scalar(select(Deposit).where(Deposit.reference == reference))
     assert found.requisite == "424242******4242"  # a full card number is never stored
+    raws = db.session.scalars(select(PaymentCallback.raw)).all()
+    assert raws and all("4242424242424242" not in raw and "424242******4242" in raw for raw in raws)
     assert verify.problems() == []
     db.session.commit()
 

@@ -44,6 +44,7 @@ WORDS = {
     "active": "You already have an active bonus in this currency.",
     "needs_deposit": "This bonus is given with a deposit: enter its code in the cashier.",
     "too_small": "This deposit is too small for the bonus.",
+    "used": "You have had this bonus already.",
 }
 
 
@@ -102,11 +103,20 @@ def active(player_id: int, currency: str) -> BonusAssignment | None:
     )
 
 
+def had(player_id: int, bonus_id: int) -> bool:
+    found = select(BonusAssignment.id).where(
+        BonusAssignment.player_id == player_id, BonusAssignment.bonus_id == bonus_id
+    )
+    return db.session.scalar(found.limit(1)) is not None
+
+
 def check_for_deposit(player, code: str, currency: str) -> Bonus:
     """The bonus a deposit's code names, if the player may get it with that deposit."""
     bonus = by_code(code)
     if active(player.id, currency) is not None:
         raise BonusRefused("active")
+    if had(player.id, bonus.id):
+        raise BonusRefused("used")
     return bonus
 
 
@@ -125,6 +135,8 @@ def grant(player, bonus: Bonus, currency: str, *, deposit=None) -> BonusAssignme
     wallet.lock_account(holder, currency, REAL)  # (the order every movement takes)
     if active(holder.id, currency) is not None:
         raise BonusRefused("active")
+    if had(holder.id, bonus.id):  # each bonus once per player
+        raise BonusRefused("used")
     unit = Decimal(1).scaleb(-money.digits(currency))
     if bonus.amount is not None:
         value = Decimal(bonus.amount).quantize(unit, ROUND_DOWN)
@@ -182,10 +194,31 @@ def forfeit(assignment: BonusAssignment, status: str = FORFEITED) -> None:
     """End an active assignment without converting: its bonus balance goes back."""
     holder = _holder_of(assignment.player_id)
     wallet.lock_account(holder, assignment.currency, REAL)
+    db.session.refresh(assignment)  # (under the lock: a stake may have completed it)
+    if assignment.status != ACTIVE:
+        return
     left = _bonus_balance(assignment.player_id, assignment.currency)
     _close(holder, assignment, left)
     assignment.status, assignment.ended_at = status, utcnow()
     assignment.forfeited = left
+
+
+def forfeit_late_share(holder, currency: str, transaction_id: int, share: int) -> None:
+    """A win or refund paid a bonus share after its bonus ended: that share is forfeited
+    (key "bonus-late:<transaction id>")."""
+    wallet.move(
+        wallet.Request(
+            holder, currency, -share, SOURCE, f"bonus-late:{transaction_id}", CLOSE,
+            reference=f"transaction:{transaction_id}", account_kind=BONUS,
+        )
+    )  # fmt: skip
+
+
+def expire_if_due(player_id: int, currency: str) -> None:
+    """End the player's bonus in `currency` if its days are over (before it is used)."""
+    found = active(player_id, currency)
+    if found is not None and found.expires_at <= utcnow():
+        forfeit(found, EXPIRED)
 
 
 def forfeit_for_withdrawal(player_id: int, currency: str) -> None:
@@ -209,10 +242,12 @@ def expire_due(now=None) -> int:
 
 
 def _close(holder, assignment: BonusAssignment, left: int) -> None:
+    """Empty the bonus balance. The real account stays flagged: a bet staked with bonus
+    money may still be paid or refunded, and its bonus share is then forfeited
+    (`forfeit_late_share`), never paid as real money."""
     if left:
         key = f"bonus:{assignment.id}:close"
         _move(holder, assignment.currency, -left, key, CLOSE, BONUS, assignment)
-    _flag(holder.id, assignment.currency, False)
 
 
 def _move(holder, currency, minor, key, kind, account_kind, assignment) -> None:

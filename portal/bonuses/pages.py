@@ -27,6 +27,7 @@ STATE_WORDS = {
 @transactional
 def bonuses():
     player = current_user.player
+    operations.expire_if_due(player.id, player.active_currency)  # (shown as it stands)
     mine = db.session.scalars(
         select(BonusAssignment)
         .where(BonusAssignment.player_id == player.id)

@@ -41,6 +41,10 @@ INGAME_FIELDS = (
     "freeTraffic",
     "depositsAmount",
     "chat_opt_out",
+    "bonusBalance",  # the bonus and wagering figures: issue 12 asks for them in play too
+    "maxWin",
+    "wageringBalance",
+    "wageringComplete",
     "currency",
 )
 

@@ -202,13 +202,15 @@ def _give_bonus(deposit: Deposit) -> None:
     from portal.bonuses import operations as bonuses
 
     player = db.session.get(Player, deposit.player_id)
-    code = deposit.bonus_code
+    code, from_registration = deposit.bonus_code, False
     if code is None and player.bonus_code and _first_success(deposit):
-        code = player.bonus_code
+        code, from_registration = player.bonus_code, True
     if code is None:
         return
     try:
         bonus = bonuses.by_code(code)
+        if from_registration and bonus.amount is not None:
+            return  # a fixed registration bonus was given at registration
         with db.session.begin_nested():
             bonuses.grant(player, bonus, deposit.currency, deposit=deposit)
     except bonuses.BonusRefused as exc:

@@ -10,6 +10,7 @@ Every signed callback is kept (payment_callback) with what was done with it.
 """
 
 import logging
+import re
 
 from flask import Blueprint, jsonify, request
 from sqlalchemy.exc import IntegrityError
@@ -84,11 +85,20 @@ def _record(name, raw: bytes, found, outcome: str, note: str | None) -> None:
             provider_tx_id=found.provider_tx_id if found else None,
             reference=found.reference if found else None,
             status=found.status if found else None,
-            raw=raw.decode("utf-8", "replace")[:20_000],
+            raw=masked_card_numbers(raw.decode("utf-8", "replace"))[:20_000],
             outcome=outcome,
             note=(note or "")[:300] or None,
         )
     )
+
+
+_CARD_NUMBER = re.compile(r"(?<![0-9])(?:[0-9][ -]?){12,18}[0-9](?![0-9])")
+
+
+def masked_card_numbers(text: str) -> str:
+    """The raw callback as it may be kept: any run of 13 to 19 digits (a card number,
+    spaces or dashes allowed) masked to its first six and last four digits."""
+    return _CARD_NUMBER.sub(lambda found: providers.mask(found.group()), text)
 
 
 def _keep(name, raw, found, outcome, note) -> None:

@@ -23,6 +23,9 @@ KINDS = (
     "deposit",
     "withdrawal",
     "withdrawal_return",
+    "bonus",
+    "bonus_conversion",
+    "bonus_forfeit",
 )
 LABELS = {
     "stake": "Bet",
@@ -35,6 +38,9 @@ LABELS = {
     "deposit": "Deposit",
     "withdrawal": "Withdrawal",
     "withdrawal_return": "Withdrawal returned",
+    "bonus": "Bonus",
+    "bonus_conversion": "Bonus converted to real money",
+    "bonus_forfeit": "Bonus forfeited",
 }
 
 

@@ -40,6 +40,9 @@ def debit(request, owner: str) -> Split | None:
     ).first()
     if real is None or not real.bonus_active:
         return None
+    from portal.bonuses import operations as bonuses
+
+    bonuses.expire_if_due(request.player.id, request.currency)  # expired money is not played
     bonus_id, bonus_balance = _bonus_account(owner, request)
     wanted = -request.minor
     if real.balance + bonus_balance < wanted:
@@ -89,6 +92,16 @@ def balance(owner: str, currency: str) -> int:
     """The bonus balance (minor units) of a player whose real account is flagged."""
     found = db.session.scalar(select(_accounts.c.balance).where(_account(owner, currency, BONUS)))
     return found or 0
+
+
+def settle_late_share(transaction_id: int, request, split: Split) -> None:
+    """The bonus share of a credit whose bonus has ended is forfeited at once."""
+    from portal.bonuses import operations as bonuses
+
+    if split.bonus_minor > 0 and bonuses.active(request.player.id, request.currency) is None:
+        bonuses.forfeit_late_share(
+            request.player, request.currency, transaction_id, split.bonus_minor
+        )
 
 
 def put_back(split: Split) -> None:

@@ -398,6 +398,8 @@ def move(request: Request, existing=UNKNOWN) -> Movement:
         return _lost_claim(request)
     if split is not None:
         bonus_legs.post_entries(transaction_id, request, split, _house_account(request))
+        if request.minor > 0:  # a bonus share of a win or refund: its bonus may be over
+            bonus_legs.settle_late_share(transaction_id, request, split)
     elif request.minor:
         _post_entries(transaction_id, account_id, request)
     if bonus_active and request.kind in (STAKE, REFUND):
