@@ -4,6 +4,7 @@ forged or missing signatures, failure after success) and as the player on the ho
 payment page (the callback arrives before the player returns). Limits of the brand."""
 
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -285,3 +286,31 @@ def test_a_bonus_code_with_a_deposit_gives_its_percentage_up_to_the_maximum(cash
     assert (found.real, found.bonus) == (Decimal("80.00"), Decimal("50.00"))  # 100 %, at most 50
     assert verify.problems() == []
     db.session.commit()
+
+
+def test_a_bonus_code_on_the_cashier_form(app, cashier, player):
+    """The deposit form's optional bonus_code: a wrong one is refused in words (422), a
+    good one gives its bonus when the provider's success arrives."""
+    from portal.bonuses import operations as bonuses
+
+    url, _ = cashier
+    bonuses.create("Welcome", "WELCOME", percent="50", max_amount="50.00", wagering="30",
+                   max_conversion="100.00", days=30)  # fmt: skip
+    db.session.commit()
+    web = requests.Session()
+    page = web.get(f"{url}/login", timeout=10).text
+    login = {"csrf_token": csrf_token(page), "identifier": "player@example.com"}
+    assert web.post(f"{url}/login", data=login | {"password": "secret123"}, timeout=10).ok
+    form = {"amount": "40.00", "currency": "EUR", "provider": "sandbox"}
+    token = csrf_token(web.get(f"{url}/cashier", timeout=10).text)
+    wrong = web.post(f"{url}/cashier", data=form | {"csrf_token": token, "bonus_code": "NOPE"},
+                     allow_redirects=False, timeout=10)  # fmt: skip
+    assert wrong.status_code == 422 and "This bonus code is not valid." in wrong.text
+    sent = web.post(f"{url}/cashier", data=form | {"csrf_token": token, "bonus_code": "welcome"},
+                    allow_redirects=False, timeout=10)  # fmt: skip
+    reference = re.search(r"reference=([A-Z0-9]+)", sent.headers["Location"]).group(1)
+    assert callback(url, body(reference, amount="40.00")).status_code == 200
+    db.session.expire_all()
+    found = queries.balance(player, "EUR")
+    db.session.commit()
+    assert (found.real, found.bonus) == (Decimal("40.00"), Decimal("20.00"))

@@ -58,9 +58,9 @@ def balance(player) -> Decimal:
 
 
 def ask(player, amount="30.00", requisite="424242******4242") -> int:
-    withdrawal = withdrawals.ask(player, amount, "EUR", "sandbox", requisite)
+    withdrawal_id = withdrawals.ask(player, amount, "EUR", "sandbox", requisite).id
     db.session.commit()
-    return withdrawal.id
+    return withdrawal_id
 
 
 def status(withdrawal_id: int) -> str:
@@ -273,3 +273,57 @@ def test_a_withdrawal_before_the_wagering_is_met_forfeits_the_bonus(cashier, pla
     assert (found.real, found.bonus) == (Decimal("70.00"), Decimal("0.00"))
     assert verify.problems() == []
     db.session.commit()
+
+
+def test_cancel_and_approve_at_the_same_moment_pay_or_return_once(app, cashier, player):
+    """The player cancels while two operators approve: the money is either returned once
+    or paid out once (a second approval of a request being paid sends the same payout,
+    which the provider knows by its reference), never both."""
+    url, provider = cashier
+    deposit(url, player)
+    asked = ask(player)
+    player_id = player.id
+    db.session.commit()  # (SQLite: the test's own transaction would keep the writers out)
+    gate, done, errors = threading.Barrier(3), [], []
+
+    def run(action):
+        try:
+            with app.app_context():
+                gate.wait(timeout=10)
+                try:
+                    if action == "cancel":
+                        withdrawals.cancel(player_id, asked)
+                        db.session.commit()
+                    else:
+                        withdrawals.approve(asked, "ops")
+                    done.append(action)
+                except deposits.CashierRefused:
+                    db.session.rollback()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(a,)) for a in ("cancel", "approve", "approve")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == [] and done in (["cancel"], ["approve"], ["approve", "approve"])
+    final = status(asked)
+    paid = len(provider.payouts())
+    if done == ["cancel"]:
+        assert (final, paid, balance(player)) == ("cancelled", 0, Decimal("100.00"))
+    else:
+        assert (final, paid, balance(player)) == ("success", 1, Decimal("70.00"))
+    assert verify.problems() == []
+    db.session.commit()
+
+
+def test_a_player_cannot_cancel_another_players_withdrawal(cashier, player, make_player):
+    url, _ = cashier
+    deposit(url, player)
+    asked = ask(player)
+    other = make_player(email="other@example.com")
+    with pytest.raises(deposits.CashierRefused):
+        withdrawals.cancel(other, asked)
+    db.session.rollback()
+    assert status(asked) == "pending" and balance(player) == Decimal("70.00")
