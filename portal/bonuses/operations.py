@@ -173,7 +173,7 @@ def grant(player, bonus: Bonus, currency: str, *, deposit=None) -> BonusAssignme
 def complete(assignment: BonusAssignment) -> None:
     """The wagering is met: the bonus balance becomes real money up to the bonus's
     maximum conversion; the rest is forfeited."""
-    holder = _holder_of(assignment.player_id)
+    holder = wallet.holder_of(assignment.player_id)
     left = _bonus_balance(assignment.player_id, assignment.currency)
     cap = money.to_minor(
         Decimal(assignment.bonus.max_conversion).quantize(
@@ -192,7 +192,7 @@ def complete(assignment: BonusAssignment) -> None:
 
 def forfeit(assignment: BonusAssignment, status: str = FORFEITED) -> None:
     """End an active assignment without converting: its bonus balance goes back."""
-    holder = _holder_of(assignment.player_id)
+    holder = wallet.holder_of(assignment.player_id)
     wallet.lock_account(holder, assignment.currency, REAL)
     db.session.refresh(assignment)  # (under the lock: a stake may have completed it)
     if assignment.status != ACTIVE:
@@ -293,13 +293,6 @@ def _bonus_balance(player_id: int, currency: str) -> int:
 
 def _holder(player) -> wallet.Holder:
     return wallet.Holder(player.id, facts.brand_currencies(player.brand_id))
-
-
-def _holder_of(player_id: int) -> wallet.Holder:
-    from portal.accounts.models import Player
-
-    brand_id = db.session.scalar(select(Player.brand_id).where(Player.id == player_id))
-    return wallet.Holder(player_id, facts.brand_currencies(brand_id))
 
 
 def _positive(value, label: str, allow_zero: bool = False) -> Decimal | None:

@@ -344,10 +344,7 @@ def unknown_coupons() -> list[Coupon]:
 
 
 def holder_of(coupon: Coupon) -> wallet.Holder:
-    from portal.accounts.models import Player
-
-    brand_id = db.session.scalar(select(Player.brand_id).where(Player.id == coupon.player_id))
-    return wallet.Holder(coupon.player_id, facts.brand_currencies(brand_id))
+    return wallet.holder_of(coupon.player_id)
 
 
 def _refund(coupon: Coupon) -> None:

@@ -230,12 +230,8 @@ def _first_success(deposit: Deposit) -> bool:
 
 
 def _credit(deposit: Deposit) -> None:
-    from portal.accounts.models import Player
-
-    brand_id = db.session.scalar(select(Player.brand_id).where(Player.id == deposit.player_id))
-    holder = wallet.Holder(deposit.player_id, facts.brand_currencies(brand_id))
     wallet.credit(
-        holder,
+        wallet.holder_of(deposit.player_id),
         deposit.currency,
         money.format_amount(deposit.amount, deposit.currency),
         source=SOURCE,

@@ -41,11 +41,8 @@ def cashier():
 @bp.post("/cashier")
 @login_required
 def deposit():
-    form = ButtonForm()
-    if not form.validate_on_submit():
-        rollback()
-        flash("The form has expired: please try again.", "warning")
-        return redirect(url_for("player.cashier"))
+    if expired := _expired_form():
+        return expired
     player = current_user.player
     values = request.form
     try:
@@ -81,11 +78,8 @@ def deposit_state(reference: str):
 @bp.post("/cashier/withdraw")
 @login_required
 def withdraw():
-    form = ButtonForm()
-    if not form.validate_on_submit():
-        rollback()
-        flash("The form has expired: please try again.", "warning")
-        return redirect(url_for("player.cashier"))
+    if expired := _expired_form():
+        return expired
     values = request.form
     try:
         asked = withdrawals.ask(
@@ -110,11 +104,8 @@ def withdraw():
 @bp.post("/cashier/withdrawals/<int:withdrawal_id>/cancel")
 @login_required
 def cancel_withdrawal(withdrawal_id: int):
-    form = ButtonForm()
-    if not form.validate_on_submit():
-        rollback()
-        flash("The form has expired: please try again.", "warning")
-        return redirect(url_for("player.cashier"))
+    if expired := _expired_form():
+        return expired
     try:
         withdrawals.cancel(current_user.player.id, withdrawal_id)
         commit()
@@ -123,6 +114,15 @@ def cancel_withdrawal(withdrawal_id: int):
         flash(_words(exc), "warning")
         return redirect(url_for("player.cashier"))
     flash("Your withdrawal is cancelled: the amount is back in your balance.", "success")
+    return redirect(url_for("player.cashier"))
+
+
+def _expired_form():
+    """The answer to a cashier form whose CSRF token has expired (None: it is valid)."""
+    if ButtonForm().validate_on_submit():
+        return None
+    rollback()
+    flash("The form has expired: please try again.", "warning")
     return redirect(url_for("player.cashier"))
 
 

@@ -11,7 +11,7 @@ deposit, a withdrawal, and the callback URL `/payments/<name>/callback`):
         def payout(self, withdrawal, token) -> Payout            # send the money
 
 To add a real provider: write such a class (its settings in portal.config), register it
-in PROVIDERS, describe its callback in the OpenAPI document, and offer it to a brand
+in `_registered`, describe its callback in the OpenAPI document, and offer it to a brand
 (`flask --app app payments method BRAND PROVIDER CURRENCY ...`). The cashier's core
 (portal.payments.deposits / withdrawals) never changes for it.
 """
@@ -61,19 +61,23 @@ class Payout:
     message: str | None = None
 
 
-def get(name: str):
-    """The provider registered under `name`, configured from the app's settings."""
+def _registered() -> dict:
+    """Every provider class by name (the one place a new provider is added)."""
     from portal.payments.sandbox_provider import SandboxProvider
 
-    providers = {SandboxProvider.name: SandboxProvider}
-    found = providers.get(name)
+    return {SandboxProvider.name: SandboxProvider}
+
+
+def get(name: str):
+    """The provider registered under `name`, configured from the app's settings."""
+    found = _registered().get(name)
     if found is None:
         raise UnknownProvider(name)
     return found()
 
 
 def names() -> tuple[str, ...]:
-    return ("sandbox",)
+    return tuple(_registered())
 
 
 def mask(number: str) -> str:

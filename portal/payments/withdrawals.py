@@ -16,7 +16,6 @@ import logging
 from sqlalchemy import select
 
 from portal import money
-from portal.accounts import facts
 from portal.database import commit, rollback
 from portal.extensions import db
 from portal.payments import providers
@@ -79,7 +78,7 @@ def ask(player, amount, currency: str, provider: str, requisite: str) -> Withdra
     bonuses.forfeit_for_withdrawal(player.id, currency)  # before its wagering is met
     try:
         wallet.debit(
-            _holder(player.id),
+            wallet.holder_of(player.id),
             currency,
             money.format_amount(minor, currency),
             source=SOURCE,
@@ -169,7 +168,7 @@ def _end(withdrawal: Withdrawal, status: str, reason: str) -> Withdrawal:
     if withdrawal.status not in allowed:
         raise CashierRefused("not_pending", str(withdrawal.id))
     wallet.credit(
-        _holder(withdrawal.player_id),
+        wallet.holder_of(withdrawal.player_id),
         withdrawal.currency,
         money.format_amount(withdrawal.amount, withdrawal.currency),
         source=SOURCE,
@@ -203,10 +202,3 @@ def _locked(withdrawal_id: int) -> Withdrawal | None:
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-
-
-def _holder(player_id: int) -> wallet.Holder:
-    from portal.accounts.models import Player
-
-    brand_id = db.session.scalar(select(Player.brand_id).where(Player.id == player_id))
-    return wallet.Holder(player_id, facts.brand_currencies(brand_id))

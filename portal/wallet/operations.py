@@ -25,6 +25,7 @@ from functools import partial
 from sqlalchemy import BigInteger, bindparam, exists, select, union_all, update
 
 from portal import money
+from portal.accounts import facts
 from portal.accounts.models import Player
 from portal.database import Contended
 from portal.extensions import db
@@ -145,6 +146,11 @@ class Request:
         original = self.original_id or ""
         parts = (self.kind, self.player.id, self.currency, self.minor, self.account_kind, original)
         return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def holder_of(player_id: int) -> Holder:
+    """The Holder of a player known by id (their brand's currencies, cached per process)."""
+    return Holder(player_id, facts.player_currencies(player_id))
 
 
 def owner_of(player_id: int) -> str:
