@@ -331,3 +331,30 @@ def test_each_bonus_once_per_player_and_a_fixed_registration_code_once(make_play
     assert money_of(player) == (Decimal("20.00"), Decimal("0.00"))  # HELLO not given again
     assert len(db.session.scalars(select(BonusAssignment)).all()) == 1
     db.session.commit()
+
+
+def test_the_answers_of_a_bonus_player_name_real_and_bonus_money(player):
+    """Found by the bank test: a refusal for want of money reported real money only (BETCORE
+    103802's Balance), a repeated stake answered without the bonus money its first answer
+    had, and a stake that met the wagering answered the balance before the conversion."""
+    define(amount="10.00", wagering="1", max_conversion="8.00")
+    bonuses.grant(player, bonuses.by_code("FREE10"), "EUR")
+    db.session.commit()
+    with pytest.raises(wallet_errors.InsufficientFunds) as refused:
+        bet(player, "a", "110.01")  # 100.00 real and 10.00 bonus
+    db.session.rollback()
+    assert refused.value.balance == Decimal("110.00")
+    first = wallet.debit(player, "EUR", "4.00", source="betsy", external_id="b:bet", reference="b")
+    db.session.commit()
+    assert (first.playable_after, first.balance) == (10600, Decimal("106.00"))
+    again = wallet.debit(player, "EUR", "4.00", source="betsy", external_id="b:bet", reference="b")
+    db.session.commit()
+    assert (again.replayed, again.playable_after, again.balance) == (True, 10600, Decimal("106.00"))
+    met = wallet.debit(player, "EUR", "6.00", source="betsy", external_id="c:bet", reference="c")
+    db.session.commit()  # 10.00 wagered: the 10.00 bonus converts 8.00 to real money
+    assert (met.playable_after, met.balance) == (9800, Decimal("98.00"))
+    assert money_of(player) == (Decimal("98.00"), Decimal("0.00"))
+    repeat = wallet.debit(player, "EUR", "6.00", source="betsy", external_id="c:bet", reference="c")
+    db.session.commit()
+    assert repeat.playable_after == 9800
+    assert verify.problems() == []

@@ -314,3 +314,8 @@ def test_a_bonus_code_on_the_cashier_form(app, cashier, player):
     found = queries.balance(player, "EUR")
     db.session.commit()
     assert (found.real, found.bonus) == (Decimal("40.00"), Decimal("20.00"))
+    token = csrf_token(web.get(f"{url}/cashier", timeout=10).text)
+    again = web.post(f"{url}/cashier", data=form | {"csrf_token": token, "bonus_code": "welcome"},
+                     allow_redirects=False, timeout=10)  # fmt: skip
+    assert again.status_code == 422  # the reason, not "not valid"
+    assert "You already have an active bonus in this currency." in again.text

@@ -136,6 +136,21 @@ def test_repeats_return_the_same_transaction_and_move_nothing(app, betcore, clie
     assert balance(app, player) == Decimal("90.00")
 
 
+def test_a_bonus_players_answers_name_real_and_bonus_money(app, betcore, client, player):
+    """Found by the bank test: a repeat and a refusal for want of money reported real money
+    only; BETCORE's Balance is the playable balance (real and bonus)."""
+    from portal.bonuses import operations as bonuses
+
+    with app.app_context():
+        bonuses.create("Ten", "TEN", amount="10.00", wagering="30", max_conversion="10", days=7)
+        bonuses.grant(db.session.get(Player, player["id"]), bonuses.by_code("TEN"), "EUR")
+        db.session.commit()
+    assert ok(make(betcore, client, player, 1013, -1, "5.00"))["Balance"] == "105.00"
+    assert ok(make(betcore, client, player, 1013, -1, "5.00"))["Balance"] == "105.00"
+    refused = make(betcore, client, player, 1014, -1, "105.01")
+    assert (refused["ErrorCode"], refused["Value"]["Balance"]) == (103802, "105.00")
+
+
 def test_bet_return_refunds_the_stake_once(app, betcore, client, player):
     make(betcore, client, player, 1004, -1, "10.00")
     ok(make(betcore, client, player, 1004, 2, "10.00"))

@@ -302,23 +302,30 @@ def _bet_state_statement(_dialect: str):
             _players.c.brand_id,
             _bets.c.player_id.label("bet_player_id"),
             _bets.c.currency.label("bet_currency"),
-            _accounts.c.balance.label("balance_now"),
+            _playable_now().label("balance_now"),
             *[column.label(f"t_{column.name}") for column in key_columns],
         )
         .select_from(_players)
         .outerjoin(_bets, _bets.c.bet_id == bindparam("bet_id", type_=BigInteger))
-        .outerjoin(
-            _accounts,
-            (_accounts.c.owner == bindparam("owner"))
-            & (_accounts.c.currency == _bets.c.currency)
-            & (_accounts.c.kind == wallet.REAL),
-        )
         .outerjoin(
             transactions,
             (transactions.c.source == SOURCE)
             & transactions.c.external_id.in_(listed("key", len(TYPES))),
         )
         .where(_players.c.id == bindparam("player_id"))
+    )
+
+
+def _playable_now():
+    """The player's real and bonus money in the bet's currency (a repeat's answer)."""
+    return (
+        select(func.sum(_accounts.c.balance))
+        .where(
+            (_accounts.c.owner == bindparam("owner"))
+            & (_accounts.c.currency == _bets.c.currency)
+            & ((_accounts.c.kind == wallet.REAL) | (_accounts.c.kind == wallet.BONUS))
+        )
+        .scalar_subquery()
     )
 
 

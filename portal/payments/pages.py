@@ -158,4 +158,6 @@ def _words(exc: deposits.CashierRefused) -> str:
     words = deposits.WORDS.get(exc.code, "The cashier could not do this.")
     if exc.code in ("below_min", "above_max"):
         words += f" ({exc.detail})."
+    if exc.code == "bonus_code" and exc.detail:  # why this code is not for the player now
+        words = exc.detail
     return words

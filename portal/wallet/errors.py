@@ -18,7 +18,8 @@ class CurrencyNotAllowed(WalletError):
 
 
 class InsufficientFunds(WalletError):
-    """The movement would make a real-money balance negative."""
+    """The movement would make a real-money balance negative; `balance`: the playable
+    balance (real and bonus money) it met."""
 
     def __init__(self, balance: Decimal, currency: str):
         super().__init__(f"balance {balance} {currency}")

@@ -78,6 +78,10 @@ class Transaction(db.Model):
     # the part of `amount` on the player's bonus balance (portal.wallet.bonus_legs), if any
     bonus_amount: Mapped[int | None] = mapped_column(BigInteger)
     balance_after: Mapped[int | None] = mapped_column(BigInteger)  # the player's real balance
+    # a player with an active bonus: real and bonus money right after the movement and what
+    # it caused (a conversion), as its answer said; a repeat answers it again (null: the
+    # player had no bonus then, balance_after is the answer)
+    playable_after: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     entries: Mapped[list["Entry"]] = relationship(

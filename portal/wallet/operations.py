@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import partial
 
-from sqlalchemy import BigInteger, bindparam, exists, select, union_all, update
+from sqlalchemy import BigInteger, bindparam, exists, func, select, union_all, update
 
 from portal import money
 from portal.accounts import facts
@@ -40,7 +40,7 @@ from portal.wallet.errors import (
     InvalidAmount,
     TransactionVoided,
 )
-from portal.wallet.models import REAL, Account, Entry, Transaction
+from portal.wallet.models import BONUS, REAL, Account, Entry, Transaction
 
 STAKE, WIN, REFUND, REVERSAL, ADJUSTMENT = "stake", "win", "refund", "reversal", "adjustment"
 VOIDED, APPLIED = "voided", "applied"
@@ -61,9 +61,11 @@ KEY_COLUMN_NAMES = (
     "amount",
     "fingerprint",
     "balance_after",
+    "playable_after",
 )
-# A key's transaction as a door read it; `balance_now`: the player's real balance in its
-# currency, read in the same statement (None: the wallet reads it for a repeat's answer).
+# A key's transaction as a door read it; `balance_now`: the player's playable balance (real
+# and bonus money) in its currency, read in the same statement (None: the wallet reads it
+# for a repeat's answer).
 KeyRow = namedtuple("KeyRow", (*KEY_COLUMN_NAMES, "balance_now"), defaults=(None,))
 UNKNOWN = object()  # the caller has not looked the key up
 
@@ -95,22 +97,22 @@ class Movement:
     balance_after: int  # the player's real balance right after the transaction (minor)
     replayed: bool
     player_id: int
-    balance_now: int | None = None  # minor; None: read when `balance` is first asked for
-    bonus_now: int = 0  # the bonus balance right after it (a player with an active bonus)
+    balance_now: int | None = None  # playable, minor; None: read when `balance` is asked
+    first_playable: int | None = None  # real and bonus money right after the first time
 
     @property
     def balance(self) -> Decimal:
-        """The player's playable balance now (real, and bonus money of an active bonus):
-        right after the movement, or at the repeat (a repeat: real money only)."""
+        """The player's playable balance now (real, and bonus money of a bonus): right
+        after the movement, or at the repeat."""
         minor = self.balance_now
         if minor is None:
-            minor = _real_balance(self.player_id, self.currency)
-        return money.from_minor(minor + self.bonus_now, self.currency)
+            minor = _playable_balance(self.player_id, self.currency)
+        return money.from_minor(minor, self.currency)
 
     @property
     def playable_after(self) -> int:
-        """Real and bonus money right after the movement, minor units."""
-        return self.balance_after + self.bonus_now
+        """Real and bonus money right after the movement (its first time), minor units."""
+        return self.balance_after if self.first_playable is None else self.first_playable
 
     @property
     def amount(self) -> Decimal:
@@ -413,11 +415,9 @@ def move(request: Request, existing=UNKNOWN) -> Movement:
 
         # a stake counts toward the wagering; a refunded stake no longer does
         wagering.count_stake(request.player.id, request.currency, -request.minor)
-    bonus_now = (
-        bonus_legs.balance(owner_of(request.player.id), request.currency)
-        if (bonus_active and request.account_kind == REAL)
-        else 0
-    )
+    playable = None
+    if bonus_active and request.account_kind == REAL:  # real (converted?) and bonus money
+        playable = bonus_legs.record_playable(transaction_id, request.player.id, request.currency)
     return Movement(
         transaction_id,
         request.minor,
@@ -425,8 +425,8 @@ def move(request: Request, existing=UNKNOWN) -> Movement:
         balance_after,
         False,
         request.player.id,
-        balance_after,
-        bonus_now,
+        balance_after if playable is None else playable,
+        playable,
     )
 
 
@@ -503,7 +503,12 @@ def _balance_statement(direction: str, _dialect: str):
 
 
 def _refuse(request: Request):
-    balance = _account_balance(request)
+    """Refuse for the balance; InsufficientFunds tells what the player could play with (real
+    and bonus money: a bonus-funded stake was tried already)."""
+    if request.account_kind == REAL:
+        balance = _playable_balance(request.player.id, request.currency)
+    else:
+        balance = _account_balance(request)
     if request.minor > 0:
         raise InvalidAmount("the balance would exceed what an account can hold")
     raise InsufficientFunds(money.from_minor(balance, request.currency), request.currency)
@@ -679,6 +684,7 @@ def _repeat(existing, request: Request) -> Movement:
         True,
         request.player.id,
         getattr(existing, "balance_now", None),
+        existing.playable_after,
     )
 
 
@@ -698,6 +704,19 @@ def _find_statement(_dialect: str):
 
 def real_balance(request: Request) -> int:
     return _real_balance(request.player.id, request.currency)
+
+
+def _playable_balance(player_id: int, currency: str) -> int:
+    parameters = {"owner": owner_of(player_id), "currency": currency}
+    return prepared("wallet.playable_balance", _playable_statement).scalar(parameters) or 0
+
+
+def _playable_statement(_dialect: str):
+    return select(func.sum(_accounts.c.balance)).where(
+        _accounts.c.owner == bindparam("owner"),
+        _accounts.c.currency == bindparam("currency"),
+        (_accounts.c.kind == REAL) | (_accounts.c.kind == BONUS),  # (no expanding IN)
+    )
 
 
 def _real_balance(player_id: int, currency: str) -> int:

@@ -1,8 +1,11 @@
 """The bank test (Jepsen-style): many concurrent vendor clients over real HTTP against
 gunicorn with four workers, on SQLite and PostgreSQL, play stakes, payouts, returns,
 payout returns, jackpots, cashbacks, Betsy bets, settles, corrections, unsettles and
-rollbacks (also before the bet and after a settle), and the calculation service's coupon
-results (won, lost, returned, corrected) for a handful of players; duplicates at
+rollbacks (also before the bet and after a settle), the calculation service's coupon
+results (won, lost, returned, corrected), deposits and the provider's callbacks,
+withdrawals (asked, cancelled, approved with payouts that succeed or fail, declined) and
+bonuses (claimed, given with deposits, played real money first, converted or forfeited)
+for a handful of players; duplicates at
 the same moment, crossed make-list batches and two players on one bet id. Afterwards the
 checker holds the history of requests and answers against the ledger (see
 tests/reliability/bank/checker.py), and `flask wallet verify` must pass.
@@ -19,6 +22,7 @@ from tests.harness.appserver import Gunicorn
 from tests.harness.scale import report, scaled
 from tests.harness.vendors import Betcore
 from tests.reliability.bank import checker, ledger
+from tests.reliability.bank.operator import Operator
 from tests.reliability.bank.workload import Plan, Run
 from tests.reliability.bank.world import (
     backend,
@@ -27,6 +31,7 @@ from tests.reliability.bank.world import (
     flask,
     keep_history,
     open_casino,
+    payment_provider,
     populate,
 )
 
@@ -47,17 +52,18 @@ def test_bank(make_app, database_url, betcore):
     started = time.monotonic()
     app = make_app()
     world = populate(app, players=PLAYERS, opening=OPENING, coupons=COUPONS, slip=True)
-    with calculation_service() as service:
-        env = environment(database_url, betcore, **service)
+    with calculation_service() as service, payment_provider(app) as provider:
+        env = environment(database_url, betcore, **service, **provider)
         with Gunicorn(env, workers=4, preload=True) as server:
             open_casino(server.url, betcore, world)
-            run = Run(server.url, betcore, world, PLAN)
+            run = Run(server.url, betcore, world, PLAN, Operator(app))
             run.start()
             run.join()
     assert not run.errors, run.errors
     keep_history(run.history, "bank", database_url)
     (verify,) = flask(env, checker.VERIFY)
-    anomalies = checker.check(run.history.ops, ledger.read(app), world) + checker.verified(verify)
+    snapshot = ledger.read(app)
+    anomalies = checker.check(run.history.ops, snapshot, world) + checker.verified(verify)
     report(
         "bank",
         backend=backend(database_url),
@@ -67,6 +73,7 @@ def test_bank(make_app, database_url, betcore):
         refused=run.history.count("refused"),
         unknown=run.history.count("unknown"),
         anomalies=len(anomalies),
+        **snapshot.bonus_figures(),
         seconds=round(time.monotonic() - started, 1),
         load_seconds=round(run.seconds, 1),
         seed=run.seed,

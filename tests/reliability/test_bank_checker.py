@@ -9,6 +9,7 @@ from tests.reliability.bank import checker
 from tests.reliability.bank.history import (
     BETCORE,
     BETSY,
+    BONUSES,
     COUPONS,
     OK,
     PAYMENTS,
@@ -31,14 +32,17 @@ class Book:
         self.ledger = Ledger()
         self.ids = 0
         self.clock = 1000.0
-        self.balance = defaultdict(int)
+        self.real, self.bonus = defaultdict(int), defaultdict(int)
         for player in (A, B):
             self.tx("admin", f"opening:{player}", player, OPENING, "adjustment")
 
-    def tx(self, source, key, player, amount, kind="stake", status="applied") -> Tx:
+    def tx(self, source, key, player, amount, kind="stake", status="applied", *, bonus=0,
+           reference=None) -> Tx:  # fmt: skip
+        """`amount`: both legs (+ to the player); `bonus`: the part on the bonus balance."""
         self.ids += 1
         self.clock += 1
-        self.balance[player] += amount
+        self.real[player] += amount - bonus
+        self.bonus[player] += bonus
         tx = Tx(
             self.ids,
             source,
@@ -47,14 +51,20 @@ class Book:
             status,
             player,
             amount,
-            None if status == "voided" else self.balance[player],
+            None if status == "voided" else self.real[player],
             self.clock,
+            bonus if source != BONUSES and bonus else None,
+            reference,
+            self.real[player],
+            self.bonus[player],
         )
         ledger = self.ledger
         ledger.txs[(source, key)] = tx
         ledger.by_id[tx.id] = tx
         ledger.history[player].append(tx)
-        ledger.balances[player] = self.balance[player]
+        ledger.balances[player] = self.real[player] + self.bonus[player]
+        if self.bonus[player] or player in ledger.bonus_balances:
+            ledger.bonus_balances[player] = self.bonus[player]
         house = f"house:{source}"
         ledger.by_owner[house] = ledger.by_owner.get(house, 0) - amount
         return tx
@@ -353,3 +363,78 @@ def test_a_withdrawal_whose_answer_was_lost_is_found_by_player_and_amount():
     assert "lost" in checks([acknowledged, cancel], book)  # the return is missing
     book.tx(WITHDRAWALS, "withdrawal:9:return", A, 700, "withdrawal_return")
     assert checker.check([acknowledged, cancel], book.ledger, WORLD) == []
+
+
+def test_a_paid_out_withdrawal_keeps_its_money_and_a_failed_payout_returns_it():
+    book = Book()
+    book.tx(WITHDRAWALS, "withdrawal:9", A, -700, "withdrawal")
+    asked = op(1, WITHDRAWALS, "ask", A, "9", amount=700, value={"id": 9})
+    paid = op(2, WITHDRAWALS, "approve", A, "9", value={"status": "success"})
+    assert checker.check([asked, paid], book.ledger, WORLD) == []
+    book.tx(WITHDRAWALS, "withdrawal:9:return", A, 700, "withdrawal_return")
+    assert "applied refusal" in checks([asked, paid], book)  # paid and returned
+    failed = op(2, WITHDRAWALS, "approve", A, "9", value={"status": "fail"})
+    failed.extra["key"] = "withdrawal:9:return"
+    assert checker.check([asked, failed], book.ledger, WORLD) == []
+    declined = op(2, WITHDRAWALS, "decline", A, "9", value={"status": "declined"})
+    assert checker.check([asked, declined], book.ledger, WORLD) == []
+
+
+def bonus_play(book: Book, *, cap_break=0, early_bonus=False, share=2000, left=0) -> list[Op]:
+    """Player A claims BANKFIX1 (30.00, wagered 3 times, at most 15.00 converted), stakes
+    all real money, then 10.00 of bonus money, wins 20.00 on it (to the bonus balance), and
+    the next stake meets the wagering: 40.00 bonus left, 15.00 of it converted."""
+    from tests.reliability.bank.ledger import Assignment
+
+    book.tx(BONUSES, "bonus:1", A, 3000, "bonus", bonus=3000, reference="bonus:1")
+    real = OPENING if not early_bonus else OPENING - 500  # (early: 5.00 real money left)
+    first = book.tx(BETCORE, "20:-1", A, -real, reference="20")
+    stake = book.tx(BETCORE, "21:-1", A, -1000, bonus=-1000, reference="21")
+    win = book.tx(BETCORE, "21:1", A, 2000, "win", bonus=share, reference="21")
+    book.ledger.casino_bets.update({"20": A, "21": A})
+    converted = 1500 + cap_break
+    book.tx(BONUSES, "bonus:1:close", A, -4000 - left, "bonus_forfeit", bonus=-4000 - left)
+    book.tx(BONUSES, "bonus:1:convert", A, converted, "bonus_conversion")
+    book.ledger.assignments.append(
+        Assignment(1, A, "BANKFIX1", 3000, 9000, 11000, "completed", converted,
+                   4000 + left - converted, None)
+    )  # fmt: skip
+    answer = {"PartnerTransactionId": 0, "Currency": "EUR"}
+    return [
+        op(1, BONUSES, "claim", A, "BANKFIX1", value=None),
+        op(2, BETCORE, "make", A, 20, kind=-1, amount=real,
+           value=answer | {"PartnerTransactionId": first.id, "Balance": "30.00"}),
+        op(3, BETCORE, "make", A, 21, kind=-1, amount=1000,
+           value=answer | {"PartnerTransactionId": stake.id, "Balance": "20.00"}),
+        op(4, BETCORE, "make", A, 21, kind=1, amount=2000,
+           value=answer | {"PartnerTransactionId": win.id, "Balance": "40.00"}),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("breaks", "found"),
+    [
+        ({}, set()),
+        ({"cap_break": 100}, {"bonus"}),  # converted more than the maximum
+        # bonus money staked while real money was left (the answers then differ as well)
+        ({"early_bonus": True}, {"bonus", "reported balance"}),
+        # a win on bonus money paid partly as real money (the close then overdraws)
+        ({"share": 1500}, {"bonus", "negative"}),
+        ({"left": 300}, {"bonus", "negative"}),  # the close took more than there was
+    ],
+)
+def test_bonus_play_is_checked_to_the_rules(breaks, found):
+    book = Book()
+    ops = bonus_play(book, **breaks)
+    anomalies = checker.check(ops, book.ledger, WORLD)
+    assert {a.check for a in anomalies} == found, checker.render(anomalies)
+
+
+def test_a_bonus_nobody_claimed_or_left_over_bonus_money_is_found():
+    book = Book()
+    ops = bonus_play(book)[1:]  # no claim
+    assert "bonus" in checks(ops, book)
+    book = Book()
+    ops = bonus_play(book)
+    book.tx(BETCORE, "22:1", A, 500, "win", bonus=500, reference="21")  # after the end
+    assert "bonus" in checks(ops, book)  # bonus money without a bonus, and a wrong share

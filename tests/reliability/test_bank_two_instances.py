@@ -108,6 +108,7 @@ def test_bank_two_instances(make_app, database_url, betcore):
         served=served,
         accepts=len(accepts),
         anomalies=len(anomalies),
+        **snapshot.bonus_figures(),
         seconds=round(time.monotonic() - started, 1),
         load_seconds=round(run.seconds, 1),
         seed=run.seed,

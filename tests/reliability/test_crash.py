@@ -22,6 +22,7 @@ from tests.harness.appserver import Gunicorn, OutboxWorker
 from tests.harness.scale import report, scaled
 from tests.harness.vendors import Betcore
 from tests.reliability.bank import checker, ledger
+from tests.reliability.bank.operator import Operator
 from tests.reliability.bank.workload import Plan, Run
 from tests.reliability.bank.world import (
     backend,
@@ -31,6 +32,7 @@ from tests.reliability.bank.world import (
     flask,
     keep_history,
     open_casino,
+    payment_provider,
     populate,
 )
 
@@ -88,6 +90,7 @@ def test_crash(make_app, database_url, betcore):
     world = populate(app, players=7, opening=10_000, coupons=scaled(40, 400), slip=True)
     with contextlib.ExitStack() as stack:
         settings = stack.enter_context(calculation_service())
+        settings |= stack.enter_context(payment_provider(app))
         env = environment(
             database_url,
             betcore,
@@ -98,7 +101,7 @@ def test_crash(make_app, database_url, betcore):
         server = stack.enter_context(Gunicorn(env, workers=4, preload=True))
         worker = stack.enter_context(OutboxWorker(env, poll=0.2))
         open_casino(server.url, betcore, world)
-        run = Run(server.url, betcore, world, PLAN)
+        run = Run(server.url, betcore, world, PLAN, Operator(app))
         rng = random.Random(run.seed)
         killers = [Killer(p, kills=KILLS, up=UP, down=DOWN, rng=rng) for p in (server, worker)]
         run.start()
@@ -128,6 +131,7 @@ def test_crash(make_app, database_url, betcore):
         kills=server.kills + worker.kills,
         accepts=len(betcore.accepts()),
         anomalies=len(anomalies),
+        **snapshot.bonus_figures(),
         seconds=round(time.monotonic() - started, 1),
         load_seconds=round(run.seconds, 1),
         seed=run.seed,

@@ -17,7 +17,15 @@ Every anomaly names the requests (ops) and ledger transactions involved. The che
   entries of all accounts sum to zero, each house's to minus what its door moved;
 - reported balances: never negative, always a balance the account really had (exactly the
   modelled one for the solo player); refusals for want of money only when the balance at
-  that moment did not cover the debit.
+  that moment did not cover the debit;
+- bonuses (a player's balance is real plus bonus money): each assignment is explained by a
+  claim or a deposit with its code, grants its offer's amount (a percentage of the deposit
+  up to the maximum), once per player and code, one active per player; a completed one
+  was wagered in full and converted what was left up to the maximum, the rest forfeited;
+  a forfeited one gave back what was left; the bonus balance never goes below zero and is
+  empty without an active bonus; stakes take bonus money only once the real balance is
+  spent; a win on a bonus-funded stake pays the stake's bonus share of it to the bonus
+  balance; a share paid after its bonus ended is forfeited, exactly.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from types import SimpleNamespace
 from tests.reliability.bank.history import (
     BETCORE,
     BETSY,
+    BONUSES,
     COUPONS,
     OK,
     PAYMENTS,
@@ -51,9 +60,10 @@ from tests.reliability.bank.scenarios import (
     RETURN,
     STAKE,
 )
-from tests.reliability.bank.world import World
+from tests.reliability.bank.world import BONUS_PLAYERS, STARTER, World
 
 INTERNAL = {BETCORE: 100500, BETSY: 100, COUPONS: None, PAYMENTS: None, WITHDRAWALS: None}
+INTERNAL[BONUSES] = None
 WINDOW_MARGIN = 1.0  # seconds of clock slack around a request when asking what it could see
 
 
@@ -83,6 +93,8 @@ SEVERITY = [
     "zero-sum",
     "wallet verify",
     "settlement",
+    "bonus",
+    "ledger order",
     "accept",
     "outbox",
     "race",
@@ -193,6 +205,9 @@ class Checker:
         self.settlements()
         self.coupon_settlements()
         self.balances()
+        self.bonuses()
+        self.payouts()
+        self.ledger_order()
         self.reported_balances()
         self.refusals_for_money()
         return self.anomalies
@@ -310,9 +325,27 @@ class Checker:
                 elif (
                     op.door == BETSY
                     and op.action == "place"
-                    and cents(op.value["amount"]) != tx.balance_after
+                    and cents(op.value["amount"]) not in self.after(tx)
                 ):
-                    self.flag("answer", "the bet's answer is not the balance after it", [op], [tx])
+                    near = self.neighbours(tx)
+                    self.flag("answer", "the bet's answer is not the balance after it", [op], near)
+
+    def after(self, tx: Tx) -> set[int]:
+        """The player's money right after a movement, and after the bonus conversion it may
+        have caused (a stake that met the wagering: the close and convert that follow)."""
+        history = self.ledger.history[tx.player]
+        states = {tx.playable_after}
+        for later in history[history.index(tx) + 1 :]:
+            if later.source != BONUSES or not later.key.endswith((":close", ":convert")):
+                break
+            states.add(later.playable_after)
+        return states
+
+    def neighbours(self, tx: Tx, around: int = 2) -> list[Tx]:
+        """The transaction and its player's transactions just before and after it."""
+        history = self.ledger.history[tx.player]
+        at = history.index(tx)
+        return history[max(at - around, 0) : at + around + 1]
 
     def unexplained(self) -> None:
         """Every betcore/betsy/coupons transaction comes from a request that was not only
@@ -320,6 +353,8 @@ class Checker:
         coupon_settlements)."""
         seeded = {f"{c.id}:stake" for c in self.world.coupons}
         for (src, key), tx in self.ledger.txs.items():
+            if src == BONUSES:
+                continue  # explained by the bonus check
             if src in (PAYMENTS, WITHDRAWALS) and not self.by_key.get((src, key)):
                 self.flag(
                     "unexplained", "a deposit credited without its success callback", [], [tx]
@@ -483,6 +518,10 @@ class Checker:
                 effect = self.effect(src, key, first)
                 expected[first.player] += effect
                 by_source[src] += effect
+        for (src, _key), tx in self.ledger.txs.items():  # (checked in bonuses())
+            if src == BONUSES and tx.applied:
+                expected[tx.player] += tx.amount
+                by_source[BONUSES] += tx.amount
         owners = self.coupon_owners()
         for bet, payout in self.final_payout.items():
             if bet in owners:
@@ -515,26 +554,156 @@ class Checker:
             (f"house:{COUPONS}", -by_source[COUPONS]),
             (f"house:{PAYMENTS}", -by_source[PAYMENTS]),
             (f"house:{WITHDRAWALS}", -by_source[WITHDRAWALS]),
+            (f"house:{BONUSES}", -by_source[BONUSES]),
         ):
             if owners.get(owner, 0) != want:
                 self.flag("zero-sum", f"{owner} holds {owners.get(owner, 0)}, expected {want}")
         total = sum(self.ledger.balances.values())
-        doors = (BETCORE, BETSY, COUPONS, PAYMENTS, WITHDRAWALS)
+        doors = (BETCORE, BETSY, COUPONS, PAYMENTS, WITHDRAWALS, BONUSES)
         moved = sum(by_source[door] for door in doors)
         if total != openings + moved:
             self.flag("zero-sum", f"players hold {total} in all, the history gives another sum")
 
+    # --- bonuses ---------------------------------------------------------------------------
+
+    def bonuses(self) -> None:
+        txs = {key: tx for (src, key), tx in self.ledger.txs.items() if src == BONUSES}
+        explained: set[str] = set()
+        claims, granted = defaultdict(list), defaultdict(list)
+        for op in self.ops:
+            if op.door == BONUSES and op.action == "claim" and op.outcome != REFUSED:
+                claims[(op.player, op.bet)].append(op)
+        coded = {  # deposit reference -> the bonus code its form named
+            op.bet: op.extra.get("bonus_code")
+            for op in self.ops
+            if op.door == PAYMENTS and op.action == "start" and op.outcome == OK
+        }
+        deposits = {found[0]: (reference, *found[1:]) for reference, found in
+                    self.ledger.deposits.items()}  # fmt: skip
+        active = defaultdict(list)
+        starters = {p.id for p in self.world.players[:BONUS_PLAYERS]}
+        for a in self.ledger.assignments:
+            granted[(a.player, a.code)].append(a)
+            if a.status == "active":
+                active[a.player].append(a)
+            keys = {name: f"bonus:{a.id}{name}" for name in ("", ":close", ":convert")}
+            explained |= set(keys.values())
+            grant, close, convert = (txs.get(key) for key in keys.values())
+            offer = self.world.offer(a.code)
+            if offer is None:
+                self.flag("bonus", f"assignment {a.id}: {a.code} is no bonus of the run")
+                continue
+            if offer.amount is not None:
+                want, why = offer.amount, claims.get((a.player, a.code))
+                why = why or (a.code == STARTER.code and a.player in starters)
+            else:
+                reference, owner, status = deposits.get(a.deposit, (None, None, None))
+                base = self.ledger.deposit_amounts.get(a.deposit, 0)
+                want = min(base * offer.percent // 100, offer.max_amount)
+                why = owner == a.player and status == "success" and coded.get(reference) == a.code
+            if not why:
+                self.flag("bonus", f"assignment {a.id} ({a.code}): no claim or deposit gave it")
+            if grant is None or not grant.applied or grant.player != a.player:
+                self.flag("bonus", f"assignment {a.id}: no grant of the player", txs=[grant])
+            elif not grant.amount == a.amount == want:
+                self.flag("bonus", f"assignment {a.id}: granted {grant.amount}, {want} due", [],
+                          [grant])  # fmt: skip
+            if a.required != a.amount * offer.wagering:
+                self.flag("bonus", f"assignment {a.id}: requires {a.required}")
+            left = -close.amount if close is not None else 0
+            if close is not None and close.bonus_after != 0:
+                self.flag("bonus", f"assignment {a.id}: its close left bonus money", txs=[close])
+            if a.status == "completed":
+                cap = offer.max_conversion
+                converted = convert.amount if convert is not None else 0
+                if a.wagered < a.required:
+                    self.flag("bonus", f"assignment {a.id}: completed, wagered {a.wagered}")
+                if converted != min(left, cap) or (a.converted, a.forfeited) != (
+                    converted,
+                    left - converted,
+                ):
+                    self.flag("bonus", f"assignment {a.id}: converted {converted} of {left}",
+                              txs=[close, convert])  # fmt: skip
+            else:
+                if a.wagered >= a.required:
+                    self.flag("bonus", f"assignment {a.id}: {a.status}, wagered {a.wagered}")
+                if convert is not None or (a.status == "active" and close is not None):
+                    self.flag("bonus", f"assignment {a.id}: {a.status}, yet converted or closed",
+                              txs=[close, convert])  # fmt: skip
+                if a.status != "active" and a.forfeited != left:
+                    self.flag("bonus", f"assignment {a.id}: forfeited {a.forfeited} of {left}",
+                              txs=[close])  # fmt: skip
+        for (player, code), ops in claims.items():
+            if any(op.outcome == OK for op in ops) and not granted.get((player, code)):
+                self.flag("lost", f"claimed {code}, no assignment", ops)
+        for (player, code), rows in granted.items():
+            if len(rows) > 1:
+                self.flag("bonus", f"player {player} got {code} {len(rows)} times")
+        for player, rows in active.items():
+            if len(rows) > 1:
+                self.flag("bonus", f"player {player} has {len(rows)} active bonuses")
+        for player, balance in self.ledger.bonus_balances.items():
+            if balance and not active.get(player):
+                self.flag("bonus", f"player {player} holds {balance} bonus money, no bonus")
+        for key, tx in txs.items():
+            if key in explained:
+                continue
+            number = key.removeprefix("bonus-late:")
+            paid = self.ledger.by_id.get(int(number)) if number.isdigit() else None
+            if paid is None or paid.player != tx.player or tx.amount != -(paid.bonus_amount or 0):
+                self.flag("unexplained", "a bonus movement no assignment explains", [], [tx, paid])
+        self.bonus_legs()
+
+    def bonus_legs(self) -> None:
+        """Real money first; a win on a bonus-funded stake pays its share to the bonus."""
+        stakes = {
+            (tx.source, tx.reference, tx.player): tx
+            for tx in self.ledger.by_id.values()
+            if tx.kind == "stake" and tx.bonus_amount is not None and tx.reference
+        }
+        for tx in self.ledger.by_id.values():
+            if tx.bonus_after < 0:
+                self.flag("negative", f"player {tx.player}: bonus balance {tx.bonus_after}",
+                          txs=[tx])  # fmt: skip
+            if tx.source == BONUSES or not tx.bonus_amount:
+                continue
+            if tx.amount < 0 and tx.bonus_amount < 0 and tx.real_after != 0:
+                self.flag("bonus", "bonus money staked before the real money", txs=[tx])
+            stake = stakes.get((tx.source, tx.reference, tx.player))
+            if tx.kind in ("win", "jackpot") and (
+                stake is None or tx.bonus_amount != tx.amount * stake.bonus_amount // stake.amount
+            ):
+                self.flag("bonus", "a win's bonus share is not its stake's", txs=[tx, stake])
+
+    def payouts(self) -> None:
+        """A withdrawal the provider paid out keeps its money held: nothing returns it."""
+        for op in self.ops:
+            if op.door != WITHDRAWALS or op.action != "approve" or op.outcome != OK:
+                continue
+            back = self.ledger.applied(WITHDRAWALS, f"withdrawal:{op.bet}:return")
+            if op.value.get("status") == "success" and back is not None:
+                self.flag("applied refusal", "paid out, and its money returned", [op], [back])
+
+    def ledger_order(self) -> None:
+        """The running sums the checks read agree with the balances the wallet recorded."""
+        for tx in self.ledger.by_id.values():
+            real = tx.source != BONUSES and tx.status == "applied"
+            if real and tx.balance_after is not None and tx.balance_after != tx.real_after:
+                self.flag("ledger order", "balance after != the running sum", txs=[tx])
+
     # --- what the answers said about balances ----------------------------------------------
 
     def had(self, player: int) -> set[int]:
-        return {t.balance_after for t in self.ledger.history[player] if t.balance_after is not None}
+        return {t.playable_after for t in self.ledger.history[player]}
 
     def during(self, op: Op) -> list[int]:
-        """The balances the player's account may have had while `op` was served."""
+        """The balances (real and bonus; real only for a withdrawal, which only real money
+        pays) the player's account may have had while `op` was served."""
         start, end = op.sent - WINDOW_MARGIN, op.answered + WINDOW_MARGIN
-        txs = [t for t in self.ledger.history[op.player] if t.balance_after is not None]
-        before = [t.balance_after for t in txs if t.created < start][-1:]
-        return before + [t.balance_after for t in txs if start <= t.created <= end]
+        txs = [t for t in self.ledger.history[op.player] if t.applied]
+        value = (lambda t: t.real_after) if op.door == WITHDRAWALS else (lambda t: t.playable_after)
+        before = [value(t) for t in txs if t.created < start][-1:]
+        return before + [value(t) for t in txs if start <= t.created <= end]
 
     def reported_balances(self) -> None:
         for op in self.ops:

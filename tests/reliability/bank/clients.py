@@ -29,6 +29,7 @@ from tests.harness.vendors import Betcore
 from tests.reliability.bank.history import (
     BETCORE,
     BETSY,
+    BONUSES,
     COUPONS,
     OK,
     PAYMENTS,
@@ -44,6 +45,7 @@ TAG_ID = 7
 RESULTS_SECRET = "bank-results-secret"  # noqa: S105 (BETCALC_RESULT_SECRET of the run)
 PAYMENTS_SECRET = "bank-payments-secret"  # noqa: S105 (PAYMENT_SANDBOX_SECRET of the run)
 CARD, MASKED_CARD = "4242424242424242", "424242******4242"
+FAILING_CARD = "400000******0119"  # the sandbox's payouts to it fail
 CURRENCY = "EUR"
 SETTLE, UNSETTLE, ROLLBACK = 2, 1, 3
 
@@ -76,7 +78,7 @@ class Vendors:
         urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
         self.betcore, self.secret = betcore, betsy_secret
         self.results_secret = RESULTS_SECRET
-        self.web: dict[int, requests.Session] = {}  # player -> a logged-in browser session
+        self.web: dict[tuple, requests.Session] = {}  # (player, n) -> a logged-in session
         self.history, self.thread = history, thread
         self.retry_seconds, self.timeout = retry_seconds, timeout
         self.sessions = [requests.Session() for _ in range(sessions)]
@@ -345,11 +347,13 @@ class Vendors:
 
     # --- the cashier and the payment provider ------------------------------------------------
 
-    def deposit_start(self, who, amount: int, **fields) -> Op:
-        """A player starts a deposit on the cashier page (CSRF): OK with its reference (the
-        provider's page the portal sends the player to names it). Not resent: a second
-        form is a second deposit, which is harmless (it stays new)."""
+    def deposit_start(self, who, amount: int, bonus_code: str = "", **fields) -> Op:
+        """A player starts a deposit on the cashier page (CSRF), with a bonus code now and
+        then: OK with its reference (the provider's page the portal sends the player to
+        names it), REFUSED "bonus" when the code is not for them now (a bonus active, or
+        had). Not resent: a second form is a second deposit, harmless (it stays new)."""
         op = self._new(PAYMENTS, "start", who.id, "deposit", amount=amount, **fields)
+        op.extra["bonus_code"] = bonus_code
         base = self.urls[0]
 
         def attempt():
@@ -358,10 +362,12 @@ class Vendors:
             data = {"csrf_token": _csrf(page), "amount": amount_text(amount), "currency": CURRENCY}
             answer = web.post(
                 f"{base}/cashier",
-                data={**data, "provider": "sandbox"},
+                data={**data, "provider": "sandbox", "bonus_code": bonus_code},
                 allow_redirects=False,
                 timeout=self.timeout,
             )
+            if answer.status_code == 422 and bonus_code and _refused_bonus(answer.text):
+                return REFUSED, "bonus", None
             found = re.search(r"[?&]reference=([A-Z0-9]+)", answer.headers.get("Location", ""))
             if answer.status_code != 302 or not found:
                 raise BadAnswer(f"HTTP {answer.status_code}: {answer.text[:200]!r}")
@@ -402,7 +408,22 @@ class Vendors:
         self._exchange([op], attempt)
         return op
 
-    def withdrawal_ask(self, who, amount: int, **fields) -> Op:
+    def withdrawal_decision(self, who, withdrawal_id: str, action: str, operator, **fields):
+        """The operator approves (the provider pays out: success is final, a failure returns
+        the money, op.extra["key"]) or declines (the money returns) a request: OK with its
+        status, REFUSED "not_pending". Not resent (a failed payout is not tried again)."""
+        op = self._new(WITHDRAWALS, action, who.id, withdrawal_id, **fields)
+
+        def attempt():
+            outcome, code, value = operator.decide(action, int(withdrawal_id))
+            if action == "approve" and outcome == OK and value["status"] == "fail":
+                op.extra["key"] = f"withdrawal:{withdrawal_id}:return"
+            return outcome, code, value
+
+        self._exchange([op], attempt, resend=False)
+        return op
+
+    def withdrawal_ask(self, who, amount: int, requisite: str = MASKED_CARD, **fields) -> Op:
         """A player asks for a withdrawal on the cashier page: OK with its id (the amount
         held), REFUSED "funds" when the real balance is too low. Not resent (a second form
         is a second request)."""
@@ -413,7 +434,7 @@ class Vendors:
             web = self._web(who)
             page = web.get(f"{base}/cashier", timeout=self.timeout).text
             data = {"csrf_token": _csrf(page), "amount": amount_text(amount), "currency": CURRENCY}
-            data |= {"provider": "sandbox", "requisite": MASKED_CARD}
+            data |= {"provider": "sandbox", "requisite": requisite}
             answer = web.post(
                 f"{base}/cashier/withdraw", data=data, allow_redirects=False, timeout=self.timeout
             )
@@ -428,14 +449,16 @@ class Vendors:
         self._exchange([op], attempt, resend=False)
         return op
 
-    def withdrawal_cancel(self, who, withdrawal_id: str, **fields) -> Op:
+    def withdrawal_cancel(self, who, withdrawal_id: str, *, session: int = 0, **fields) -> Op:
         """The player cancels a pending withdrawal: OK (the amount returns) or REFUSED
-        "done" (it was cancelled already). Resent until answered: cancelling is once."""
+        "done" (it was cancelled already). Resent until answered: cancelling is once.
+        (`session`: this thread's browser session of the player: two cancels at once in one
+        session would each find the other's message in it.)"""
         op = self._new(WITHDRAWALS, "cancel", who.id, withdrawal_id, **fields)
         base = self.urls[0]
 
         def attempt():
-            web = self._web(who)
+            web = self._web(who, session)
             page = web.get(f"{base}/cashier", timeout=self.timeout).text
             answer = web.post(
                 f"{base}/cashier/withdrawals/{withdrawal_id}/cancel",
@@ -451,9 +474,32 @@ class Vendors:
         self._exchange([op], attempt)
         return op
 
-    def _web(self, who) -> requests.Session:
-        """This thread's logged-in browser session of the player."""
-        web = self.web.get(who.id)
+    def bonus_claim(self, who, code: str, *, session: int = 0, **fields) -> Op:
+        """A player claims a bonus code on the bonuses page (CSRF; `session`: this thread's
+        browser session of the player, one per claim sent at the same moment): OK when the
+        page then says the bonus is theirs, REFUSED "active" or "used". Not resent."""
+        op = self._new(BONUSES, "claim", who.id, code, **fields)
+        base = self.urls[0]
+
+        def attempt():
+            web = self._web(who, session)
+            page = web.get(f"{base}/bonuses", timeout=self.timeout).text
+            data = {"csrf_token": _csrf(page), "code": code}
+            answer = web.post(f"{base}/bonuses", data=data, timeout=self.timeout)
+            if answer.status_code == 200 and "is yours: it is in your bonus balance" in answer.text:
+                return OK, 200, None
+            for refusal, words in BONUS_REFUSALS.items():
+                if answer.status_code == 200 and words in answer.text:
+                    return REFUSED, refusal, None
+            raise BadAnswer(f"HTTP {answer.status_code}: {answer.text[:200]!r}")
+
+        self._exchange([op], attempt, resend=False)
+        return op
+
+    def _web(self, who, session: int = 0) -> requests.Session:
+        """This thread's logged-in browser session of the player (`session`: another one,
+        for requests sent at the same moment)."""
+        web = self.web.get((who.id, session))
         if web is None:
             web = requests.Session()
             base = self.urls[0]
@@ -468,7 +514,7 @@ class Vendors:
             )
             if answer.status_code != 302:
                 raise BadAnswer(f"login of player {who.id}: HTTP {answer.status_code}")
-            self.web[who.id] = web  # (kept once logged in: a failed login is tried again)
+            self.web[(who.id, session)] = web  # (kept once logged in; a failed one: again)
         return web
 
     # --- Betsy ------------------------------------------------------------------------------
@@ -557,6 +603,16 @@ def together(*calls) -> list:
     if errors:
         raise errors[0]
     return results
+
+
+BONUS_REFUSALS = {
+    "active": "You already have an active bonus in this currency.",
+    "used": "You have had this bonus already.",
+}
+
+
+def _refused_bonus(html: str) -> bool:
+    return any(words in html for words in BONUS_REFUSALS.values())
 
 
 def _csrf(html: str) -> str:

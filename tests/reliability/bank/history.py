@@ -17,7 +17,7 @@ from decimal import Decimal
 
 OK, REFUSED, UNKNOWN = "ok", "refused", "unknown"
 BETCORE, BETSY, COUPONS, PAYMENTS = "betcore", "betsy", "coupons", "payments"
-WITHDRAWALS = "withdrawals"
+WITHDRAWALS, BONUSES = "withdrawals", "bonuses"
 
 
 @dataclass
@@ -59,7 +59,10 @@ class Op:
         if self.door == WITHDRAWALS:  # bet: the withdrawal's id (once known)
             if not self.bet.isdigit():
                 return None
-            return f"withdrawal:{self.bet}" + (":return" if self.action == "cancel" else "")
+            if self.action == "approve":  # a failed payout returns the money (extra "key")
+                return self.extra.get("key")
+            back = self.action in ("cancel", "decline")
+            return f"withdrawal:{self.bet}" + (":return" if back else "")
         if self.door == COUPONS:  # a placement's stake; results: see the settlement check
             placed = self.action == "place" and self.bet.startswith("coupon:")
             return f"{self.bet.removeprefix('coupon:')}:stake" if placed else None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 
-from tests.reliability.bank.clients import Overtime, together
+from tests.reliability.bank.clients import FAILING_CARD, MASKED_CARD, Overtime, together
 from tests.reliability.bank.history import OK, UNKNOWN, Op
 from tests.reliability.bank.world import SeededCoupon
 
@@ -412,7 +412,12 @@ class Scenarios:
         must refuse: failed after success, another transaction or amount for the deposit,
         or success after a decline."""
         who, amount, name = self.pick(), self.rng.randint(500, 3000), "deposit"
-        started = self.v.deposit_start(who, amount, expected={SUCCESS}, scenario=name)
+        code = ""
+        if self.rng.random() < 0.3:  # with a percentage bonus's code
+            code = self.rng.choice([o.code for o in self.client.world.offers if o.percent])
+        started = self.v.deposit_start(
+            who, amount, code, expected={SUCCESS, "bonus"} if code else {SUCCESS}, scenario=name
+        )
         if started.outcome != OK:
             return
         reference, tx = started.bet, f"SBX-{self.client.next_id()}"
@@ -437,25 +442,77 @@ class Scenarios:
             callback("success", {CONFLICT}, amount=amount + 100)
 
     def withdrawal(self):
-        """A player deposits (their card becomes a requisite) and asks for a withdrawal,
-        which holds its amount, or is refused for want of money; now and then cancels it,
-        sometimes twice at the same moment (one returns the money)."""
+        """A player asks for a withdrawal to one of their cards, which holds its amount, or
+        is refused for want of money; now and then cancels it, sometimes twice at the same
+        moment (one returns the money); or the operator approves it (the payout to one card
+        succeeds, to the other fails and the money returns) or declines it, now and then
+        while the player cancels it (one of them wins)."""
         who, name = self.pick(), "withdrawal"
-        asked = self.v.withdrawal_ask(who, self.stake(), expected={SUCCESS, "funds"}, scenario=name)
-        if asked.outcome != OK or self.rng.random() < 0.5:
+        card = self.rng.choice((MASKED_CARD, FAILING_CARD))
+        asked = self.v.withdrawal_ask(
+            who, self.stake(), card, expected={SUCCESS, "funds"}, scenario=name
+        )
+        if asked.outcome != OK or self.rng.random() < 0.4:
             return
-        if self.rng.random() < 0.3:
+        operator = self.client.run.operator
+        if operator is not None and self.rng.random() < 0.6:
+            self.decide(who, asked.bet, operator, name)
+        elif self.rng.random() < 0.3:
             group = f"{TWINS_GROUP}{self.client.next_id()}"
             together(
                 *(
                     lambda s: self.v.withdrawal_cancel(
-                        who, asked.bet, expected={SUCCESS, "done"}, scenario=name, group=group
+                        who,
+                        asked.bet,
+                        session=s,
+                        expected={SUCCESS, "done"},
+                        scenario=name,
+                        group=group,
                     )
                     for _ in range(2)
                 )
             )
         else:
             self.v.withdrawal_cancel(who, asked.bet, expected={SUCCESS}, scenario=name)
+
+    def decide(self, who, withdrawal: str, operator, name: str) -> None:
+        action = self.rng.choice(("approve", "approve", "decline"))
+        decision = {"expected": {SUCCESS, "not_pending"}, "scenario": f"{name}: {action}"}
+        if self.rng.random() < 0.3:  # the player cancels at the same moment
+            group = f"{TWINS_GROUP}{self.client.next_id()}"
+            cancel = {"expected": {SUCCESS, "done"}, "scenario": name, "exclusive": True}
+            together(
+                lambda s: self.v.withdrawal_decision(
+                    who, withdrawal, action, operator, group=group, exclusive=True, **decision
+                ),
+                lambda s: self.v.withdrawal_cancel(who, withdrawal, group=group, **cancel),
+            )
+        else:
+            self.v.withdrawal_decision(who, withdrawal, action, operator, **decision)
+
+    # --- bonuses (claimed on the bonuses page; percentage ones come with deposits) -------
+
+    def bonus_claim(self):
+        """A player claims a fixed bonus's code (granted at once, unless a bonus is active or
+        they had this one); now and then two codes at the same moment, of which at most
+        one is granted (one active bonus per player and currency)."""
+        who, name = self.pick(), "bonus claim"
+        codes = [o.code for o in self.client.world.offers if o.amount]
+        expected = {SUCCESS, "active", "used"}
+        if self.rng.random() < 0.25:
+            group = f"{TWINS_GROUP}{self.client.next_id()}"
+            first, second = self.rng.sample(codes, 2)
+            together(
+                *(
+                    lambda s, code=code: self.v.bonus_claim(
+                        who, code, session=s, expected=expected, scenario=name, group=group,
+                        exclusive=True,
+                    )
+                    for code in (first, second)
+                )
+            )  # fmt: skip
+        else:
+            self.v.bonus_claim(who, self.rng.choice(codes), expected=expected, scenario=name)
 
 
 SHARED = [
@@ -471,4 +528,5 @@ SHARED = [
     (Scenarios.coupon_placement, 10),
     (Scenarios.deposit, 8),
     (Scenarios.withdrawal, 6),
+    (Scenarios.bonus_claim, 4),
 ]

@@ -5,6 +5,7 @@ one more thread plays the solo player.
     run = Run(server.url, betcore, world, Plan(threads=16, operations=800, seconds=30))
     run.start(); run.join()          # run.history holds every request and its answer
 
+`Run(..., operator=Operator(app))` adds the operator's withdrawal decisions.
 `Run([a.url, b.url], ...)` spreads the clients over several app servers on one database
 (see clients.Vendors: a thread's simultaneous duplicates reach different servers).
 """
@@ -39,8 +40,12 @@ GRACE_SECONDS = 2  # for the scenarios under way when the time is up
 
 
 class Run:
-    def __init__(self, base_urls: str | list[str], betcore: Betcore, world: World, plan: Plan):
+    def __init__(
+        self, base_urls: str | list[str], betcore: Betcore, world: World, plan: Plan,
+        operator=None,
+    ):  # fmt: skip
         self.base_urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
+        self.operator = operator  # approves and declines withdrawals (None: nobody does)
         self.betcore, self.world, self.plan = betcore, world, plan
         self.seed = plan.seed if plan.seed is not None else random.randrange(2**32)
         self.history = History()

@@ -20,6 +20,8 @@ import requests
 from sqlalchemy import func, select
 
 from portal.accounts import operations as accounts
+from portal.accounts.models import Player as Player_
+from portal.bonuses import operations as bonuses
 from portal.casino import operations as casino
 from portal.coupons import line
 from portal.extensions import db
@@ -34,6 +36,7 @@ from tests.harness.coupons import open_coupon
 from tests.harness.vendors import CLIENT_SECRET, Betcore
 from tests.reliability.bank.clients import (
     CURRENCY,
+    FAILING_CARD,
     MASKED_CARD,
     PAYMENTS_SECRET,
     RESULTS_SECRET,
@@ -69,11 +72,39 @@ class SeededCoupon:
 
 
 @dataclass(frozen=True)
+class BonusOffer:
+    """A bonus of the run: fixed ones are claimed on the bonuses page, percentage ones come
+    with a deposit that names their code. Amounts in cents."""
+
+    code: str
+    amount: int | None  # a fixed bonus
+    percent: int | None  # ... or a percentage of the deposit, up to max_amount
+    max_amount: int | None
+    wagering: int  # multiplier
+    max_conversion: int
+
+
+# Small requirements, so that bonuses complete during the run as well as get forfeited by
+# withdrawals; real money first makes bonus money play only once a balance runs low.
+STARTER = BonusOffer("BANKSTART", 5000, None, None, 10, 2500)  # given before the run
+BONUS_PLAYERS = 2
+OFFERS = (
+    STARTER,
+    *(BonusOffer(f"BANKFIX{n}", 3000, None, None, 3, 1500) for n in (1, 2, 3)),
+    *(BonusOffer(f"BANKPCT{n}", None, 50, 2000, 2, 1000) for n in (1, 2, 3)),
+)
+
+
+@dataclass(frozen=True)
 class World:
     players: list[Player]  # shared: every client thread plays with them
     solo: Player  # played by one thread only, so its balance is known exactly
     coupons: tuple = ()  # SeededCoupon: each is given to one scenario (results in order)
     selections: tuple = ()  # bet strings the slip offers (the demo line)
+    offers: tuple = OFFERS  # the bonuses players claim or deposit with
+
+    def offer(self, code: str) -> BonusOffer | None:
+        return next((o for o in self.offers if o.code == code), None)
 
     def stakes_of(self, player: int) -> int:
         """What the seeded coupons took from the player before the run, cents."""
@@ -86,7 +117,8 @@ class World:
 
 def populate(app, *, players: int, opening: int, coupons: int = 0, slip: bool = False) -> World:
     """A brand and `players` players (the last one solo), each with `opening` cents of real
-    money, a BETCORE refresh token and a Betsy token, and `coupons` open coupons spread over
+    money (the first BONUS_PLAYERS a third of it and the STARTER bonus: they soon play bonus
+    money), a BETCORE refresh token and a Betsy token, and `coupons` open coupons spread over
     the shared players (their stakes debited); with `slip`, the bet slip's line, whose
     selections the players place coupons with (the portal needs a calculation service:
     `calculation_service`); committed."""
@@ -94,6 +126,7 @@ def populate(app, *, players: int, opening: int, coupons: int = 0, slip: bool = 
     with app.app_context():
         brand = accounts.create_brand("Bank", currencies=[CURRENCY], languages=["en"])
         for n in range(players):
+            money_in = opening // 3 if n < BONUS_PLAYERS else opening
             player = accounts.register_player(
                 brand,
                 email=f"bank{n}@example.com",
@@ -105,7 +138,7 @@ def populate(app, *, players: int, opening: int, coupons: int = 0, slip: bool = 
             wallet.adjust(
                 player,
                 CURRENCY,
-                amount_text(opening),
+                amount_text(money_in),
                 reason="bank test opening balance",
                 operator="bank",
                 external_id=f"{OPENING_KEY}:{player.id}",
@@ -113,7 +146,7 @@ def populate(app, *, players: int, opening: int, coupons: int = 0, slip: bool = 
             made.append(
                 Player(
                     player.id,
-                    opening,
+                    money_in,
                     sportsbook.issue_token(player, CURRENCY),
                     casino.issue_token(player, CURRENCY, tag_id=TAG_ID),
                     player.email,
@@ -125,14 +158,24 @@ def populate(app, *, players: int, opening: int, coupons: int = 0, slip: bool = 
         limits = {"min_deposit": "1.00", "max_deposit": "100000.00"}
         limits |= {"min_withdrawal": "1.00", "max_withdrawal": "100000.00"}
         method_row(brand.id, "sandbox", CURRENCY, limits)  # deposits in the load
-        for player in made:  # a card each player deposited with: withdrawals go back to it
-            db.session.add(
-                Deposit(
-                    reference=f"DSEED{player.id}", player_id=player.id, provider="sandbox",
-                    currency=CURRENCY, amount=100, status=SUCCESS, requisite=MASKED_CARD,
-                    provider_tx_id=f"seed-{player.id}",
-                )
+        for player in made:  # cards each player deposited with: withdrawals go back to one
+            for n, card in enumerate((MASKED_CARD, FAILING_CARD)):
+                db.session.add(
+                    Deposit(
+                        reference=f"DSEED{player.id}X{n}", player_id=player.id,
+                        provider="sandbox", currency=CURRENCY, amount=100, status=SUCCESS,
+                        requisite=card, provider_tx_id=f"seed-{player.id}-{n}",
+                    )
+                )  # fmt: skip
+        for offer in OFFERS:
+            bonuses.create(
+                offer.code, offer.code, amount=_euros(offer.amount), percent=offer.percent,
+                max_amount=_euros(offer.max_amount), wagering=offer.wagering,
+                max_conversion=_euros(offer.max_conversion), days=30,
             )  # fmt: skip
+        starter = bonuses.by_code(STARTER.code)
+        for player in made[:BONUS_PLAYERS]:
+            bonuses.grant(db.session.get(Player_, player.id), starter, CURRENCY)
         events = line.demo_events(utcnow()) if slip else []
         if events:
             line.load(events)
@@ -141,6 +184,10 @@ def populate(app, *, players: int, opening: int, coupons: int = 0, slip: bool = 
         )
         db.session.commit()
     return World(made[:-1], made[-1], tuple(seeded), selections)
+
+
+def _euros(cents: int | None) -> str | None:
+    return None if cents is None else amount_text(cents)
 
 
 def _seed_coupon(player_id: int, n: int) -> SeededCoupon:
@@ -165,8 +212,22 @@ def calculation_service():
         }
 
 
+@contextlib.contextmanager
+def payment_provider(app):
+    """The sandbox payment provider on 127.0.0.1 (it answers the operator's payouts), and the
+    portal's settings for it; `app` (the test's, where the operator decides) gets them too."""
+    from portal.sandbox.payments import create_payments_sandbox
+    from tests.harness.live_server import LiveServer
+
+    with LiveServer(create_payments_sandbox(PAYMENTS_SECRET, -1)) as server:
+        app.config.update(PAYMENT_SANDBOX_URL=server.url, PAYMENT_SANDBOX_SECRET=PAYMENTS_SECRET)
+        yield {"PAYMENT_SANDBOX_URL": server.url}
+
+
 def environment(database_url: str, betcore: Betcore, **settings) -> dict:
     """The portal processes' environment: the stand-in as BETCORE, the Betsy secret."""
+    settings.setdefault("PAYMENT_SANDBOX_URL", "http://127.0.0.1:9/provider")  # (no payouts)
+    settings.setdefault("LOGIN_RATE_LIMIT", "100000 per minute")  # (the players' web logins)
     return portal_environment(
         database_url,
         BETCORE_API_URL=betcore.url,
@@ -174,7 +235,6 @@ def environment(database_url: str, betcore: Betcore, **settings) -> dict:
         BETSY_PARTNER_SECRET=BETSY_SECRET,
         BETCALC_RESULT_SECRET=RESULTS_SECRET,
         PAYMENT_SANDBOX_SECRET=PAYMENTS_SECRET,
-        PAYMENT_SANDBOX_URL="http://127.0.0.1:9/provider",  # (the page is not visited)
         BETCORE_JWKS_COOLDOWN=0,
         **settings,
     )
