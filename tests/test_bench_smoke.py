@@ -59,6 +59,7 @@ def test_quick_bench_on_sqlite_completes_without_a_failed_request(tmp_path):
         "betsy-settle",
         "hot-player",
         "betcalc-results",
+        "payment-callback",
         "login",
         "stake-after-100",
         "stake-after-1k",

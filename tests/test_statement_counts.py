@@ -78,3 +78,60 @@ def test_betsy_statements(betsy_app, make_player, make_brand, case):
     answer, counter = counted(betsy_app, calls[case])
     answer.ok()
     within(counter, BETSY_BUDGET[case])
+
+
+# --- a player with an active bonus: the wagering, and bonus money once real money is spent ---
+
+BONUS_BUDGET = {"real": 12, "bonus": 21}  # (measured; the normal stake: 8)
+
+
+@pytest.mark.parametrize("case", ["real", "bonus"])
+def test_betcore_stake_of_a_bonus_player_statements(app, betcore, client, player, case):  # noqa: F811
+    """What a bonus costs a stake, over the 8 of a player without one: the assignment's
+    wagering (read, written) and the playable balance kept for repeats; a stake that real
+    money cannot cover also locks and moves the bonus balance."""
+    from portal.accounts.models import Player
+    from portal.bonuses import operations as bonuses
+
+    with app.app_context():
+        bonuses.create("Ten", "TEN", amount="10.00", wagering="30", max_conversion="10", days=7)
+        bonuses.grant(db.session.get(Player, player["id"]), bonuses.by_code("TEN"), "EUR")
+        db.session.commit()
+    ok(make(betcore, client, player, 900, -1, "1.00"))  # warm caches
+    amount = "1.00" if case == "real" else "105.00"  # 99.00 real: the rest is bonus money
+    answer, counter = counted(app, lambda: make(betcore, client, player, 901, -1, amount))
+    ok(answer)
+    within(counter, BONUS_BUDGET[case])
+
+
+# --- the payment provider's success callback (the cashier) ----------------------------------
+
+CALLBACK_BUDGET = 11  # (measured: find the deposit and its tx id, credit, record the callback)
+
+
+def test_payment_callback_statements(make_app, make_player):
+    from portal.accounts.models import Player
+    from portal.payments import deposits
+    from tests.harness.payments import LIMITS, SECRET, signed
+
+    cashier_app = make_app(PAYMENT_SANDBOX_SECRET=SECRET)
+    player_id = make_player()
+    with cashier_app.app_context():
+        from portal.payments.cli import method_row
+
+        player = db.session.get(Player, player_id)
+        method_row(player.brand_id, "sandbox", "EUR", LIMITS)
+        references = [deposits.start(player, "10.00", "EUR", "sandbox").reference for _ in "ab"]
+        db.session.commit()
+    client = cashier_app.test_client()
+
+    def callback(reference):
+        body = {"provider_tx_id": f"T-{reference}", "reference": reference, "status": "success"}
+        raw, signature = signed(body | {"amount": "10.00", "currency": "EUR"})
+        headers = {"Content-Type": "application/json", "X-Signature": signature}
+        return client.post("/payments/sandbox/callback", data=raw, headers=headers)
+
+    assert callback(references[0]).status_code == 200  # warm caches
+    answer, counter = counted(cashier_app, lambda: callback(references[1]))
+    assert (answer.status_code, answer.get_json()) == (200, {"result": "ok"})
+    within(counter, CALLBACK_BUDGET)

@@ -211,5 +211,31 @@ def result_head(bar_code: str, won: bool) -> dict:
     }
 
 
+PAYMENTS_SECRET = "bench-payments-secret"  # noqa: S105 (the bench's PAYMENT_SANDBOX_SECRET)
+PAYMENT_OK = Check(200, '"result":"ok"')
+
+
+def payment_callback(reference: str, amount: str, provider_tx_id: str) -> Call:
+    """The sandbox provider's signed success callback for a deposit (its contract: X-Signature
+    = hex HMAC-SHA256 of the raw body under PAYMENT_SANDBOX_SECRET)."""
+    import hashlib
+    import hmac
+
+    body = json.dumps(
+        {
+            "provider_tx_id": provider_tx_id,
+            "reference": reference,
+            "status": "success",
+            "amount": amount,
+            "currency": CURRENCY,
+            "requisite": "4242424242424242",
+        },
+        separators=(",", ":"),
+    ).encode()
+    signature = hmac.new(PAYMENTS_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    headers = (("Content-Type", "application/json"), ("X-Signature", signature))
+    return Call("POST", "/payments/sandbox/callback", headers, body)
+
+
 def get_call(path: str) -> Call:
     return Call("GET", path)

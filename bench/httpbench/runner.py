@@ -19,7 +19,7 @@ from pathlib import Path
 from flask_migrate import upgrade
 
 from bench.httpbench import ledger_fill, python_load, scenarios, servers, statements, wrk_load
-from bench.httpbench.calls import RESULTS_SECRET, BetcoreSigner
+from bench.httpbench.calls import PAYMENTS_SECRET, RESULTS_SECRET, BetcoreSigner
 from bench.httpbench.outcome import Outcome
 from bench.httpbench.world import populate
 from portal import create_app
@@ -108,6 +108,7 @@ def run_database(kind: str, options: Options, progress) -> Report:
                 "BETCORE_CLIENT_SECRET": CLIENT_SECRET,
                 "BETSY_PARTNER_SECRET": BETSY_SECRET,
                 "BETCALC_RESULT_SECRET": RESULTS_SECRET,
+                "PAYMENT_SANDBOX_SECRET": PAYMENTS_SECRET,
             }
         )
         stack.callback(_dispose, app)
@@ -123,6 +124,7 @@ def run_database(kind: str, options: Options, progress) -> Report:
             BETCORE_CLIENT_SECRET=CLIENT_SECRET,
             BETSY_PARTNER_SECRET=BETSY_SECRET,
             BETCALC_RESULT_SECRET=RESULTS_SECRET,
+            PAYMENT_SANDBOX_SECRET=PAYMENTS_SECRET,
             LOGIN_RATE_LIMIT=LOGIN_RATE_LIMIT,
         )
         say(f"starting gunicorn with {options.workers} workers")

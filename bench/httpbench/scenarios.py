@@ -16,7 +16,7 @@ from bench.httpbench import ledger_fill
 from bench.httpbench.calls import Call, Check
 from bench.httpbench.servers import CHEAP_GET_PATH
 from bench.httpbench.statements import Sample
-from bench.httpbench.world import PASSWORD, BenchPlayer, World, open_coupons
+from bench.httpbench.world import PASSWORD, BenchPlayer, World, open_coupons, start_deposits
 
 
 @dataclass
@@ -303,6 +303,31 @@ class BetcalcResults(Scenario):
         return c.results_call(heads)
 
 
+class PaymentCallback(Scenario):
+    """The payment provider's signed success callbacks (the cashier, issue 12), each for a
+    deposit started untimed (state new): verify the HMAC over the raw body, apply it once
+    (idempotent by the provider's transaction id) and credit the wallet."""
+
+    name, check, door = "payment-callback", c.PAYMENT_OK, "payments"
+    what = (
+        "POST /payments/sandbox/callback, a signed success (10.00 EUR) for a deposit started"
+        " untimed, a new one each"
+    )
+    AMOUNT = "10.00"
+
+    def sample(self, ctx):
+        first, second = start_deposits(ctx.app, ctx.world, 2, self.AMOUNT)
+        return Sample([self._call(first)], self._call(second), self.check)
+
+    def calls(self, ctx, count):
+        ctx.progress(f"starting {count:,} deposits")
+        references = start_deposits(ctx.app, ctx.world, count, self.AMOUNT)
+        return Prepared([self._call(reference) for reference in references])
+
+    def _call(self, reference: str):
+        return c.payment_callback(reference, self.AMOUNT, f"BENCH-{reference}")
+
+
 def wake_workers(ctx: Context, count: int) -> Prepared:
     """A few stakes and Betsy bets before the first scenario, untimed, so that every worker
     has fetched BETCORE's keys and opened its database connections: the failures."""
@@ -329,6 +354,7 @@ NAMES = [
     "betsy-settle",
     "hot-player",
     "betcalc-results",
+    "payment-callback",
     "login",
 ]
 
@@ -355,6 +381,7 @@ def build(names: list[str], ledger_sizes: list[int]) -> list[Scenario]:
         "betsy-settle": BetsySettle,
         "hot-player": HotPlayer,
         "betcalc-results": BetcalcResults,
+        "payment-callback": PaymentCallback,
         "login": Login,
     }
     sizes = sorted(ledger_sizes)

@@ -103,6 +103,25 @@ def open_coupons(app, world: World, count: int) -> list[str]:
     return bar_codes
 
 
+def start_deposits(app, world: World, count: int, amount: str) -> list[str]:
+    """`count` deposits started on the sandbox provider (state new), spread over the
+    players, as the cashier's form starts them: their references. Committed."""
+    from portal.payments import deposits
+    from portal.payments.cli import method_row
+
+    references = []
+    with app.app_context():
+        limits = {"min_deposit": "1.00", "max_deposit": "100000.00"}
+        limits |= {"min_withdrawal": "1.00", "max_withdrawal": "100000.00"}
+        method_row(world.brand_id, "sandbox", CURRENCY, limits)
+        players = [db.session.get(Player, p.id) for p in world.players]
+        for n in range(count):
+            started = deposits.start(players[n % len(players)], amount, CURRENCY, "sandbox")
+            references.append(started.reference)
+        db.session.commit()
+    return references
+
+
 @contextmanager
 def cheap_hashing():
     """Argon2 with tiny costs while the players are created (the tests' setting)."""
