@@ -317,16 +317,8 @@ def _bet_state_statement(_dialect: str):
 
 
 def _playable_now():
-    """The player's real and bonus money in the bet's currency (a repeat's answer)."""
-    return (
-        select(func.sum(_accounts.c.balance))
-        .where(
-            (_accounts.c.owner == bindparam("owner"))
-            & (_accounts.c.currency == _bets.c.currency)
-            & ((_accounts.c.kind == wallet.REAL) | (_accounts.c.kind == wallet.BONUS))
-        )
-        .scalar_subquery()
-    )
+    """What the player can play with in the bet's currency (a repeat's answer)."""
+    return wallet.playable(bindparam("owner"), _bets.c.currency).scalar_subquery()
 
 
 def _check_sequence(state: _BetState, kind: int, amount: int) -> None:
@@ -533,7 +525,7 @@ def close_bet(data: dict) -> CasinoBet:
 
 def balance(player: Player, currency: str | None = None) -> str:
     currency = currency or _playing_currency(player.id)
-    return format(wallet_queries.balance(player, currency).total, "f")  # real and bonus
+    return format(wallet_queries.playable_balance(player.id, currency), "f")  # real and bonus
 
 
 # --- field parsing -------------------------------------------------------------------------

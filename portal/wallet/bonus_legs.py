@@ -12,7 +12,7 @@ The transaction records its bonus leg (`bonus_amount`); its `amount` is both leg
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from portal.extensions import db
 from portal.wallet.models import BONUS, REAL, Account, Entry, Transaction
@@ -98,16 +98,9 @@ def record_playable(transaction_id: int, player_id: int, currency: str) -> int:
     """Real and bonus money now, after a movement of a flagged account and whatever it
     caused (a stake that met the wagering converted the bonus): kept on the transaction
     as its answer (`playable_after`), which a repeat gives again."""
-    from portal.wallet.operations import owner_of
+    from portal.wallet.operations import _playable_balance
 
-    owner = owner_of(player_id)
-    playable = db.session.scalar(
-        select(func.coalesce(func.sum(_accounts.c.balance), 0)).where(
-            (_accounts.c.owner == owner)
-            & (_accounts.c.currency == currency)
-            & _accounts.c.kind.in_((REAL, BONUS))
-        )
-    )
+    playable = _playable_balance(player_id, currency)
     db.session.execute(
         update(_transactions)
         .where(_transactions.c.id == transaction_id)

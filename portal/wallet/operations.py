@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import partial
 
-from sqlalchemy import BigInteger, bindparam, exists, func, select, union_all, update
+from sqlalchemy import BigInteger, bindparam, case, exists, func, select, union_all, update
 
 from portal import money
 from portal.accounts import facts
@@ -706,17 +706,38 @@ def real_balance(request: Request) -> int:
     return _real_balance(request.player.id, request.currency)
 
 
+def playable(owner, currency):
+    """What a player can play with, as a query: the real balance, and the bonus balance when
+    the real account is flagged (`bonus_active`: stakes may take bonus money). `owner` and
+    `currency` are expressions (bind parameters, or a column of an outer query)."""
+    real, bonus = _accounts.alias("real_money"), _accounts.alias("bonus_money")
+    bonus_money = (
+        select(bonus.c.balance)
+        .where(
+            bonus.c.owner == real.c.owner,
+            bonus.c.currency == real.c.currency,
+            bonus.c.kind == BONUS,
+        )
+        .scalar_subquery()
+    )
+    flagged = case((real.c.bonus_active, func.coalesce(bonus_money, 0)), else_=0)
+    return select(real.c.balance + flagged).where(
+        real.c.owner == owner, real.c.currency == currency, real.c.kind == REAL
+    )
+
+
+def playable_balance_minor(player_id: int, currency: str) -> int:
+    """What the player can play with in `currency` now (see `playable`), minor units."""
+    return _playable_balance(player_id, currency)
+
+
 def _playable_balance(player_id: int, currency: str) -> int:
     parameters = {"owner": owner_of(player_id), "currency": currency}
     return prepared("wallet.playable_balance", _playable_statement).scalar(parameters) or 0
 
 
 def _playable_statement(_dialect: str):
-    return select(func.sum(_accounts.c.balance)).where(
-        _accounts.c.owner == bindparam("owner"),
-        _accounts.c.currency == bindparam("currency"),
-        (_accounts.c.kind == REAL) | (_accounts.c.kind == BONUS),  # (no expanding IN)
-    )
+    return playable(bindparam("owner"), bindparam("currency"))
 
 
 def _real_balance(player_id: int, currency: str) -> int:

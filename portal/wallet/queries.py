@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from portal import money
 from portal.accounts.models import Player
 from portal.extensions import db
+from portal.wallet import operations as wallet
 from portal.wallet.models import BONUS, REAL, Account, Transaction
 from portal.wallet.operations import APPLIED, REFUND, STAKE
 
@@ -49,15 +50,10 @@ def balance(player: Player, currency: str) -> Balance:
 
 
 def playable_balance(player_id: int, currency: str) -> Decimal:
-    """Real and bonus money in one currency: what vendors with one balance are shown."""
-    minor = db.session.scalar(
-        select(func.sum(Account.balance)).where(
-            Account.owner == f"player:{player_id}",
-            Account.currency == currency,
-            Account.kind.in_((REAL, BONUS)),
-        )
-    )
-    return money.from_minor(minor or 0, currency)
+    """Real money, and bonus money of a player with a bonus, in one currency: what vendors
+    with one balance are shown (portal.wallet.operations.playable)."""
+    minor = wallet.playable_balance_minor(player_id, currency)
+    return money.from_minor(minor, currency)
 
 
 def real_balance(player_id: int, currency: str) -> Decimal:
