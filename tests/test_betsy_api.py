@@ -627,6 +627,24 @@ def test_place_debits_and_stores_the_bet_with_its_metadata(app, betsy, player):
         )
 
 
+@pytest.mark.parametrize("field", ["eventId", "tournamentId"])
+def test_an_empty_event_or_tournament_id_names_nothing(app, betsy, player, field):
+    """Found by the long fuzz run: an eventId "" was not stored as an event but referenced by
+    the selection (a foreign key failure, code 100). An empty id is no id."""
+    import copy
+
+    metadata = copy.deepcopy(SELECTIONS)
+    metadata[0][field] = ""
+    tx = new_tx()
+    betsy.place(player, tx, metadata=metadata).ok()
+    from portal.sportsbook.models import SportsBet
+
+    with app.app_context():
+        stored = db.session.query(SportsBet).filter_by(transaction_id=tx).one()
+        ids = sorted((s.event_id or "") for s in stored.selections)
+    assert ids == (["", "5151"] if field == "eventId" else ["4242", "5151"])
+
+
 def test_place_accepts_a_decimal_string_and_answers_exact_numbers(app, betsy, player):
     tx = new_tx()
     answer = betsy.place(player, tx, "0.10").ok()

@@ -85,11 +85,16 @@ def _record(name, raw: bytes, found, outcome: str, note: str | None) -> None:
             provider_tx_id=found.provider_tx_id if found else None,
             reference=found.reference if found else None,
             status=found.status if found else None,
-            raw=masked_card_numbers(raw.decode("utf-8", "replace"))[:20_000],
+            raw=_storable(masked_card_numbers(raw.decode("utf-8", "replace")))[:20_000],
             outcome=outcome,
-            note=(note or "")[:300] or None,
+            note=_storable(note or "")[:300] or None,
         )
     )
+
+
+def _storable(text: str) -> str:
+    """Text a database column can hold: PostgreSQL's refuse NUL (a body may be anything)."""
+    return text.replace("\x00", "\ufffd")
 
 
 _CARD_NUMBER = re.compile(r"(?<![0-9])(?:[0-9][ -]?){12,18}[0-9](?![0-9])")

@@ -90,7 +90,7 @@ def add(bet_id: int, selections: list[Selection]) -> None:
             **stamps,
         }
         for item in selections
-        if item.tournament_id
+        if item.tournament_id is not None
     }
     events = {
         item.event_id: {
@@ -102,7 +102,7 @@ def add(bet_id: int, selections: list[Selection]) -> None:
             **stamps,
         }
         for item in selections
-        if item.event_id
+        if item.event_id is not None
     }
     for model, rows in ((SportsTournament, tournaments), (SportsEvent, events)):
         if rows:  # (sorted: concurrent bets insert shared rows in one order, no deadlock)
@@ -174,8 +174,11 @@ def _scalar(data: dict, name: str) -> str | None:
 
 
 def identifier(data: dict, name: str, limit: int) -> str | None:
-    """An id (string or number) of at most `limit` characters; longer ones are refused."""
+    """An id (string or number) of at most `limit` characters; longer ones are refused, and
+    an empty one names nothing (None)."""
     value = _scalar(data, name)
+    if value is not None and not value.strip():
+        return None
     if value is not None and len(value) > limit:
         raise BetsyError(5)
     return value

@@ -438,3 +438,20 @@ def test_a_bonus_nobody_claimed_or_left_over_bonus_money_is_found():
     ops = bonus_play(book)
     book.tx(BETCORE, "22:1", A, 500, "win", bonus=500, reference="21")  # after the end
     assert "bonus" in checks(ops, book)  # bonus money without a bonus, and a wrong share
+
+
+def test_two_bonuses_of_one_player_at_the_same_time_are_found():
+    from dataclasses import replace
+
+    from tests.reliability.bank.ledger import Assignment
+
+    book = Book()
+    ops = bonus_play(book)
+    first = replace(book.ledger.assignments[0], created=1000.0, ended=1010.0)
+    book.tx(BONUSES, "bonus:2", A, 3000, "bonus", bonus=3000, reference="bonus:2")
+    second = Assignment(2, A, "BANKFIX2", 3000, 9000, 0, "active", 0, 0, None, 1020.0, None)
+    book.ledger.assignments[:] = [first, second]
+    ops.append(op(9, BONUSES, "claim", A, "BANKFIX2", value=None))
+    assert checker.check(ops, book.ledger, WORLD) == []
+    book.ledger.assignments[1] = replace(second, created=1005.0)  # before the first ended
+    assert checks(ops, book) == {"bonus"}

@@ -642,6 +642,14 @@ class Checker:
         for player, rows in active.items():
             if len(rows) > 1:
                 self.flag("bonus", f"player {player} has {len(rows)} active bonuses")
+        mine = defaultdict(list)
+        for a in self.ledger.assignments:
+            mine[a.player].append(a)
+        for player, rows in mine.items():  # one at a time: each began after the last ended
+            for before, after in zip(rows, rows[1:], strict=False):
+                if before.ended is None or before.ended > after.created:
+                    self.flag("bonus", f"player {player}: bonus {after.id} began while"
+                              f" {before.id} was active")  # fmt: skip
         for player, balance in self.ledger.bonus_balances.items():
             if balance and not active.get(player):
                 self.flag("bonus", f"player {player} holds {balance} bonus money, no bonus")

@@ -68,6 +68,8 @@ class Assignment:
     converted: int
     forfeited: int
     deposit: int | None  # the deposit's id (a percentage bonus)
+    created: float = 0.0  # epoch seconds
+    ended: float | None = None
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,10 @@ class Ledger:
     def applied(self, source: str, key: str | None) -> Tx | None:
         tx = self.get(source, key)
         return tx if tx is not None and tx.applied else None
+
+
+def _epoch(moment) -> float:
+    return moment.replace(tzinfo=UTC).timestamp()
 
 
 def read(app) -> Ledger:
@@ -183,6 +189,7 @@ def read(app) -> Ledger:
                 Assignment(
                     row.id, row.player_id, row.bonus.code, row.amount, row.wagering_required,
                     row.wagered, row.status, row.converted, row.forfeited, row.deposit_id,
+                    _epoch(row.created_at), _epoch(row.ended_at) if row.ended_at else None,
                 )
             )  # fmt: skip
     return ledger

@@ -117,7 +117,7 @@ class World:
 
 def populate(app, *, players: int, opening: int, coupons: int = 0, slip: bool = False) -> World:
     """A brand and `players` players (the last one solo), each with `opening` cents of real
-    money (the first BONUS_PLAYERS a third of it and the STARTER bonus: they soon play bonus
+    money (the first BONUS_PLAYERS half of it and the STARTER bonus: they soon play bonus
     money), a BETCORE refresh token and a Betsy token, and `coupons` open coupons spread over
     the shared players (their stakes debited); with `slip`, the bet slip's line, whose
     selections the players place coupons with (the portal needs a calculation service:
@@ -126,7 +126,7 @@ def populate(app, *, players: int, opening: int, coupons: int = 0, slip: bool = 
     with app.app_context():
         brand = accounts.create_brand("Bank", currencies=[CURRENCY], languages=["en"])
         for n in range(players):
-            money_in = opening // 3 if n < BONUS_PLAYERS else opening
+            money_in = opening // 2 if n < BONUS_PLAYERS else opening
             player = accounts.register_player(
                 brand,
                 email=f"bank{n}@example.com",
