@@ -358,3 +358,46 @@ def test_the_answers_of_a_bonus_player_name_real_and_bonus_money(player):
     db.session.commit()
     assert repeat.playable_after == 9800
     assert verify.problems() == []
+
+
+def test_assign_names_players_as_the_other_commands_and_checks_the_currency(player, runner):
+    """Found by a review: `bonuses assign` matched the email exactly and took any currency."""
+    define()
+    other = runner.invoke(args=["bonuses", "assign", str(player.id), "FREE10", "--currency", "JPY"])
+    assert other.exit_code == 1 and "does not offer this currency" in other.output
+    by_email = runner.invoke(args=["bonuses", "assign", player.email.upper(), "free10"])
+    assert by_email.exit_code == 0, by_email.output
+    assert money_of(player) == (Decimal("100.00"), Decimal("10.00"))
+    odd = runner.invoke(args=["bonuses", "assign", "\u00b2", "free10"])
+    assert odd.exit_code == 1 and "no player" in odd.output
+
+
+def test_the_worker_ends_bonuses_past_their_days(app, player):
+    """Found by a review: nothing ran the expiry unless cron did; the worker now does it
+    every minute (and at its start)."""
+    import threading
+
+    from portal.outbox.worker import run_worker
+
+    define()
+    bonuses.grant(player, bonuses.by_code("FREE10"), "EUR")
+    db.session.commit()
+    assignment = db.session.scalar(select(BonusAssignment))
+    assignment.expires_at -= timedelta(days=8)
+    db.session.commit()
+    stop = threading.Event()
+    worker = threading.Thread(target=run_worker, args=(app,), kwargs={"stop_event": stop})
+    worker.start()
+    try:
+        for _ in range(100):
+            db.session.expire_all()
+            ended = db.session.scalar(select(BonusAssignment)).status
+            db.session.commit()
+            if ended != "active":
+                break
+            stop.wait(0.05)
+    finally:
+        stop.set()
+        worker.join(10)
+    assert ended == "expired"
+    assert money_of(player) == (Decimal("100.00"), Decimal("0.00"))

@@ -78,6 +78,21 @@ def test_a_successful_callback_credits_the_deposit_once(cashier, player):
     raws = db.session.scalars(select(PaymentCallback.raw)).all()
     assert raws and all("4242424242424242" not in raw and "424242******4242" in raw for raw in raws)
     assert verify.problems() == []
+
+
+def test_card_numbers_in_any_field_of_a_callback_are_masked(cashier, player):
+    """Found by a review: a requisite with a "*" was kept as it came, and the message and
+    payment system unmasked."""
+    url, _ = cashier
+    reference = start(player)
+    sent = body(reference, requisite="*4242424242424242", message="card 4242 4242 4242 4242",
+                payment_system="4242424242424242")  # fmt: skip
+    assert callback(url, sent).status_code == 200
+    found = db.session.scalar(select(Deposit).where(Deposit.reference == reference))
+    kept = (found.requisite, found.note or "", found.payment_system or "")
+    db.session.commit()
+    assert kept[0] == "*424242******4242"
+    assert not any("4242424242424242" in t.replace(" ", "") for t in kept), kept
     db.session.commit()
 
 

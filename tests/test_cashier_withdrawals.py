@@ -101,6 +101,20 @@ def test_an_approved_request_is_paid_out_by_the_provider(cashier, player, runner
     assert len(provider.payouts()) == 1
 
 
+def test_approving_without_the_providers_settings_changes_nothing(app, cashier, player, runner):
+    """Found by a review: in another shell than `flask dev` the sandbox's URL is not set;
+    approving then moved the request to "process" for good. Now it is refused and stays
+    pending (the player may still cancel)."""
+    url, _ = cashier
+    deposit(url, player)
+    asked = ask(player)
+    app.config["PAYMENT_SANDBOX_URL"] = ""
+    done = runner.invoke(args=["withdrawals", "approve", str(asked)])
+    assert done.exit_code == 1 and "the provider cannot pay out" in done.output
+    assert "PAYMENT_SANDBOX_URL" in done.output
+    assert status(asked) == "pending" and balance(player) == Decimal("70.00")
+
+
 def test_a_failed_payout_gives_the_money_back(cashier, player, runner):
     url, _ = cashier
     deposit(url, player, card=PAYOUT_FAILS)

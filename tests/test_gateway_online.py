@@ -123,7 +123,12 @@ def test_in_game_status_has_the_seeds_shorter_field_set(client, brand_id):
     response = get(client, INGAME, brand_id, token, game="abc-123_x.y:z")
 
     assert response.status_code == 200
-    assert list(response.json) == [*STATUS_KEYS, *MORE_STATUS_KEYS, "currency"]
+    assert list(response.json) == [
+        *STATUS_KEYS,
+        *MORE_STATUS_KEYS,
+        "currency",
+        "wageringCompleteInfoPath",
+    ]
     assert is_zero_number(response.json["total_balance"])
 
 

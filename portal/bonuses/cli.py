@@ -56,7 +56,7 @@ def assign(player, code, currency):
             raise click.ClickException(
                 f"{bonus.code} is a percentage of a deposit: players claim it"
             )
-        given = operations.grant(found, bonus, currency or found.active_currency)
+        given = operations.grant(found, bonus, (currency or found.active_currency).upper())
         commit()
     except operations.BonusRefused as exc:
         rollback()
@@ -93,16 +93,9 @@ def expire():
 
 
 def _player(value: str) -> Player:
-    query = select(Player)
-    query = (
-        query.where(Player.id == int(value))
-        if value.isdigit()
-        else query.where(Player.email == value)
-    )
-    found = db.session.scalars(query).first()
-    if found is None:
-        raise click.ClickException(f"no player {value}")
-    return found
+    from portal.cli import _player_by_id_or_email  # (one way of naming a player in the CLI)
+
+    return _player_by_id_or_email(value)
 
 
 def register(app: Flask) -> None:

@@ -32,7 +32,7 @@ GRANT, CONVERT, CLOSE = "bonus", "bonus_conversion", "bonus_forfeit"  # transact
 
 
 class BonusRefused(DomainError):
-    """`code`: unknown | active | needs_deposit | too_small | definition."""
+    """`code`: unknown | active | used | needs_deposit | too_small | currency | definition."""
 
     def __init__(self, code: str, detail: str = ""):
         super().__init__(f"{code}: {detail}" if detail else code)
@@ -45,6 +45,7 @@ WORDS = {
     "needs_deposit": "This bonus is given with a deposit: enter its code in the cashier.",
     "too_small": "This deposit is too small for the bonus.",
     "used": "You have had this bonus already.",
+    "currency": "The player's brand does not offer this currency.",
 }
 
 
@@ -132,6 +133,8 @@ def claim(player, code: str, currency: str) -> BonusAssignment:
 def grant(player, bonus: Bonus, currency: str, *, deposit=None) -> BonusAssignment:
     """Give `bonus` to the player in `currency` (for a percentage bonus: of `deposit`)."""
     holder = _holder(player)
+    if currency not in holder.currencies:
+        raise BonusRefused("currency", currency)
     wallet.lock_account(holder, currency, REAL)  # (the order every movement takes)
     if active(holder.id, currency) is not None:
         raise BonusRefused("active")

@@ -46,6 +46,7 @@ INGAME_FIELDS = (
     "wageringBalance",
     "wageringComplete",
     "currency",
+    "wageringCompleteInfoPath",  # (where the game reads the completed wagering's details)
 )
 
 

@@ -20,6 +20,7 @@ import logging
 import queue
 import signal
 import threading
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -48,9 +49,13 @@ def run_worker(
     is logged and tried again at the next poll; with `once` it raises."""
     stop = stop_event or threading.Event()
     deliveries = Deliveries(app, concurrency or app.config["OUTBOX_CONCURRENCY"])
+    chores_due = 0.0  # (not with `once`: a single delivery round)
     try:
         with _stop_on_signals(stop):
             while not stop.is_set():
+                if not once and time.monotonic() >= chores_due:
+                    _chores(app)
+                    chores_due = time.monotonic() + CHORE_SECONDS
                 deliveries.record(deliveries.finished(wait=0))
                 if deliveries.room():
                     try:
@@ -73,6 +78,28 @@ def run_worker(
     finally:
         deliveries.close()  # the POSTs under way end and are recorded
     return deliveries.totals["sent"], deliveries.totals["retried"], deliveries.totals["dead"]
+
+
+CHORE_SECONDS = 60
+
+
+def _chores(app: Flask) -> None:
+    """The timed work of the running worker besides the outbox (every CHORE_SECONDS):
+    bonuses past their days end, their bonus money forfeited (what `flask bonuses expire`
+    does), so no status or vendor balance shows an expired bonus for long."""
+    from portal.bonuses import operations as bonuses
+
+    with app.app_context():
+        try:
+            ended = bonuses.expire_due()
+            db.session.commit()
+            if ended:
+                log.info("worker: %d bonus assignment(s) expired", ended)
+        except Exception:
+            db.session.rollback()
+            log.exception("worker: expiring bonuses failed; trying again later")
+        finally:
+            db.session.remove()
 
 
 def _claim(app: Flask, limit: int) -> list[Claimed]:

@@ -116,6 +116,8 @@ def approve(withdrawal_id):
         done = withdrawals.approve(withdrawal_id, OPERATOR)
     except deposits.CashierRefused as exc:
         rollback()
+        if exc.code == "provider":
+            raise click.ClickException(f"the provider cannot pay out: {exc.detail}") from None
         raise click.ClickException(f"withdrawal {withdrawal_id} is not waiting ({exc})") from None
     text = {"success": "paid", "fail": f"payout failed, money returned: {done.reason}"}
     click.echo(f"withdrawal {withdrawal_id}: {text.get(done.status, 'sent, no answer yet')}")

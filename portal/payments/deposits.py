@@ -54,6 +54,7 @@ WORDS = {
     "not_pending": "This request can no longer be changed.",
     "bonus_code": "This bonus code is not valid.",
     "reason": "Give a reason.",
+    "provider": "The payment provider cannot pay out just now.",
 }
 
 

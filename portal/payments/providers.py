@@ -9,6 +9,7 @@ deposit, a withdrawal, and the callback URL `/payments/<name>/callback`):
         def verify(self, raw: bytes, headers) -> None            # BadSignature, before reading
         def read_callback(self, raw: bytes) -> Callback          # MalformedCallback
         def payout(self, withdrawal, token) -> Payout            # send the money
+        def payout_problem(self) -> str | None                   # why it cannot pay out now
 
 To add a real provider: write such a class (its settings in portal.config), register it
 in `_registered`, describe its callback in the OpenAPI document, and offer it to a brand
@@ -18,6 +19,7 @@ in `_registered`, describe its callback in the OpenAPI document, and offer it to
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -84,3 +86,12 @@ def mask(number: str) -> str:
     """A card number as it may be stored: the first six and last four digits."""
     digits = "".join(c for c in number if c.isdigit())
     return digits[:6] + "*" * max(len(digits) - 10, 0) + digits[-4:]
+
+
+_CARD_NUMBER = re.compile(r"(?<![0-9])(?:[0-9][ -]?){12,18}[0-9](?![0-9])")
+
+
+def masked_card_numbers(text: str) -> str:
+    """Text as it may be stored: any run of 13 to 19 digits (a card number, spaces or
+    dashes allowed) masked to its first six and last four digits."""
+    return _CARD_NUMBER.sub(lambda found: mask(found.group()), text)

@@ -36,7 +36,7 @@ from portal.payments.providers import (
     Callback,
     MalformedCallback,
     Payout,
-    mask,
+    masked_card_numbers,
 )
 
 _TEXT = re.compile(r"[\x21-\x7e]{1,100}")  # printable ASCII, no spaces
@@ -109,9 +109,17 @@ class SandboxProvider:
             Decimal(amount),
             currency,
             requisite=_masked(body.get("requisite")),
-            payment_system=_short(body.get("payment_system"), 30),
-            message=_short(body.get("message"), 300),
+            payment_system=_short(_no_card(body.get("payment_system")), 30),
+            message=_short(_no_card(body.get("message")), 300),
         )
+
+    def payout_problem(self) -> str | None:
+        if not self.url or not self.secret:
+            return (
+                "PAYMENT_SANDBOX_URL and PAYMENT_SANDBOX_SECRET are not set here (flask dev"
+                " sets them for its own process: see the README, Cashier)"
+            )
+        return None
 
     def payout(self, withdrawal, token: str | None) -> Payout:
         body = json.dumps(
@@ -149,8 +157,13 @@ def _short(value, length: int) -> str | None:
 
 
 def _masked(value) -> str | None:
-    """A requisite as it may be stored: a card number is masked whatever the provider sent."""
+    """A requisite as it may be stored: any card number in it masked, whatever the provider
+    sent (also one already partly masked)."""
     if not isinstance(value, str) or not value.strip():
         return None
-    digits = sum(c.isdigit() for c in value)
-    return mask(value) if digits >= 12 and "*" not in value else value[:60]
+    return masked_card_numbers(value.strip())[:60]
+
+
+def _no_card(value):
+    """A text the provider sent, with any card number in it masked (kept and shown)."""
+    return masked_card_numbers(value) if isinstance(value, str) else value

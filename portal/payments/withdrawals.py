@@ -118,6 +118,9 @@ def approve(withdrawal_id: int, operator: str) -> Withdrawal:
         withdrawal = _locked(withdrawal_id)
         if withdrawal is None or withdrawal.status not in (PENDING, PROCESS):
             raise CashierRefused("not_pending", str(withdrawal_id))
+        problem = providers.get(withdrawal.provider).payout_problem()
+        if problem:  # refused before anything changes: it stays pending (or in process)
+            raise CashierRefused("provider", problem)
         withdrawal.status, withdrawal.operator = PROCESS, operator
         token = _token(withdrawal)
         commit()
