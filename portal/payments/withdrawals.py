@@ -93,10 +93,14 @@ def ask(player, amount, currency: str, provider: str, requisite: str) -> Withdra
 
 
 def cancel(player_id: int, withdrawal_id: int) -> Withdrawal:
-    """The player takes a pending request back; the caller commits."""
+    """The player takes a pending request back; the caller commits. Cancelling again what
+    the player cancelled answers alike (a form sent twice, or again after its answer was
+    lost), moving nothing."""
     withdrawal = _locked(withdrawal_id)
     if withdrawal is None or withdrawal.player_id != player_id:
         raise CashierRefused("not_pending", str(withdrawal_id))
+    if withdrawal.status == CANCELLED:
+        return withdrawal
     return _end(withdrawal, CANCELLED, "cancelled by the player")
 
 
