@@ -14,6 +14,7 @@ from portal.accounts.models import AdminUser, Brand, OutboundMail, Player
 from portal.bonuses import cli as bonuses_cli
 from portal.bonuses import operations as bonus_operations
 from portal.bonuses.models import Bonus
+from portal.cli_args import player_by_id_or_email
 from portal.coupons import cli as coupons_cli
 from portal.coupons import line as coupon_line
 from portal.database import commit, rollback
@@ -323,7 +324,7 @@ def deliver_mail():
 @click.option("--bonus", is_flag=True, help="Adjust the bonus balance instead of real money.")
 def adjust_balance(player, amount, currency, reason, bonus):
     """Credit (or, with a negative AMOUNT, debit) PLAYER (an id or an email)."""
-    found = _player_by_id_or_email(player)
+    found = player_by_id_or_email(player)
     movement = run(
         wallet.adjust,
         found,
@@ -340,21 +341,6 @@ def adjust_balance(player, amount, currency, reason, bonus):
         f"transaction {movement.transaction.id}: {amount} {currency.upper()} ({kind}); "
         f"real {total.real:f}, bonus {total.bonus:f}"
     )
-
-
-def _player_by_id_or_email(text: str) -> Player:
-    if text.isascii() and text.isdigit() and len(text) < 10:
-        found = db.session.get(Player, int(text))
-    else:
-        found = db.session.scalars(
-            select(Player).where(Player.email_key == text.strip().casefold())
-        ).all()
-        if len(found) > 1:
-            raise click.ClickException(f"{text} is a player of several brands: use the id")
-        found = found[0] if found else None
-    if found is None:
-        raise click.ClickException(f"no player {text}")
-    return found
 
 
 @wallet_cli.command("verify")

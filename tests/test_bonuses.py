@@ -46,6 +46,17 @@ def define(code="FREE10", **fields):
     return bonus
 
 
+def expired_free10(player) -> BonusAssignment:
+    """FREE10 granted to the player, its 7 days over a day ago (committed)."""
+    define()
+    bonuses.grant(player, bonuses.by_code("FREE10"), "EUR")
+    db.session.commit()
+    assignment = db.session.scalar(select(BonusAssignment))
+    assignment.expires_at -= timedelta(days=8)
+    db.session.commit()
+    return assignment
+
+
 def test_a_worked_example_from_grant_to_capped_conversion(player, runner):
     """FREE10: 10.00, wager 5 x 10.00 = 50.00, at most 8.00 becomes real money."""
     define()
@@ -73,12 +84,7 @@ def test_a_worked_example_from_grant_to_capped_conversion(player, runner):
 
 
 def test_an_expired_bonus_is_forfeited(player, runner):
-    define()
-    bonuses.grant(player, bonuses.by_code("FREE10"), "EUR")
-    db.session.commit()
-    assignment = db.session.scalar(select(BonusAssignment))
-    assignment.expires_at -= timedelta(days=8)
-    db.session.commit()
+    assignment = expired_free10(player)
     done = runner.invoke(args=["bonuses", "expire"])
     assert (done.exit_code, done.output) == (0, "1 assignment(s) expired\n")
     assignment = db.session.get(BonusAssignment, assignment.id)
@@ -89,12 +95,7 @@ def test_an_expired_bonus_is_forfeited(player, runner):
 
 
 def test_a_stake_after_the_end_of_a_bonus_expires_it(player):
-    define()
-    bonuses.grant(player, bonuses.by_code("FREE10"), "EUR")
-    db.session.commit()
-    assignment = db.session.scalar(select(BonusAssignment))
-    assignment.expires_at -= timedelta(days=8)
-    db.session.commit()
+    assignment = expired_free10(player)
     stake(player, "50.00", 1)
     assignment = db.session.get(BonusAssignment, assignment.id)
     assert (assignment.status, assignment.wagered) == ("expired", 0)
@@ -274,12 +275,7 @@ def test_vendors_see_real_and_bonus_money(player):
 def test_expired_bonus_money_is_never_staked(make_player, ctx):
     player = db.session.get(Player, make_player())
     wallet.adjust(player, "EUR", "5.00", reason="deposit", operator="t", external_id="d")
-    define()
-    bonuses.grant(player, bonuses.by_code("FREE10"), "EUR")
-    db.session.commit()
-    assignment = db.session.scalar(select(BonusAssignment))
-    assignment.expires_at -= timedelta(days=8)
-    db.session.commit()
+    expired_free10(player)
     with pytest.raises(wallet_errors.InsufficientFunds):
         bet(player, "a", "8.00")  # 5.00 real; the 10.00 bonus has expired
     db.session.rollback()
@@ -379,12 +375,7 @@ def test_the_worker_ends_bonuses_past_their_days(app, player):
 
     from portal.outbox.worker import run_worker
 
-    define()
-    bonuses.grant(player, bonuses.by_code("FREE10"), "EUR")
-    db.session.commit()
-    assignment = db.session.scalar(select(BonusAssignment))
-    assignment.expires_at -= timedelta(days=8)
-    db.session.commit()
+    expired_free10(player)
     stop = threading.Event()
     worker = threading.Thread(target=run_worker, args=(app,), kwargs={"stop_event": stop})
     worker.start()

@@ -5,9 +5,9 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from portal.accounts.models import Player
 from portal.bonuses import operations
 from portal.bonuses.models import Bonus
+from portal.cli_args import player_by_id_or_email
 from portal.database import commit, rollback
 from portal.extensions import db
 
@@ -49,7 +49,7 @@ def create(name, code, amount, percent, max_amount, wagering, max_conversion, da
 @click.option("--currency", help="Default: the player's active currency.")
 def assign(player, code, currency):
     """Give a fixed bonus to PLAYER (id or email)."""
-    found = _player(player)
+    found = player_by_id_or_email(player)
     try:
         bonus = operations.by_code(code)
         if bonus.amount is None:
@@ -90,12 +90,6 @@ def expire():
     ended = operations.expire_due()
     commit()
     click.echo(f"{ended} assignment(s) expired")
-
-
-def _player(value: str) -> Player:
-    from portal.cli import _player_by_id_or_email  # (one way of naming a player in the CLI)
-
-    return _player_by_id_or_email(value)
 
 
 def register(app: Flask) -> None:

@@ -84,7 +84,7 @@ def _record(name, raw: bytes, found, outcome: str, note: str | None) -> None:
             provider_tx_id=found.provider_tx_id if found else None,
             reference=found.reference if found else None,
             status=found.status if found else None,
-            raw=_storable(masked_card_numbers(raw.decode("utf-8", "replace")))[:20_000],
+            raw=_storable(providers.masked_card_numbers(raw.decode("utf-8", "replace")))[:20_000],
             outcome=outcome,
             note=_storable(note or "")[:300] or None,
         )
@@ -94,9 +94,6 @@ def _record(name, raw: bytes, found, outcome: str, note: str | None) -> None:
 def _storable(text: str) -> str:
     """Text a database column can hold: PostgreSQL's refuse NUL (a body may be anything)."""
     return text.replace("\x00", "\ufffd")
-
-
-masked_card_numbers = providers.masked_card_numbers
 
 
 def _keep(name, raw, found, outcome, note) -> None:

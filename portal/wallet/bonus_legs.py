@@ -88,19 +88,13 @@ def _share(request) -> int:
     return 0
 
 
-def balance(owner: str, currency: str) -> int:
-    """The bonus balance (minor units) of a player whose real account is flagged."""
-    found = db.session.scalar(select(_accounts.c.balance).where(_account(owner, currency, BONUS)))
-    return found or 0
-
-
 def record_playable(transaction_id: int, player_id: int, currency: str) -> int:
     """Real and bonus money now, after a movement of a flagged account and whatever it
     caused (a stake that met the wagering converted the bonus): kept on the transaction
     as its answer (`playable_after`), which a repeat gives again."""
-    from portal.wallet.operations import _playable_balance
+    from portal.wallet.operations import playable_balance_minor
 
-    playable = _playable_balance(player_id, currency)
+    playable = playable_balance_minor(player_id, currency)
     db.session.execute(
         update(_transactions)
         .where(_transactions.c.id == transaction_id)

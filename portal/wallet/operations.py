@@ -106,7 +106,7 @@ class Movement:
         after the movement, or at the repeat."""
         minor = self.balance_now
         if minor is None:
-            minor = _playable_balance(self.player_id, self.currency)
+            minor = playable_balance_minor(self.player_id, self.currency)
         return money.from_minor(minor, self.currency)
 
     @property
@@ -506,7 +506,7 @@ def _refuse(request: Request):
     """Refuse for the balance; InsufficientFunds tells what the player could play with (real
     and bonus money: a bonus-funded stake was tried already)."""
     if request.account_kind == REAL:
-        balance = _playable_balance(request.player.id, request.currency)
+        balance = playable_balance_minor(request.player.id, request.currency)
     else:
         balance = _account_balance(request)
     if request.minor > 0:
@@ -728,10 +728,6 @@ def playable(owner, currency):
 
 def playable_balance_minor(player_id: int, currency: str) -> int:
     """What the player can play with in `currency` now (see `playable`), minor units."""
-    return _playable_balance(player_id, currency)
-
-
-def _playable_balance(player_id: int, currency: str) -> int:
     parameters = {"owner": owner_of(player_id), "currency": currency}
     return prepared("wallet.playable_balance", _playable_statement).scalar(parameters) or 0
 
