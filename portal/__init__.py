@@ -53,6 +53,7 @@ def register_extensions(app: Flask) -> None:
     import portal.bonuses.models  # noqa: F401  (bonuses and their assignments)
     import portal.casino.models  # noqa: F401  (casino tables)
     import portal.coupons.models  # noqa: F401  (coupons, the line, results)
+    import portal.limits.models  # noqa: F401  (responsible gambling)
     import portal.outbox.models  # noqa: F401  (vendor calls waiting for the worker)
     import portal.payments.models  # noqa: F401  (the cashier: deposits, withdrawals)
     import portal.player.auth  # noqa: F401  (registers the user loader)

@@ -156,6 +156,16 @@ def ctx(app):
         yield
 
 
+@pytest.fixture
+def clock():
+    """The portal's clock (portal.timeutil.utcnow), moved by the test: `clock.travel(td)`.
+    Put back after the test."""
+    from portal import timeutil
+
+    yield timeutil
+    timeutil.reset_clock()
+
+
 # --- factories --------------------------------------------------------------------------
 
 

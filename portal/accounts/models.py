@@ -2,7 +2,16 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -63,7 +72,13 @@ class Player(Timestamped, db.Model):
     login_name_key: Mapped[str | None] = mapped_column(String(50))
     password_hash: Mapped[str] = mapped_column(String(200))
     password_change_required: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[str] = mapped_column(String(20), default="active")  # active | blocked
+    # active | blocked | timed_out | self_excluded | closed (portal.limits.rules)
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    # an exclusion's status applies until then (None: until it is lifted or reopened)
+    excluded_until: Mapped[datetime | None]
+    # has a stake, loss or bet-count limit or an exclusion: its stakes are checked
+    # (portal.limits.checks); copied to every real account it opens
+    limited: Mapped[bool] = mapped_column(default=False, server_default=false())
     email_verified_at: Mapped[datetime | None]
     currency: Mapped[str] = mapped_column(String(5))  # chosen at registration
     active_currency: Mapped[str] = mapped_column(String(5))

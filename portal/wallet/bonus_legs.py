@@ -28,13 +28,16 @@ class Split:
     bonus_account: int
     bonus_minor: int  # signed
     real_balance: int  # the real balance after the movement
+    limited: bool = False  # the real account's flag (portal.limits.checks)
 
 
 def debit(request, owner: str) -> Split | None:
     """Real money first, then bonus money; None when the account has no active bonus or
     both together cannot cover the debit."""
     real = db.session.execute(
-        select(_accounts.c.id, _accounts.c.balance, _accounts.c.bonus_active)
+        select(
+            _accounts.c.id, _accounts.c.balance, _accounts.c.bonus_active, _accounts.c.limited
+        )
         .where(_account(owner, request.currency, REAL))
         .with_for_update()
     ).first()
@@ -50,7 +53,8 @@ def debit(request, owner: str) -> Split | None:
     from_real = min(real.balance, wanted)
     _add(real.id, -from_real)
     _add(bonus_id, -(wanted - from_real))
-    return Split(real.id, -from_real, bonus_id, -(wanted - from_real), real.balance - from_real)
+    left = real.balance - from_real
+    return Split(real.id, -from_real, bonus_id, -(wanted - from_real), left, real.limited)
 
 
 def credit_share(request, owner: str, real_account: int, real_balance: int) -> Split | None:

@@ -38,6 +38,9 @@ class Account(Timestamped, db.Model):
     # (a real account) the player has an active bonus in this currency: its stakes count
     # toward the wagering and may take bonus money (portal.bonuses)
     bonus_active: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # (a real account) the player has limits or an exclusion: its stakes are checked first
+    # (portal.limits.checks)
+    limited: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @property
     def is_house(self) -> bool:

@@ -389,8 +389,11 @@ def move(request: Request, existing=UNKNOWN) -> Movement:
         split = _bonus_debit(request)  # (a player with an active bonus: bonus money next)
         if split is None:
             _refuse(request)
-        applied = (split.real_account, split.real_balance, True)
-    account_id, balance, bonus_active = applied
+        applied = (split.real_account, split.real_balance, True, split.limited)
+    account_id, balance, bonus_active, limited = applied
+    if limited and request.kind == STAKE and request.minor < 0 and request.account_kind == REAL:
+        if (repeat := _check_limits(request, account_id, split)) is not None:
+            return repeat
     if bonus_active and split is None and request.minor > 0 and request.account_kind == REAL:
         split = bonus_legs.credit_share(request, owner_of(request.player.id), account_id, balance)
     balance = split.real_balance if split is not None else balance
@@ -430,6 +433,24 @@ def move(request: Request, existing=UNKNOWN) -> Movement:
     )
 
 
+def _check_limits(request: Request, account_id: int, split) -> Movement | None:
+    """A stake of a player with limits or an exclusion (the account is locked by now, so
+    the player's other stakes wait): refused with the limit's error after the balance is
+    put back, unless a twin of this stake got there first (then answered as its repeat)."""
+    from portal.limits import checks  # (only for a flagged account)
+
+    refusal = checks.stake_refusal(request.player.id, request.currency, -request.minor)
+    if refusal is None:
+        return None
+    if split is not None:
+        bonus_legs.put_back(split)
+    else:
+        _put_back(account_id, request.minor)
+    if (existing := find(request.source, request.external_id)) is not None:
+        return _repeat(existing, request)
+    raise refusal
+
+
 def _bonus_debit(request: Request):
     """A stake or reversal real money cannot cover, of a player with an active bonus."""
     if request.minor < 0 and request.account_kind == REAL and request.kind in (STAKE, REVERSAL):
@@ -452,9 +473,9 @@ def _house_account(request: Request) -> int:
     return found
 
 
-def _apply_to_balance(request: Request) -> tuple[int, int, bool] | None:
-    """(account id, new balance, its bonus_active flag), or None when the balance may not
-    move so; the account is created (with 0) on its first movement."""
+def _apply_to_balance(request: Request) -> tuple[int, int, bool, bool] | None:
+    """(account id, new balance, its bonus_active and limited flags), or None when the
+    balance may not move so; the account is created (with 0) on its first movement."""
     statement = _balance_update(request)
     parameters = {
         "minor": request.minor,
@@ -465,7 +486,7 @@ def _apply_to_balance(request: Request) -> tuple[int, int, bool] | None:
     for _ in range(3):
         row = statement.first(parameters)
         if row is not None:
-            return row.id, row.balance, row.bonus_active
+            return row.id, row.balance, row.bonus_active, row.limited
         balance = _account_balance(request)
         if balance is None:
             _create_account(request.player.id, request.currency, request.account_kind)
@@ -493,7 +514,9 @@ def _balance_statement(direction: str, _dialect: str):
             _accounts.c.kind == bindparam("of_kind"),
         )
         .values(balance=new_balance)
-        .returning(_accounts.c.id, _accounts.c.balance, _accounts.c.bonus_active)
+        .returning(
+            _accounts.c.id, _accounts.c.balance, _accounts.c.bonus_active, _accounts.c.limited
+        )
     )
     if direction == "debit":
         statement = statement.where(new_balance >= 0)
@@ -525,6 +548,10 @@ def _account_balance(request: Request) -> int | None:
 
 
 def _create_account(player_id: int | None, currency: str, kind: str, owner: str | None = None):
+    """A new account with 0; a player's real account inherits the player's `limited`."""
+    limited = False
+    if player_id is not None and kind == REAL:
+        limited = select(Player.limited).where(Player.id == player_id).scalar_subquery()
     db.session.execute(
         insert_new(_accounts).values(
             owner=owner or owner_of(player_id),
@@ -532,6 +559,7 @@ def _create_account(player_id: int | None, currency: str, kind: str, owner: str 
             currency=currency,
             kind=kind,
             balance=0,
+            limited=limited,
         )
     )
 

@@ -1,0 +1,177 @@
+"""Limits enforced before money moves, in as few statements as the database allows.
+
+The wallet calls `stake_refusal` for every stake on a real account flagged `limited` (a
+player with a stake, loss or bet-count limit, or an exclusion): other players pay nothing.
+The stake's balance UPDATE has locked the account, so two stakes of one player take turns
+and the second sees the first: together they cannot cross a limit. It costs one
+statement (the player's state and limits), and a second one (the rolling windows' sums)
+only when a loss or bet-count limit applies. The cashier calls `deposit_refusal` under the
+player's row lock before it records a deposit.
+"""
+
+from datetime import timedelta
+
+from sqlalchemy import and_, bindparam, case, func, or_, select
+
+from portal import money
+from portal.accounts.models import Player
+from portal.extensions import db
+from portal.limits import rules
+from portal.limits.errors import LimitReached, PlayRefused
+from portal.limits.models import PlayerLimit
+from portal.sql import prepared
+from portal.timeutil import utcnow
+
+# What counts toward a loss (stakes minus wins): the games' movements, not the cashier's,
+# the bonuses' or an operator's adjustments.
+GAME_KINDS = ("stake", "win", "jackpot", "refund", "reversal")
+RECENT_NEW_DEPOSIT = timedelta(hours=1)  # an unfinished deposit counts this long
+
+
+def stake_refusal(player_id: int, currency: str, minor: int):
+    """LimitReached or PlayRefused for a stake of `minor` (> 0) now, or None."""
+    now = utcnow()
+    rows = prepared("limits.stake_state", _stake_state_statement).rows(
+        {"player_id": player_id, "currency": currency}
+    )
+    if not rows:
+        return None
+    first = rows[0]
+    if rules.excluded(first.status, first.excluded_until, now) or first.status == "blocked":
+        return PlayRefused(first.status, first.excluded_until)
+    limits = {}
+    for row in rows:
+        if row.kind is not None:
+            value = rules.effective(row.value, row.pending_value, row.pending_at, now)
+            if value is not None:
+                limits[(row.kind, row.period)] = value
+    stake_limit = limits.get((rules.STAKE, rules.PER_BET))
+    if stake_limit is not None and minor > stake_limit:
+        return LimitReached(rules.STAKE, rules.PER_BET, _money(stake_limit, currency), currency)
+    windowed = {key: value for key, value in limits.items() if key[0] in (rules.LOSS, rules.BETS)}
+    if not windowed:
+        return None
+    sums = prepared("limits.windows", _windows_statement).first(
+        {"player_id": player_id, "currency": currency, **_since(now)}
+    )
+    for (kind, period), limit in sorted(windowed.items(), key=_shortest_first):
+        if kind == rules.LOSS:
+            lost = -(getattr(sums, f"net_{period}") or 0)
+            if lost + minor > limit:
+                allowed = _money(max(0, limit - max(lost, 0)), currency)
+                return LimitReached(rules.LOSS, period, allowed, currency)
+        else:
+            placed = getattr(sums, f"bets_{period}") or 0
+            if placed + 1 > limit:
+                return LimitReached(rules.BETS, period, max(0, limit - placed))
+    return None
+
+
+def _shortest_first(item):
+    (kind, period), _ = item
+    return list(rules.PERIODS).index(period), kind
+
+
+def _money(minor: int, currency: str):
+    return money.from_minor(minor, currency)
+
+
+def _since(now) -> dict:
+    return {f"since_{name}": now - span for name, span in rules.PERIODS.items()}
+
+
+def _stake_state_statement(_dialect: str):
+    limit = PlayerLimit.__table__.alias("l")
+    kinds = or_(*[limit.c.kind == kind for kind in rules.STAKE_KINDS])
+    currencies = or_(limit.c.currency == bindparam("currency"), limit.c.currency == "")
+    return (
+        select(
+            Player.status,
+            Player.excluded_until,
+            limit.c.kind,
+            limit.c.period,
+            limit.c.value,
+            limit.c.pending_value,
+            limit.c.pending_at,
+        )
+        .outerjoin(limit, and_(limit.c.player_id == Player.id, kinds, currencies))
+        .where(Player.id == bindparam("player_id"))
+    )
+
+
+def _windows_statement(_dialect: str):
+    from portal.wallet.models import Transaction
+
+    t = Transaction.__table__
+    same_currency = t.c.currency == bindparam("currency")
+    columns = []
+    for name in rules.PERIODS:
+        since = t.c.created_at >= bindparam(f"since_{name}")
+        columns.append(
+            func.sum(case((and_(since, same_currency), t.c.amount), else_=0)).label(f"net_{name}")
+        )
+        columns.append(
+            func.sum(case((and_(since, t.c.kind == "stake"), 1), else_=0)).label(f"bets_{name}")
+        )
+    return select(*columns).where(
+        t.c.player_id == bindparam("player_id"),
+        t.c.created_at >= bindparam("since_month"),
+        t.c.status == "applied",
+        or_(*[t.c.kind == kind for kind in GAME_KINDS]),
+    )
+
+
+def deposit_refusal(player_id: int, currency: str, minor: int) -> LimitReached | None:
+    """LimitReached when a deposit of `minor` now would cross a deposit limit (the caller
+    holds the player's row lock, so two deposits take turns)."""
+    room = deposit_room(player_id, currency)
+    if room is not None and minor > room[0]:
+        return LimitReached(rules.DEPOSIT, room[1], _money(room[0], currency), currency)
+    return None
+
+
+def deposit_room(player_id: int, currency: str) -> tuple[int, str] | None:
+    """(minor units the player may still deposit now, the period whose limit says so), or
+    None without a deposit limit in `currency`."""
+    now = utcnow()
+    limits = {}
+    for row in db.session.execute(
+        select(PlayerLimit).where(
+            PlayerLimit.player_id == player_id,
+            PlayerLimit.kind == rules.DEPOSIT,
+            PlayerLimit.currency == currency,
+        )
+    ).scalars():
+        value = rules.effective(row.value, row.pending_value, row.pending_at, now)
+        if value is not None:
+            limits[row.period] = value
+    if not limits:
+        return None
+    deposited = _deposited(player_id, currency, now)
+    rooms = [(max(0, limit - deposited[period]), period) for period, limit in limits.items()]
+    return min(rooms, key=lambda room: (room[0], list(rules.PERIODS).index(room[1])))
+
+
+def _deposited(player_id: int, currency: str, now) -> dict[str, int]:
+    """Deposits in each rolling window: succeeded, under way, or asked within the hour."""
+    from portal.payments.models import NEW, PROCESS, SUCCESS, Deposit
+
+    counted = or_(
+        Deposit.status == SUCCESS,
+        Deposit.status == PROCESS,
+        and_(Deposit.status == NEW, Deposit.created_at >= now - RECENT_NEW_DEPOSIT),
+    )
+    since = _since(now)
+    columns = [
+        func.sum(case((Deposit.created_at >= since[f"since_{name}"], Deposit.amount), else_=0))
+        for name in rules.PERIODS
+    ]
+    row = db.session.execute(
+        select(*columns).where(
+            Deposit.player_id == player_id,
+            Deposit.currency == currency,
+            Deposit.created_at >= since["since_month"],
+            counted,
+        )
+    ).first()
+    return {name: int(row[i] or 0) for i, name in enumerate(rules.PERIODS)}
