@@ -391,9 +391,8 @@ def move(request: Request, existing=UNKNOWN) -> Movement:
             _refuse(request)
         applied = (split.real_account, split.real_balance, True, split.limited)
     account_id, balance, bonus_active, limited = applied
-    if limited and request.kind == STAKE and request.minor < 0 and request.account_kind == REAL:
-        if (repeat := _check_limits(request, account_id, split)) is not None:
-            return repeat
+    if limited and (repeat := _check_limits(request, account_id, split)) is not None:
+        return repeat
     if bonus_active and split is None and request.minor > 0 and request.account_kind == REAL:
         split = bonus_legs.credit_share(request, owner_of(request.player.id), account_id, balance)
     balance = split.real_balance if split is not None else balance
@@ -437,6 +436,8 @@ def _check_limits(request: Request, account_id: int, split) -> Movement | None:
     """A stake of a player with limits or an exclusion (the account is locked by now, so
     the player's other stakes wait): refused with the limit's error after the balance is
     put back, unless a twin of this stake got there first (then answered as its repeat)."""
+    if request.kind != STAKE or request.minor >= 0 or request.account_kind != REAL:
+        return None  # wins, refunds, reversals and adjustments are never refused for limits
     from portal.limits import checks  # (only for a flagged account)
 
     refusal = checks.stake_refusal(request.player.id, request.currency, -request.minor)
