@@ -85,9 +85,7 @@ def test_a_win_opens_room_under_a_loss_limit_and_refunds_count(player):
     set_limit(player, "loss", "week", "20")
     stake(player, "20", "s1")
     refused(player, "5", "s2")
-    wallet.refund_stake(
-        player, "EUR", source="betsy", external_id="r1", original_external_id="s1"
-    )
+    wallet.refund_stake(player, "EUR", source="betsy", external_id="r1", original_external_id="s1")
     db.session.commit()
     stake(player, "20", "s3")
     error = refused(player, "1", "s4")
@@ -184,8 +182,14 @@ def test_deposit_limits_count_finished_and_recent_deposits(player, clock):
     set_limit(player, "deposit", "week", "150")
     for ref, amount, status in [("A", 6000, SUCCESS), ("B", 3000, NEW), ("C", 9000, FAIL)]:
         db.session.add(
-            Deposit(reference=ref, player_id=player.id, provider="sandbox", currency="EUR",
-                    amount=amount, status=status)
+            Deposit(
+                reference=ref,
+                player_id=player.id,
+                provider="sandbox",
+                currency="EUR",
+                amount=amount,
+                status=status,
+            )
         )
     db.session.commit()
     assert checks.deposit_room(player.id, "EUR") == (1000, "day")

@@ -35,9 +35,7 @@ def debit(request, owner: str) -> Split | None:
     """Real money first, then bonus money; None when the account has no active bonus or
     both together cannot cover the debit."""
     real = db.session.execute(
-        select(
-            _accounts.c.id, _accounts.c.balance, _accounts.c.bonus_active, _accounts.c.limited
-        )
+        select(_accounts.c.id, _accounts.c.balance, _accounts.c.bonus_active, _accounts.c.limited)
         .where(_account(owner, request.currency, REAL))
         .with_for_update()
     ).first()
