@@ -36,6 +36,16 @@ class PlayerBlocked(DomainError):
     keeps_changes = True
 
 
+class PlayerExcluded(PlayerBlocked):
+    """A timed-out, self-excluded or closed player logging in through the gateway: `reason`
+    timed_out | self_excluded | closed, `until` when play may resume (None: not by time).
+    (The web login lets them in to withdraw and see their exclusion.)"""
+
+    def __init__(self, reason: str, until=None):
+        super().__init__(reason)
+        self.reason, self.until = reason, until
+
+
 class InvalidSession(DomainError):
     """Missing, unknown, expired or revoked session token."""
 

@@ -18,6 +18,7 @@ from portal.accounts.errors import (
     FieldError,
     InvalidCredentials,
     PlayerBlocked,
+    PlayerExcluded,
     ValidationFailed,
 )
 from portal.accounts.models import AdminUser, Brand, LoginEvent, Player
@@ -25,6 +26,7 @@ from portal.accounts.passwords import hash_password, needs_rehash, policy_errors
 from portal.accounts.sessions import open_session
 from portal.database import end_unwritten_transaction
 from portal.extensions import db
+from portal.limits import rules
 from portal.timeutil import utcnow
 
 _BRAND_ID = re.compile(r"[1-9][0-9]{0,8}")
@@ -247,6 +249,9 @@ def authenticate(
     reason = None if ok else "bad_credentials"
     if ok and player.is_blocked:
         reason = "blocked"
+    excluded = ok and rules.excluded(player.status, player.excluded_until, utcnow())
+    if excluded and channel != "web":
+        reason = "excluded"
     db.session.add(
         LoginEvent(
             brand_id=brand_id,
@@ -262,6 +267,8 @@ def authenticate(
     db.session.flush()
     if reason == "blocked":
         raise PlayerBlocked()
+    if reason == "excluded":
+        raise PlayerExcluded(player.status, player.excluded_until)
     if reason:
         raise InvalidCredentials()
     if needs_rehash(player.password_hash):
