@@ -26,6 +26,9 @@ CODES = {
     102145: "User not found",
     102146: "User blocked",
     102147: "Invalid refresh token",
+    102148: "User excluded",
+    102149: "User under age",
+    102150: "User not verified",
     102823: "Error adding transaction",
     102824: "Bet not found",
     102825: "Transaction cancelled before it arrived",
@@ -33,7 +36,20 @@ CODES = {
     103801: "Incorrect amount",
     103802: "Insufficient funds",
     103803: "Currency not allowed",
+    103804: "Stake limit exceeded",
+    103805: "Loss limit reached",
+    103806: "Bet count limit reached",
 }
+# A player who may not play now (portal.limits.rules) and a limit reached, as ErrorCodes
+REFUSAL_CODES = {
+    "blocked": 102146,
+    "timed_out": 102148,
+    "self_excluded": 102148,
+    "closed": 102148,
+    "under_age": 102149,
+    "not_verified": 102150,
+}
+LIMIT_CODES = {"stake": 103804, "loss": 103805, "bets": 103806}
 
 
 class BetcoreError(Exception):

@@ -19,13 +19,15 @@ from sqlalchemy import BigInteger, DateTime, bindparam, func, insert, literal, s
 
 from portal import money
 from portal.accounts import facts
-from portal.accounts.models import Player
+from portal.accounts.models import Brand, Player
 from portal.accounts.sessions import token_hash
 from portal.casino import accepts
-from portal.casino.betcore import BetcoreError
+from portal.casino.betcore import LIMIT_CODES, REFUSAL_CODES, BetcoreError
 from portal.casino.models import CasinoBet, CasinoPayment, CasinoToken, GameSession
 from portal.database import Contended
 from portal.extensions import db
+from portal.limits import checks, rules
+from portal.limits.errors import LimitReached, PlayRefused
 from portal.sql import insert_new, listed, listed_values, prepared
 from portal.timeutil import utcnow
 from portal.wallet import errors as wallet_errors
@@ -42,7 +44,9 @@ TYPES = {STAKE, PAYOUT, REFUND, PAYOUT_RETURN, JACKPOT}
 
 
 def issue_token(player: Player, currency: str, tag_id: int | None = None) -> str:
-    """A refresh token for the WebFrame (256 bits, CASINO_TOKEN_MINUTES, single use)."""
+    """A refresh token for the WebFrame (256 bits, CASINO_TOKEN_MINUTES, single use), for a
+    player who may play now (else PlayRefused)."""
+    checks.require_may_play(player)
     token, now = secrets.token_urlsafe(32), utcnow()
     lifetime = timedelta(minutes=current_app.config["CASINO_TOKEN_MINUTES"])
     db.session.add(
@@ -173,7 +177,7 @@ def lock_batch(items: list) -> None:
 
 # --- the bet, its payments and the player, read at once ------------------------------------
 
-_players, _bets = Player.__table__, CasinoBet.__table__
+_players, _bets, _brands = Player.__table__, CasinoBet.__table__, Brand.__table__
 _sessions, _payments = GameSession.__table__, CasinoPayment.__table__
 _transactions, _accounts = Transaction.__table__, Account.__table__
 
@@ -186,12 +190,14 @@ class _Bet:
 
 
 def _claim_new_bet(player_id: int, bet_id: int, tag: int | None) -> _Bet | None:
-    """Insert the bet for an active player, in the currency of the player's latest game
-    session in this frame (else their latest, else their active currency), attached to
-    their latest session in that currency. None: no such active player, or the bet
-    exists (both go the long way)."""
+    """Insert the bet for an active player who plainly may play (checks.plays_freely), in
+    the currency of the player's latest game session in this frame (else their latest,
+    else their active currency), attached to their latest session in that currency. None:
+    no such player, one the rules must look at, or the bet exists (all go the long way)."""
     statement = prepared(f"casino.claim_new_bet.{bool(tag)}", partial(_claim_statement, bool(tag)))
-    parameters = {"bet_id": bet_id, "player_id": player_id, "tag": tag, "now": utcnow()}
+    now = utcnow()
+    parameters = {"bet_id": bet_id, "player_id": player_id, "tag": tag, "now": now}
+    parameters.update(checks.plays_freely_parameters(now))
     row = statement.first(parameters)
     return _Bet(bet_id, player_id, row.currency) if row else None
 
@@ -214,7 +220,7 @@ def _claim_statement(in_frame: bool, dialect: str):
     )
     chosen = (
         select(player.c.id.label("player_id"), currency.label("currency"))
-        .where(player.c.id == bindparam("player_id"), player.c.status != "blocked")
+        .where(player.c.id == bindparam("player_id"), checks.plays_freely(player))
         .subquery()
     )
     session = (
@@ -252,17 +258,19 @@ class _BetState:
     brand_id: int | None
     bet: _Bet | None
     transactions: dict  # TransactionType -> wallet.KeyRow
+    refusal: rules.Refusal | None = None  # why the player may not stake now
 
     def key_transaction(self, kind: int):
         return self.transactions.get(kind)
 
     def holder(self, kind: int) -> wallet.Holder:
-        """The player, if they may make this payment: a blocked player places no bets, but
-        what is owed to them is still paid."""
+        """The player, if they may make this payment: a player who may not play now
+        (blocked, excluded, under age, not verified) places no stakes, but what is owed to
+        them is still paid, and a repeat of an accepted stake is answered."""
         if self.status is None:
             raise BetcoreError(102145)
-        if self.status == "blocked" and kind == STAKE:
-            raise BetcoreError(102146)
+        if kind == STAKE and self.refusal is not None and STAKE not in self.transactions:
+            raise BetcoreError(REFUSAL_CODES[self.refusal.reason])
         return wallet.Holder(self.player_id, facts.brand_currencies(self.brand_id))
 
 
@@ -290,7 +298,15 @@ def _bet_state(player_id: int, bet_id: int) -> _BetState:
         for row in rows
         if row.t_external_id is not None
     }
-    return _BetState(player_id, bet_id, first.status, first.brand_id, bet, found)
+    refusal = rules.play_refusal(
+        status=first.status,
+        excluded_until=first.excluded_until,
+        birthdate=first.birthdate,
+        must_verify=first.require_verified_email,
+        verified_at=first.email_verified_at,
+        now=utcnow(),
+    )
+    return _BetState(player_id, bet_id, first.status, first.brand_id, bet, found, refusal)
 
 
 def _bet_state_statement(_dialect: str):
@@ -300,12 +316,17 @@ def _bet_state_statement(_dialect: str):
         select(
             _players.c.status,
             _players.c.brand_id,
+            _players.c.excluded_until,
+            _players.c.birthdate,
+            _players.c.email_verified_at,
+            _brands.c.require_verified_email,
             _bets.c.player_id.label("bet_player_id"),
             _bets.c.currency.label("bet_currency"),
             _playable_now().label("balance_now"),
             *[column.label(f"t_{column.name}") for column in key_columns],
         )
         .select_from(_players)
+        .join(_brands, _brands.c.id == _players.c.brand_id)
         .outerjoin(_bets, _bets.c.bet_id == bindparam("bet_id", type_=BigInteger))
         .outerjoin(
             transactions,
@@ -412,6 +433,15 @@ def _move(holder, currency, bet_id: int, kind: int, amount: int, existing, unles
         raise BetcoreError(103803) from None
     except wallet_errors.InvalidAmount:
         raise BetcoreError(103801) from None
+    except LimitReached as exc:
+        raise BetcoreError(LIMIT_CODES[exc.kind], _limit_value(exc)) from None
+    except PlayRefused as exc:
+        raise BetcoreError(REFUSAL_CODES.get(exc.reason, 102146)) from None
+
+
+def _limit_value(exc: LimitReached) -> dict:
+    """What a refusal for a limit tells: which limit, and what is still allowed."""
+    return {"Limit": exc.kind, "Period": exc.period, "Allowed": format(exc.allowed, "f")}
 
 
 def _record(bet_id: int, kind: int, amount: int, tax: int, transaction_id: int) -> None:
@@ -535,12 +565,14 @@ MAX_ID = 2**63 - 1  # ids are stored in 64-bit columns
 
 
 def find_player(value, *, allow_blocked: bool = False) -> Player:
+    """The player of PartnerUserId; unless `allow_blocked`, one who may play now."""
     player_id = _player_id(value)
     player = db.session.get(Player, player_id) if player_id is not None else None
     if player is None:
         raise BetcoreError(102145)
-    if player.is_blocked and not allow_blocked:
-        raise BetcoreError(102146)
+    refusal = None if allow_blocked else rules.refusal_of(player, utcnow())
+    if refusal is not None:
+        raise BetcoreError(REFUSAL_CODES[refusal.reason])
     return player
 
 

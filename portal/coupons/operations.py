@@ -36,6 +36,8 @@ from portal.coupons.models import Coupon, CouponSelection
 from portal.database import commit, rollback
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.limits import rules, words
+from portal.limits.errors import LimitReached, PlayRefused
 from portal.timeutil import utcnow
 from portal.wallet import errors as wallet_errors
 from portal.wallet import operations as wallet
@@ -69,6 +71,7 @@ REASONS = {
     "currency": "Your currency cannot be used on the bet slip.",
     "funds": "Your balance is too low for this stake.",
     "blocked": "Your account may not place bets.",
+    "limit": "This stake would cross a limit you set.",
     "unavailable": "Coupons cannot be placed just now.",
     "odds_too_high": "The total odds of these selections are too high for one coupon.",
     "bad_slip": "The bet slip has expired: reload it and place again.",
@@ -146,8 +149,9 @@ def remote_host() -> str:
 
 
 def _record(player, slip: Slip, lang: str) -> int:
-    if player.status in ("blocked", "self_excluded"):
-        raise CouponRefused("blocked")
+    refusal = rules.refusal_of(player, utcnow())
+    if refusal is not None:
+        raise CouponRefused("blocked", words.refusal_words(refusal.reason, refusal.until))
     if slip.rate_mode not in RATE_MODES:
         raise CouponRefused("bad_mode")
     if not current_app.config["BETCALC_RESULT_SECRET"]:  # results could never arrive
@@ -206,6 +210,10 @@ def _record(player, slip: Slip, lang: str) -> int:
         )
     except wallet_errors.InsufficientFunds:
         raise CouponRefused("funds") from None
+    except LimitReached as exc:
+        raise CouponRefused("limit", words.limit_words(exc)) from None
+    except PlayRefused as exc:
+        raise CouponRefused("blocked", words.refusal_words(exc.reason, exc.until)) from None
     return coupon.id
 
 

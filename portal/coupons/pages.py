@@ -174,6 +174,8 @@ def _refusal_words(exc: operations.CouponRefused) -> str:
     words = operations.REASONS.get(exc.code, "The coupon could not be placed.")
     if exc.code == "odds_moved" and exc.detail:
         words += f" ({exc.detail})"
+    if exc.code in ("blocked", "limit") and exc.detail:  # which limit, what is still allowed
+        words = exc.detail
     return words
 
 

@@ -24,6 +24,7 @@ from portal import money
 from portal.accounts import facts
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.limits import checks, rules, words
 from portal.payments import providers
 from portal.payments.models import FAIL, NEW, PROCESS, SUCCESS, Deposit, PaymentMethod
 from portal.timeutil import utcnow
@@ -49,6 +50,7 @@ WORDS = {
     "below_min": "The amount is below the minimum of this payment method",
     "above_max": "The amount is above the maximum of this payment method",
     "blocked": "Your account may not use the cashier just now.",
+    "limit": "This deposit would cross a deposit limit you set.",
     "funds": "Your withdrawable balance is too low for this amount.",
     "requisite": "Choose where the money is paid to.",
     "not_pending": "This request can no longer be changed.",
@@ -108,11 +110,15 @@ def within(minor: int, low: int, high: int, currency: str) -> None:
 
 def start(player, amount, currency: str, provider: str, bonus_code: str | None = None) -> Deposit:
     """Record a new deposit (the caller commits, then sends the player to `payment_url`)."""
-    if player.status in ("blocked", "self_excluded"):
-        raise CashierRefused("blocked")
+    refusal = rules.refusal_of(player, utcnow())
+    if refusal is not None:
+        raise CashierRefused("blocked", words.refusal_words(refusal.reason, refusal.until))
     method = method_of(player.brand_id, provider, currency)
     minor = amount_in(player, currency, amount)
     within(minor, method.min_deposit, method.max_deposit, currency)
+    wallet.lock_players([player.id])  # the player's deposits take turns on their limits
+    if (over := checks.deposit_refusal(player.id, currency, minor)) is not None:
+        raise CashierRefused("limit", words.limit_words(over))
     code = (bonus_code or "").strip().upper() or None
     if code is not None:
         from portal.bonuses import operations as bonuses

@@ -15,6 +15,8 @@ from sqlalchemy import select
 from portal import money
 from portal.database import commit, rollback, transactional
 from portal.extensions import db
+from portal.limits import checks
+from portal.limits import words as limit_words
 from portal.payments import deposits, withdrawals
 from portal.payments.models import Deposit, Withdrawal
 from portal.player.blueprint import bp
@@ -151,7 +153,18 @@ def _page(values=None):
         amount=money.format_amount,
         currency=player.active_currency,
         form=ButtonForm(),
+        deposit_rooms=_deposit_rooms(player, methods),
+        period_words=limit_words.PERIOD_WORDS,
     )
+
+
+def _deposit_rooms(player, methods) -> dict:
+    """What the player's deposit limits still allow now, per offered currency that has one."""
+    rooms = {}
+    for currency in sorted({m.currency for m in methods}):
+        if (room := checks.deposit_room(player.id, currency)) is not None:
+            rooms[currency] = room
+    return rooms
 
 
 def _words(exc: deposits.CashierRefused) -> str:
@@ -159,5 +172,7 @@ def _words(exc: deposits.CashierRefused) -> str:
     if exc.code in ("below_min", "above_max"):
         words += f" ({exc.detail})."
     if exc.code == "bonus_code" and exc.detail:  # why this code is not for the player now
+        words = exc.detail
+    if exc.code in ("blocked", "limit") and exc.detail:  # why, and what is still allowed
         words = exc.detail
     return words

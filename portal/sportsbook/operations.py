@@ -15,10 +15,12 @@ from sqlalchemy import bindparam, select, update
 
 from portal import money
 from portal.accounts import facts
-from portal.accounts.models import Player
+from portal.accounts.models import Brand, Player
 from portal.accounts.sessions import token_hash
 from portal.bets import settlement
 from portal.extensions import db
+from portal.limits import checks, rules
+from portal.limits.errors import LimitReached, PlayRefused
 from portal.sportsbook import selections
 from portal.sportsbook.betsy import BetsyError
 from portal.sportsbook.models import (
@@ -41,7 +43,9 @@ RESULTS = {"won": "won", "lost": "lost", "refund": "refund", "cashout": "cashout
 
 def issue_token(player: Player, currency: str) -> str:
     """The iframe token of (player, currency): a new one each time (a currency switch gets
-    its own), living BETSY_TOKEN_MINUTES; the userId stays the player's id."""
+    its own), living BETSY_TOKEN_MINUTES; the userId stays the player's id. Only for a
+    player who may play now (else PlayRefused)."""
+    checks.require_may_play(player)
     token, now = secrets.token_urlsafe(32), utcnow()
     lifetime = timedelta(minutes=current_app.config["BETSY_TOKEN_MINUTES"])
     db.session.add(
@@ -74,17 +78,25 @@ def player_of_token(token, *, user_id=None, currency=None) -> tuple[Player, str]
     return _player(found.player_id), found.currency
 
 
-def _player(player_id, *, may_bet: bool = False) -> Player:
+def _player(player_id) -> Player:
     text = str(player_id) if isinstance(player_id, int | str) else ""
     canonical = text.isascii() and text.isdigit() and len(text) < 10 and text == str(int(text))
     player = db.session.get(Player, int(text)) if canonical else None  # ("01" is not "1")
     if player is None:
         raise BetsyError(5)
-    if may_bet and player.status == "blocked":
-        raise BetsyError(9)
-    if may_bet and player.status == "self_excluded":
-        raise BetsyError(14)
     return player
+
+
+# Betsy's codes for a player who may not bet (portal.limits.rules) and for a limit reached
+REFUSAL_CODES = {
+    "blocked": 9,
+    "closed": 9,
+    "timed_out": 14,
+    "self_excluded": 14,
+    "not_verified": 15,
+    "under_age": 16,
+}
+LIMIT_CODES = {"stake": 11, "loss": 12, "bets": 13}
 
 
 def profile(data: dict) -> dict:
@@ -238,8 +250,8 @@ def _placed(tx: str, holder, currency: str, movement: wallet.Movement) -> dict:
 def _bettor(token, user_id: str, currency: str, key: str) -> tuple[wallet.Holder, object]:
     """The player of a live token of this user and currency who may bet, and the wallet
     transaction of the stake's key if it exists (a repeat), in one statement: 3 unknown
-    token (or not this user's or currency's), 4 expired, 5 no such player, 9 blocked,
-    14 self-excluded."""
+    token (or not this user's or currency's), 4 expired, 5 no such player, REFUSAL_CODES
+    for a player who may not bet now (blocked, excluded, under age, not verified)."""
     if not isinstance(token, str) or not 10 <= len(token) <= 64:
         raise BetsyError(3)
     parameters = {"token_hash": token_hash(token), "key": key}
@@ -250,10 +262,16 @@ def _bettor(token, user_id: str, currency: str, key: str) -> tuple[wallet.Holder
         raise BetsyError(4)
     if row.status is None:
         raise BetsyError(5)
-    if row.status == "blocked":
-        raise BetsyError(9)
-    if row.status == "self_excluded":
-        raise BetsyError(14)
+    refusal = rules.play_refusal(
+        status=row.status,
+        excluded_until=row.excluded_until,
+        birthdate=row.birthdate,
+        must_verify=row.require_verified_email,
+        verified_at=row.email_verified_at,
+        now=utcnow(),
+    )
+    if refusal is not None and row.t_id is None:  # (a repeat of an accepted bet is answered)
+        raise BetsyError(REFUSAL_CODES[refusal.reason])
     holder = wallet.Holder(row.player_id, facts.brand_currencies(row.brand_id))
     existing = None
     if row.t_id is not None:
@@ -270,9 +288,14 @@ def _bettor_statement(_dialect: str):
             BetsyToken.expires_at,
             Player.status,
             Player.brand_id,
+            Player.excluded_until,
+            Player.birthdate,
+            Player.email_verified_at,
+            Brand.require_verified_email,
             *[column.label(f"t_{column.name}") for column in wallet.key_columns(stake)],
         )
         .outerjoin(Player, Player.id == BetsyToken.player_id)
+        .outerjoin(Brand, Brand.id == Player.brand_id)
         .outerjoin(stake, (stake.c.source == SOURCE) & (stake.c.external_id == bindparam("key")))
         .where(BetsyToken.token_hash == bindparam("token_hash"))
     )
@@ -461,6 +484,10 @@ def _wallet(operation, player, currency, *args, shortfall=7, **kwargs):
         return operation(player, currency, *args, **kwargs)
     except wallet_errors.InsufficientFunds:
         raise BetsyError(shortfall) from None
+    except LimitReached as exc:
+        raise BetsyError(LIMIT_CODES[exc.kind]) from None
+    except PlayRefused as exc:
+        raise BetsyError(REFUSAL_CODES.get(exc.reason, 9)) from None
     except (
         wallet_errors.DuplicateMismatch,
         wallet_errors.TransactionVoided,
