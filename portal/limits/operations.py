@@ -168,9 +168,10 @@ def _mature(row: PlayerLimit, now) -> None:
 
 
 def exclude(player, kind: str, duration: str | None, *, reason=None, actor=PLAYER) -> Exclusion:
-    """A time-out, self-exclusion or closure, effective at once: the player's sessions and
-    vendor tokens end, marketing stops; withdrawals stay possible. An exclusion that already
-    applies is never shortened."""
+    """A time-out, self-exclusion or closure, effective at once: the player's sessions end,
+    marketing stops; withdrawals stay possible. An exclusion that already applies is never
+    shortened. (Vendor tokens stay valid so that each vendor hears why a stake is refused
+    in its own code, e.g. Betsy's 14, rather than "expired token"; no new one is issued.)"""
     reason = (reason or "").strip() or None
     if reason is not None and len(reason) > 500:
         raise LimitInvalid("reason")
@@ -208,7 +209,7 @@ def exclude(player, kind: str, duration: str | None, *, reason=None, actor=PLAYE
     player.opt_out_chat = True
     db.session.flush()
     _record(player, f"exclusion {exclusion.id}", kind, None, duration, now, actor, reason)
-    _end_play(player)
+    _end_sessions(player)
     _reflag(player)
     return exclusion
 
@@ -366,6 +367,12 @@ def _reflag(player) -> None:
         .where(Account.player_id == player.id, Account.kind == REAL, Account.limited != flagged)
         .values(limited=flagged)
     )
+
+
+def _end_sessions(player) -> None:
+    from portal.accounts.sessions import revoke_all_sessions
+
+    revoke_all_sessions(player)
 
 
 def _end_play(player) -> None:
