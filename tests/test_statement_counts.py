@@ -135,3 +135,56 @@ def test_payment_callback_statements(make_app, make_player):
     answer, counter = counted(cashier_app, lambda: callback(references[1]))
     assert (answer.status_code, answer.get_json()) == (200, {"result": "ok"})
     within(counter, CALLBACK_BUDGET)
+
+
+# --- a player with limits: at most two statements more than a stake of a player without ----
+
+LIMIT_CHECK_BUDGET = 2  # the issue's target: what the limit checks may add to a stake
+
+
+def _set_limits(flask_app, player_id: int, kinds) -> None:
+    from portal.accounts.models import Player
+    from portal.limits import operations as limits
+
+    with flask_app.app_context():
+        player = db.session.get(Player, player_id)
+        for kind, period, amount in kinds:
+            value = limits.parse_value(kind, "EUR", amount)
+            limits.set_limit(player, kind, period, "EUR" if kind != "bets" else "", value)
+        db.session.commit()
+
+
+LIMITS = {
+    "stake": [("stake", "bet", "50")],
+    "every": [("stake", "bet", "50"), ("loss", "day", "90"), ("loss", "month", "95")]
+    + [("bets", "week", "1000")],
+}
+
+
+@pytest.mark.parametrize("limits", ["stake", "every"])
+def test_betcore_stake_with_limits_statements(app, betcore, client, player, limits):  # noqa: F811
+    """A stake limit reads the player's limits (one statement); loss and bet-count limits
+    also sum the rolling windows (a second)."""
+    _set_limits(app, player["id"], LIMITS[limits])
+    ok(make(betcore, client, player, 900, -1, "1.00"))  # warm caches
+    answer, counter = counted(app, lambda: make(betcore, client, player, 901, -1, "1.00"))
+    ok(answer)
+    assert counter.total == BUDGET["stake"] + (1 if limits == "stake" else LIMIT_CHECK_BUDGET)
+
+
+def test_betsy_place_with_limits_statements(betsy_app, make_player, make_brand):
+    from tests import test_betsy_api as betsy_api
+
+    brand = make_brand("Betsy Casino", currencies=("EUR", "USD"))
+    player_id = make_player(email="ann@example.com", brand=brand)
+    with betsy_app.app_context():
+        found = db.session.get(betsy_api.Player, player_id)
+        betsy_api.fund_player(found, "EUR", "100.00")
+        who = betsy_api.Who(player_id, betsy_api.issue_token(found, "EUR"))
+        db.session.commit()
+    _set_limits(betsy_app, player_id, LIMITS["every"])
+    betsy = betsy_api.Betsy(betsy_app.test_client())
+    betsy.place(who, betsy_api.new_tx(), "1.00").ok()  # warm caches
+    answer, counter = counted(betsy_app, lambda: betsy.place(who, betsy_api.new_tx(), "1.00"))
+    answer.ok()
+    within(counter, BETSY_BUDGET["place"] + LIMIT_CHECK_BUDGET)
