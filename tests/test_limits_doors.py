@@ -265,3 +265,24 @@ def test_no_game_page_or_token_for_a_player_who_may_not_play(app, client, make_p
     with app.app_context():
         assert db.session.query(CasinoToken).count() == 0
         assert db.session.query(BetsyToken).count() == 0
+
+
+def test_the_refusals_are_those_the_openapi_description_names(app, client, who, betcore):
+    import json
+    from pathlib import Path
+
+    import jsonschema_rs
+
+    import portal
+
+    document = json.loads((Path(portal.__file__).parent / "api_docs" / "openapi.json").read_text())
+
+    def conforms(name, answer):
+        schema = {**document, "$ref": f"#/components/schemas/{name}"}
+        jsonschema_rs.validator_for(schema).validate(answer)
+
+    limit(app, who, "stake", "bet", "1")
+    conforms("BetcoreRefusal", make(betcore, client, who, 30, -1, "2"))
+    answer = Betsy(client).place(who, new_tx(), Decimal("2"))
+    assert answer.code() == 11
+    conforms("BetsyError", answer.json)
