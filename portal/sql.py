@@ -153,14 +153,18 @@ def listed_values(name: str, values: list) -> dict:
 
 def _connection():
     """The connection of the session's transaction (begun now if it has not begun): looked
-    up through the Session once per transaction, then kept in the Session's info."""
+    up through the Session once per transaction, then kept in the Session's info. Inside
+    `begin_nested()` the innermost transaction is the key: asking the Session for its
+    connection there is what emits the SAVEPOINT, so the prepared statements of a nested
+    block are undone with it (a make-list item that fails after moving money)."""
     session = db.session()
-    transaction = session.get_transaction()
+    transaction = session.get_nested_transaction() or session.get_transaction()
     cached = session.info.get(_CONNECTION)
     if transaction is not None and cached is not None and cached[0] is transaction:
         return cached[1]
     connection = session.connection()
-    session.info[_CONNECTION] = (session.get_transaction(), connection)
+    current = session.get_nested_transaction() or session.get_transaction()
+    session.info[_CONNECTION] = (current, connection)
     return connection
 
 

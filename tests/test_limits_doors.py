@@ -286,3 +286,21 @@ def test_the_refusals_are_those_the_openapi_description_names(app, client, who, 
     answer = Betsy(client).place(who, new_tx(), Decimal("2"))
     assert answer.code() == 11
     conforms("BetsyError", answer.json)
+
+
+def test_a_make_list_item_refused_after_its_debit_leaves_no_trace(app, client, who, betcore):
+    """The limit refuses a stake after the balance UPDATE: in a make-list the item's
+    savepoint must hold that UPDATE too (its prepared statements run inside it)."""
+    from portal.wallet import verify
+
+    limit(app, who, "loss", "day", "15")
+    items = [
+        {"Amount": "10", "TaxAmount": "0", "BetId": bet, "PartnerUserId": str(who.id)}
+        | {"TransactionType": -1, "PromoCode": None, "TagId": 7}
+        for bet in (40, 41, 42)
+    ]
+    answer = betcore.call(client, "/payments/make-list", {"Payments": items})
+    assert [item["ErrorCode"] for item in answer["Value"]] == [200, 103805, 103805]
+    assert real(app, who) == Decimal("90.00")
+    with app.app_context():
+        assert verify.problems() == []

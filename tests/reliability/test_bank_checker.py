@@ -19,7 +19,7 @@ from tests.reliability.bank.history import (
     Op,
 )
 from tests.reliability.bank.ledger import Ledger, SportsRow, Tx
-from tests.reliability.bank.world import Player, World
+from tests.reliability.bank.world import Limits, Player, World
 
 A, B = 1, 2
 OPENING = 10_000
@@ -455,3 +455,62 @@ def test_two_bonuses_of_one_player_at_the_same_time_are_found():
     assert checker.check(ops, book.ledger, WORLD) == []
     book.ledger.assignments[1] = replace(second, created=1005.0)  # before the first ended
     assert checks(ops, book) == {"bonus"}
+
+
+# --- responsible-gambling limits --------------------------------------------------------------
+
+LIMITED = World(
+    [Player(A, OPENING, "ta", "ra")],
+    Player(B, OPENING, "tb", "rb"),
+    limits={A: Limits(loss_day=1000, stake=600, bets_day=3)},
+)
+
+
+def limit_checks(ops, book: Book) -> set[str]:
+    return {anomaly.check for anomaly in checker.check(ops, book.ledger, LIMITED)}
+
+
+def staked(book: Book, n: int, amount: int):
+    tx = book.tx(BETCORE, f"{n}:-1", A, -amount)
+    book.ledger.casino_bets[str(n)] = A
+    return op(n, BETCORE, "make", A, n, kind=-1, amount=amount, value=stake_answer(tx))
+
+
+def limit_refusal(n: int, amount: int, code: int, *, sent: float | None = None):
+    refused = op(n, BETCORE, "make", A, n, kind=-1, amount=amount, outcome=REFUSED, code=code)
+    refused.expected = frozenset({200, 103804, 103805, 103806})
+    if sent is not None:
+        refused.sent, refused.answered = sent, sent + 0.5
+    return refused
+
+
+def test_stakes_within_the_limits_and_refusals_they_explain_pass():
+    book = Book()
+    ops = [staked(book, 1, 500), staked(book, 2, 400)]  # lost 900 of 1000
+    ops.append(limit_refusal(3, 200, 103805))  # 900 + 200 > 1000
+    ops.append(limit_refusal(4, 601, 103804))
+    assert limit_checks(ops, book) == set()
+
+
+@pytest.mark.parametrize(
+    "amounts",
+    [
+        [601],  # over the stake limit
+        [600, 500],  # lost 1100 of 1000
+        [100, 100, 100, 100],  # a fourth bet of three
+    ],
+)
+def test_a_stake_that_crossed_a_limit_is_found(amounts):
+    book = Book()
+    ops = [staked(book, n, amount) for n, amount in enumerate(amounts, 1)]
+    assert "limit" in limit_checks(ops, book)
+
+
+def test_a_refusal_for_a_limit_the_player_was_within_is_found():
+    book = Book()
+    ops = [staked(book, 1, 100)]
+    ops.append(limit_refusal(2, 100, 103805))  # lost 200 of 1000
+    ops.append(limit_refusal(3, 600, 103804))  # exactly the stake limit
+    ops.append(limit_refusal(4, 100, 103806))  # the second bet of three
+    found = checker.check(ops, book.ledger, LIMITED)
+    assert [a.check for a in found] == ["refused for a limit"] * 3

@@ -109,6 +109,7 @@ def test_bank_two_instances(make_app, database_url, betcore):
         accepts=len(accepts),
         anomalies=len(anomalies),
         **snapshot.bonus_figures(),
+        limit_refusals=checker.limit_refusals(run.history.ops),
         seconds=round(time.monotonic() - started, 1),
         load_seconds=round(run.seconds, 1),
         seed=run.seed,

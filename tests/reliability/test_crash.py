@@ -132,6 +132,7 @@ def test_crash(make_app, database_url, betcore):
         accepts=len(betcore.accepts()),
         anomalies=len(anomalies),
         **snapshot.bonus_figures(),
+        limit_refusals=checker.limit_refusals(run.history.ops),
         seconds=round(time.monotonic() - started, 1),
         load_seconds=round(run.seconds, 1),
         seed=run.seed,

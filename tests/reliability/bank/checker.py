@@ -25,7 +25,10 @@ Every anomaly names the requests (ops) and ledger transactions involved. The che
   a forfeited one gave back what was left; the bonus balance never goes below zero and is
   empty without an active bonus; stakes take bonus money only once the real balance is
   spent; a win on a bonus-funded stake pays the stake's bonus share of it to the bonus
-  balance; a share paid after its bonus ended is forfeited, exactly.
+  balance; a share paid after its bonus ended is forfeited, exactly;
+- limits (players with responsible-gambling limits): no accepted stake crossed a stake,
+  loss or bet-count limit, and every refusal for a limit had a reason in a state the
+  player's account was in while the request was served.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
+from tests.reliability.bank.clients import LIMIT_CODES
 from tests.reliability.bank.history import (
     BETCORE,
     BETSY,
@@ -64,6 +68,12 @@ from tests.reliability.bank.world import BONUS_PLAYERS, STARTER, World
 
 INTERNAL = {BETCORE: 100500, BETSY: 100, COUPONS: None, PAYMENTS: None, WITHDRAWALS: None}
 INTERNAL[BONUSES] = None
+# What counts toward a loss limit (as portal.limits.checks.GAME_KINDS), and what each
+# door's refusal for a limit names: (door, code) -> stake | loss | bets | any
+GAME_KINDS = ("stake", "win", "jackpot", "refund", "reversal")
+LIMIT_REFUSALS = {
+    (door, code): kind for door, codes in LIMIT_CODES.items() for kind, code in codes.items()
+}
 WINDOW_MARGIN = 1.0  # seconds of clock slack around a request when asking what it could see
 
 
@@ -210,6 +220,7 @@ class Checker:
         self.ledger_order()
         self.reported_balances()
         self.refusals_for_money()
+        self.limits()
         return self.anomalies
 
     # --- answers ---------------------------------------------------------------------------
@@ -751,6 +762,69 @@ class Checker:
                     f"needed {needed}; the balance was {sorted(set(seen))} meanwhile",
                     [op],
                 )
+
+    # --- responsible-gambling limits -------------------------------------------------------
+
+    def limit_states(self, player: int) -> list[tuple[float, int, int]]:
+        """(when, loss so far, stakes so far) after each of the player's game movements, in
+        the order they took (the run is shorter than a day: every window holds it all)."""
+        loss, count, states = 0, 0, [(0.0, 0, 0)]
+        for tx in self.ledger.history[player]:
+            if not tx.applied or tx.kind not in GAME_KINDS:
+                continue
+            loss -= tx.amount
+            count += tx.kind == "stake"
+            states.append((tx.created, loss, count))
+        return states
+
+    def limits(self) -> None:
+        """No accepted stake of a player crossed a limit; every refusal for a limit was due
+        to a state the player's account was in while the request was served."""
+        for player, chosen in self.world.limits.items():
+            states = self.limit_states(player)
+            loss, count = 0, 0
+            for tx in self.ledger.history[player]:
+                if not tx.applied or tx.kind not in GAME_KINDS:
+                    continue
+                loss, count = loss - tx.amount, count + (tx.kind == "stake")
+                if tx.kind != "stake":
+                    continue
+                crossed = [
+                    name
+                    for name, over in (
+                        ("stake", chosen.stake is not None and -tx.amount > chosen.stake),
+                        ("loss", chosen.loss_day is not None and loss > chosen.loss_day),
+                        ("bets", chosen.bets_day is not None and count > chosen.bets_day),
+                    )
+                    if over
+                ]
+                if crossed:
+                    self.flag("limit", f"a stake crossed the {crossed} limit", txs=[tx])
+            for op in self.ops:
+                if op.player == player and op.outcome == REFUSED:
+                    self.limit_refusal(op, chosen, states)
+
+    def limit_refusal(self, op: Op, chosen, states) -> None:
+        kind = LIMIT_REFUSALS.get((op.door, op.code))
+        if kind is None:
+            return
+        start, end = op.sent - WINDOW_MARGIN, op.answered + WINDOW_MARGIN
+        before = [state for state in states if state[0] < start][-1:]
+        seen = before + [state for state in states if start <= state[0] <= end]
+        reasons = {
+            "stake": chosen.stake is not None and op.amount > chosen.stake,
+            "loss": chosen.loss_day is not None
+            and any(loss + op.amount > chosen.loss_day for _, loss, _ in seen),
+            "bets": chosen.bets_day is not None
+            and any(count + 1 > chosen.bets_day for _, _, count in seen),
+        }
+        if not (any(reasons.values()) if kind == "any" else reasons[kind]):
+            self.flag("refused for a limit", f"refused for the {kind} limit, none applied", [op])
+
+
+def limit_refusals(ops: list[Op]) -> int:
+    """How many stakes the run's limits refused (for the report)."""
+    return sum(1 for op in ops if op.outcome == REFUSED and (op.door, op.code) in LIMIT_REFUSALS)
 
 
 def check(ops: list[Op], ledger: Ledger, world: World) -> list[Anomaly]:

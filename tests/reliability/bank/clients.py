@@ -50,6 +50,18 @@ CURRENCY = "EUR"
 SETTLE, UNSETTLE, ROLLBACK = 2, 1, 3
 
 
+# What each door answers a stake that would cross a responsible-gambling limit: stake per
+# bet, loss, bet count (the bet slip refuses in words: "limit")
+LIMIT_CODES = {
+    BETCORE: {"stake": 103804, "loss": 103805, "bets": 103806},
+    BETSY: {"stake": 11, "loss": 12, "bets": 13},
+    COUPONS: {"any": "limit"},
+}
+
+
+LIMIT_WORDS = re.compile(r"your stake limit|limit: you may|limit on the number of bets")
+
+
 class Overtime(Exception):  # noqa: N818 (reads as what happened)
     """The run's time is up: no new request (a scenario ends where it is)."""
 
@@ -74,6 +86,7 @@ class Vendors:
         sessions: int = 2,
         offset: int = 0,
         overtime=lambda: False,
+        limited=(),
     ):
         urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
         self.betcore, self.secret = betcore, betsy_secret
@@ -84,6 +97,7 @@ class Vendors:
         self.sessions = [requests.Session() for _ in range(sessions)]
         self.urls = [urls[(offset + n) % len(urls)] for n in range(sessions)]  # per session
         self.overtime = overtime
+        self.limited = frozenset(limited)  # players with limits: their stakes may be refused
 
     def close(self) -> None:
         for session in [*self.sessions, *self.web.values()]:
@@ -167,6 +181,9 @@ class Vendors:
         if self.overtime():
             raise Overtime
         expected = frozenset(fields.pop("expected"))
+        stake = action == "place" or (door == BETCORE and fields.get("kind") == -1)
+        if stake and player in self.limited and door in LIMIT_CODES:
+            expected |= frozenset(LIMIT_CODES[door].values())
         return self.history.new(
             thread=self.thread,
             door=door,
@@ -326,6 +343,12 @@ class Vendors:
             )
             if answer.status_code == 422 and "balance is too low" in answer.text:
                 return REFUSED, "funds", None
+            if answer.status_code == 422 and re.search(
+                r"your stake limit|limit: you may", answer.text
+            ):
+                return REFUSED, "limit", None
+            if answer.status_code == 422 and "limit on the number of bets" in answer.text:
+                return REFUSED, "limit", None
             location = answer.headers.get("Location", "")
             found = re.search(r"/coupons/(\d+)$", location)
             if answer.status_code != 302 or not found:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import os
 import random
 import threading
 import time
@@ -37,6 +38,7 @@ class Plan:
 
 
 GRACE_SECONDS = 2  # for the scenarios under way when the time is up
+SEED_VARIABLE = "PORTAL_BANK_SEED"  # replay a run: the seed its report printed
 
 
 class Run:
@@ -47,7 +49,8 @@ class Run:
         self.base_urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
         self.operator = operator  # approves and declines withdrawals (None: nobody does)
         self.betcore, self.world, self.plan = betcore, world, plan
-        self.seed = plan.seed if plan.seed is not None else random.randrange(2**32)
+        seed = plan.seed if plan.seed is not None else os.environ.get(SEED_VARIABLE)
+        self.seed = int(seed) if seed is not None else random.randrange(2**32)
         self.history = History()
         self._ids = itertools.count(1_000_001)
         self._ids_lock = threading.Lock()
@@ -131,6 +134,7 @@ class Client:
             retry_seconds=run.plan.retry_seconds,
             offset=index,
             overtime=run.overtime,
+            limited=run.world.limits,
         )
         self.next_id = run.next_id
         self.bet_id = run.next_id

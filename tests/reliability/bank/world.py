@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import requests
 from sqlalchemy import func, select
@@ -25,6 +25,7 @@ from portal.bonuses import operations as bonuses
 from portal.casino import operations as casino
 from portal.coupons import line
 from portal.extensions import db
+from portal.limits import operations as player_limits
 from portal.outbox.models import PENDING, OutboxMessage
 from portal.payments.cli import method_row
 from portal.payments.models import SUCCESS, Deposit
@@ -96,12 +97,29 @@ OFFERS = (
 
 
 @dataclass(frozen=True)
+class Limits:
+    """Responsible-gambling limits a player set before the run (cents; a count of bets).
+    The run lasts far less than a day, so every rolling window covers all of it."""
+
+    loss_day: int | None = None
+    stake: int | None = None
+    bets_day: int | None = None
+
+
+def limits_for(opening: int) -> tuple[Limits, ...]:
+    """The limits of the shared players after the bonus players: one with a loss limit that
+    bites once half the opening is lost, one with a stake limit and a bet count limit."""
+    return (Limits(loss_day=opening // 2), Limits(stake=1500, bets_day=40))
+
+
+@dataclass(frozen=True)
 class World:
     players: list[Player]  # shared: every client thread plays with them
     solo: Player  # played by one thread only, so its balance is known exactly
     coupons: tuple = ()  # SeededCoupon: each is given to one scenario (results in order)
     selections: tuple = ()  # bet strings the slip offers (the demo line)
     offers: tuple = OFFERS  # the bonuses players claim or deposit with
+    limits: dict = field(default_factory=dict)  # player id -> Limits (set before the run)
 
     def offer(self, code: str) -> BonusOffer | None:
         return next((o for o in self.offers if o.code == code), None)
@@ -173,6 +191,10 @@ def populate(app, *, players: int, opening: int, coupons: int = 0, slip: bool = 
                 max_amount=_euros(offer.max_amount), wagering=offer.wagering,
                 max_conversion=_euros(offer.max_conversion), days=30,
             )  # fmt: skip
+        limited = {}
+        for player, chosen in zip(made[BONUS_PLAYERS:-1], limits_for(opening), strict=False):
+            _set_limits(db.session.get(Player_, player.id), chosen)
+            limited[player.id] = chosen
         starter = bonuses.by_code(STARTER.code)
         for player in made[:BONUS_PLAYERS]:
             bonuses.grant(db.session.get(Player_, player.id), starter, CURRENCY)
@@ -183,7 +205,19 @@ def populate(app, *, players: int, opening: int, coupons: int = 0, slip: bool = 
             f"{e.event_type}#{e.match_id}|{o.bet_code}#{o.odds}" for e in events for o in e.outcomes
         )
         db.session.commit()
-    return World(made[:-1], made[-1], tuple(seeded), selections)
+    return World(made[:-1], made[-1], tuple(seeded), selections, limits=limited)
+
+
+def _set_limits(player, chosen: Limits) -> None:
+    """As the player would on /responsible-gambling (the portal's own rules)."""
+    for kind, period, value in (
+        ("loss", "day", chosen.loss_day),
+        ("stake", "bet", chosen.stake),
+        ("bets", "day", chosen.bets_day),
+    ):
+        if value is not None:
+            currency = "" if kind == "bets" else CURRENCY
+            player_limits.set_limit(player, kind, period, currency, value)
 
 
 def _euros(cents: int | None) -> str | None:
