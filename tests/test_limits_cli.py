@@ -270,19 +270,25 @@ def test_add_never_shortens_an_exclusion_but_lengthens_it(app, runner, player):
     )
     assert counts(app) == before
 
-    ok(runner, "exclusions", "add", player, "--kind", "self-exclusion", "--duration", "1y",
+    ok(runner, "exclusions", "add", player, "--kind", "self-exclusion", "--duration", "indefinite",
        "--reason", "longer")  # fmt: skip
     replaced, longer = rows(app, Exclusion)
     assert status(app, player) == ("self_excluded", None)
     listed = ok(runner, "exclusions", "list").splitlines()
-    assert [line.split("\t")[2] for line in listed[:-1]] == ["self-exclusion 1y"]
+    assert [line.split("\t")[2] for line in listed[:-1]] == ["self-exclusion indefinite"]
     everything = ok(runner, "exclusions", "list", "--all").splitlines()
     assert [line.split("\t")[2] for line in everything[:-1]] == [
-        "self-exclusion 1y",
+        "self-exclusion indefinite",
         "timeout 30d",
     ]
     assert everything[1].split("\t")[4] == (
         f"lifted {at(replaced.lifted_at)} by operator:cli: replaced by self-exclusion"
+    )
+    shorter = cli(runner, "exclusions", "add", player, "--kind", "self-exclusion",
+                  "--duration", "5y", "--reason", "r")  # fmt: skip
+    assert shorter.output == (
+        "Error: an exclusion that lasts longer applies already (indefinite): add never "
+        "shortens one; lift it first\n"
     )
 
 

@@ -31,8 +31,8 @@ EXCLUDING = (rules.TIMEOUT, rules.SELF_EXCLUSION)  # what an operator may add
 # what an operator reads for the codes of operations.LimitInvalid (else its WORDS)
 CLI_WORDS = {
     "already_excluded": (
-        "an exclusion that lasts longer applies already (until {detail}): add never "
-        "shortens one; lift it first"
+        "an exclusion that lasts longer applies already ({detail}): add never shortens "
+        "one; lift it first"
     ),
     "not_excluded": "no exclusion applies to this player now",
     "reason": f"give a reason of 1 to {MAX_REASON} characters",
@@ -311,7 +311,8 @@ def _actor(name: str) -> str:
 
 def _words(exc: operations.LimitInvalid) -> str:
     if exc.code in CLI_WORDS:
-        return CLI_WORDS[exc.code].format(detail=exc.detail)
+        detail = exc.detail if exc.detail in ("", "indefinite") else f"until {exc.detail}"
+        return CLI_WORDS[exc.code].format(detail=detail)
     words = operations.WORDS.get(exc.code, exc.code)
     return f"{words} (given: {exc.detail})" if exc.detail else words
 
