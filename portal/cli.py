@@ -19,6 +19,7 @@ from portal.coupons import cli as coupons_cli
 from portal.coupons import line as coupon_line
 from portal.database import commit, rollback
 from portal.extensions import db
+from portal.limits import cli as limits_cli
 from portal.outbox import cli as outbox_cli
 from portal.payments import cli as payments_cli
 from portal.timeutil import utcnow
@@ -361,3 +362,4 @@ def register(app: Flask) -> None:
     coupons_cli.register(app)
     payments_cli.register(app)
     bonuses_cli.register(app)
+    limits_cli.register(app)

@@ -98,6 +98,20 @@ TEXTS: dict[str, dict[str, str]] = {
         # sessions
         "login_failed": "Wrong login name, email or password.",
         "player_blocked": "This account is blocked. Please contact support.",
+        # exclusions (responsible gambling): the login answer gives the time in excludedUntil
+        "player_timed_out": (
+            "You are taking a break from playing. You can log in again when your time-out "
+            "ends; until then you can still withdraw your money on our website."
+        ),
+        "player_self_excluded": (
+            "You have excluded yourself from playing. When a self-exclusion for a set time "
+            "has ended, you can ask on our website to reopen your account; it reopens 24 "
+            "hours later. You can still withdraw your money there."
+        ),
+        "player_closed": (
+            "This account is closed. You can ask on our website to reopen it; it reopens "
+            "24 hours later. You can still withdraw your money there."
+        ),
         "too_many_requests": "Too many attempts. Please wait a minute and try again.",
         "session_expired": "Your session has ended. Please log in again.",
         # operator commands
@@ -175,6 +189,21 @@ TEXTS: dict[str, dict[str, str]] = {
         "activation_sent": "Wir haben dir einen neuen Bestätigungslink geschickt.",
         "login_failed": "Benutzername, E-Mail oder Passwort stimmen nicht.",
         "player_blocked": "Dieses Konto ist gesperrt. Bitte wende dich an den Support.",
+        "player_timed_out": (
+            "Du machst gerade eine Spielpause. Wenn sie endet, kannst du dich wieder "
+            "anmelden; bis dahin kannst du dein Geld auf unserer Website auszahlen lassen."
+        ),
+        "player_self_excluded": (
+            "Du hast dich selbst vom Spielen ausgeschlossen. Wenn eine befristete "
+            "Selbstsperre abgelaufen ist, kannst du auf unserer Website die Wiedereröffnung "
+            "deines Kontos beantragen; sie gilt 24 Stunden später. Auszahlen kannst du dort "
+            "weiterhin."
+        ),
+        "player_closed": (
+            "Dieses Konto ist geschlossen. Du kannst auf unserer Website beantragen, es "
+            "wieder zu eröffnen; das gilt 24 Stunden später. Auszahlen kannst du dort "
+            "weiterhin."
+        ),
         "too_many_requests": "Zu viele Versuche. Bitte warte eine Minute.",
         "session_expired": "Deine Sitzung ist abgelaufen. Bitte melde dich erneut an.",
         "name_invalid": "Der Name muss 1 bis 100 Zeichen haben.",

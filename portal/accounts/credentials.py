@@ -18,6 +18,7 @@ from portal.accounts.models import Player, PlayerChange, PlayerSession
 from portal.accounts.passwords import hash_password, verify_password
 from portal.accounts.sessions import open_session, revoke_all_sessions
 from portal.extensions import db
+from portal.limits import rules
 from portal.timeutil import utcnow
 
 
@@ -124,7 +125,8 @@ def reset_link_works(brand, token: str | None) -> bool:
 def reset_password(brand, token: str | None, new: str | None, *, channel: str, client=None):
     """Set a new password through a reset link; the link is used only if the password is
     acceptable. Every session of the player ends, and a new one opens (not for a blocked
-    player). Returns (player, new session token or None)."""
+    player, nor outside the web for an excluded one: as at login). Returns (player, new
+    session token or None)."""
     found = _live_reset_link(brand, token)
     if found is None:
         raise InvalidLink()
@@ -139,7 +141,8 @@ def reset_password(brand, token: str | None, new: str | None, *, channel: str, c
     drop_pending_email(player, comment="password reset")
     revoke_all_sessions(player)
     mail.send_template(player, "password_changed", "Your password was changed")
-    if player.is_blocked:
+    excluded = rules.excluded(player.status, player.excluded_until, utcnow())
+    if player.is_blocked or (excluded and channel != "web"):
         return player, None
     ip, agent = (client.ip, client.user_agent) if client else (None, None)
     return player, open_session(player, channel=channel, ip=ip, user_agent=agent)

@@ -122,7 +122,7 @@ def verify_password(version, brand_id):
     _player, token = credentials.reset_password(
         brand, request.args.get("hash"), field(body, "new_password"), channel="api", client=client()
     )
-    if token is None:  # a blocked player gets no session
+    if token is None:  # a blocked or excluded player gets no session
         return jsonify(message_format="password_successfully_changed"), 200
     return jsonify(token=token, message_format="password_successfully_changed"), 202
 

@@ -2,7 +2,12 @@
 
 400 {"errMsg": "invalid input - invalid brand id"}   unknown brand
 400 {"errMsg": "invalid input"}                      malformed JSON / wrong field types
-401 {"errMsg": "invalid input - invalid token"}      missing/bad/expired/revoked token
+401 {"errMsg": "invalid input - invalid token"}      missing/bad/expired/revoked token, or
+                                                     the token of a player excluded now
+403 {"errMsg": "player blocked", ...}                a blocked player's login
+403 {"errMsg": "player excluded", "message_format", "excludedUntil"}
+                                                     a timed-out, self-excluded or closed
+                                                     player's login
 422 {"result": [{"field", "errorCode"}]}             field rules broken
 500 {"result": "internal server error"}              anything unexpected (never a traceback)
 """
@@ -17,11 +22,14 @@ from portal.accounts.errors import (
     InvalidLink,
     InvalidSession,
     PlayerBlocked,
+    PlayerExcluded,
     ValidationFailed,
 )
 from portal.accounts.sessions import resolve_session
 from portal.errors import DomainError
 from portal.json_provider import unstorable_text
+from portal.limits import rules
+from portal.timeutil import utcnow
 
 SUPPORTED_VERSIONS = {"1"}
 
@@ -66,6 +74,8 @@ def render_domain_error(exc: DomainError):
         return jsonify(
             errMsg="invalid input - invalid credentials", message_format="login_failed"
         ), 401
+    if isinstance(exc, PlayerExcluded):  # (a PlayerBlocked: first)
+        return jsonify(excluded_answer(exc.reason, exc.until)), 403
     if isinstance(exc, PlayerBlocked):
         return jsonify(errMsg="player blocked", message_format="player_blocked"), 403
     if isinstance(exc, ValidationFailed):
@@ -75,6 +85,24 @@ def render_domain_error(exc: DomainError):
     if isinstance(exc, InvalidLink):
         return jsonify(message_format="general_failure"), 400
     raise exc
+
+
+def excluded_answer(reason: str, until) -> dict:
+    """The login answer of a player who is timed out, self-excluded or closed (`reason`
+    timed_out | self_excluded | closed): the message format says why, `excludedUntil` until
+    when (UTC; null when time alone does not end it: an indefinite or ended self-exclusion
+    awaiting the player's request to reopen, a closed account)."""
+    return {
+        **EXCLUDED[reason],
+        "excludedUntil": until.strftime("%Y-%m-%d %H:%M:%S") if until else None,
+    }
+
+
+EXCLUDED = {
+    "timed_out": dict(errMsg="player excluded", message_format="player_timed_out"),
+    "self_excluded": dict(errMsg="player excluded", message_format="player_self_excluded"),
+    "closed": dict(errMsg="player excluded", message_format="player_closed"),
+}
 
 
 def field_errors(exc: ValidationFailed) -> list[dict]:
@@ -125,9 +153,15 @@ def field(body: dict, name: str, kind=str, *, default=None):
 
 
 def current_session(brand=None):
-    """The session of the x-auth-token header (of a player of `brand`, when given)."""
+    """The session of the x-auth-token header (of a player of `brand`, when given). An
+    excluded player has no gateway session: the exclusion revoked the sessions and the
+    login refuses them, and a token from elsewhere (the web login, which lets them in to
+    withdraw) is not valid here either."""
     session = resolve_session(request.headers.get("x-auth-token"))
     if brand is not None and session.player.brand_id != brand.id:
+        raise InvalidSession()
+    player = session.player
+    if rules.excluded(player.status, player.excluded_until, utcnow()):
         raise InvalidSession()
     return session
 

@@ -296,19 +296,27 @@ def lift(player, *, reason: str, actor: str) -> Exclusion:
     return exclusion
 
 
-def exclusions(*, active_only: bool = True) -> list[tuple[Player, Exclusion]]:
-    """Exclusions with their players, newest first (active_only: those that apply now)."""
+def exclusions(*, active_only: bool = True, lifted: bool = False) -> list[tuple[Player, Exclusion]]:
+    """Exclusions with their players, newest first (active_only: those that apply now, one
+    per player as `current_exclusion`; lifted: lifted and replaced ones too)."""
     query = (
         select(Player, Exclusion)
         .join(Exclusion, Exclusion.player_id == Player.id)
-        .where(Exclusion.lifted_at.is_(None))
         .order_by(Exclusion.id.desc())
     )
+    if not lifted:
+        query = query.where(Exclusion.lifted_at.is_(None))
     now = utcnow()
     found = db.session.execute(query).all()
-    if active_only:
-        found = [(p, e) for p, e in found if rules.excluded(p.status, p.excluded_until, now)]
-    return [(p, e) for p, e in found]
+    if not active_only:
+        return [(p, e) for p, e in found]
+    applying, seen = [], set()
+    for player, exclusion in found:  # an excluded player's newest one; older ones ended
+        if exclusion.lifted_at is None and player.id not in seen:
+            seen.add(player.id)
+            if rules.excluded(player.status, player.excluded_until, now):
+                applying.append((player, exclusion))
+    return applying
 
 
 def history(player) -> list[LimitChange]:
