@@ -154,7 +154,7 @@ def _page(values=None):
         currency=player.active_currency,
         form=ButtonForm(),
         deposit_rooms=_deposit_rooms(player, methods),
-        period_words=limit_words.PERIOD_WORDS,
+        period_words=limit_words.WINDOW_WORDS,
     )
 
 

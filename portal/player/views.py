@@ -8,6 +8,7 @@ from portal.accounts.errors import InvalidCredentials, PlayerBlocked, Validation
 from portal.accounts.sessions import open_session, resolve_session, revoke_session
 from portal.database import transactional
 from portal.extensions import limiter, login_rate_limit
+from portal.limits.pages import restricted_mode_start
 from portal.player.auth import SessionUser
 from portal.player.blueprint import bp, client, safe_next, show_errors, site_brand, text
 from portal.player.forms import LoginForm, RegistrationForm
@@ -66,7 +67,7 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            _player, token = operations.login(
+            player, token = operations.login(
                 brand, form.identifier.data, form.password.data, channel="web", client=client()
             )
         except InvalidCredentials:
@@ -75,6 +76,8 @@ def login():
             form.form_errors.append(text("player_blocked"))
         else:
             start_web_session(token)
+            if restricted_page := restricted_mode_start(player):
+                return restricted_page
             return redirect(safe_next(request.args.get("next")))
     status = (401 if form.form_errors else 422) if form.is_submitted() else 200
     return render_template("player/login.html", form=form, brand=brand), status

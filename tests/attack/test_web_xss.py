@@ -123,6 +123,10 @@ def fill_player_fields(client, payload: Payloads) -> dict:
         "/account/password",
         {"old_password": payload("old_password"), "new_password": payload("new_password")},
     )
+    limit = {"action": "limit", "kind": "deposit", "period": "day", "currency": "EUR"}
+    refused = submit_form(client, "/responsible-gambling", limit | {"value": payload("limit")})
+    assert refused.status_code == 422  # (shown again in its form)
+    answers["/responsible-gambling"] = refused
     return answers
 
 
@@ -335,6 +339,7 @@ def test_payloads_never_become_markup(app, make_player, brand_id, betcore, shift
     assert shows(stored["/cashier"], payload("decline reason", 300))
     assert shows(stored["deposit"], payload("provider message", 300))
     assert shows(stored["/bonuses"], payload("bonus name", 100))
+    assert shows(answers["/responsible-gambling"], payload("limit"))
 
 
 @pytest.mark.browser
