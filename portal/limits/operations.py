@@ -5,7 +5,7 @@ the player's would). Every change writes a LimitChange row: who, when, from what
 The caller commits (views run under `database.transactional`)."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -164,6 +164,27 @@ def _mature(row: PlayerLimit, now) -> None:
         row.value, row.pending_value, row.pending_at = row.pending_value, None, None
 
 
+def session_limit_minutes(player_id: int) -> int | None:
+    """The session time limit that applies to the player now (minutes), or None. Reads
+    only: a raise or removal whose cooling-off is over counts (`rules.effective`) without
+    being written."""
+    row = db.session.execute(
+        select(PlayerLimit.value, PlayerLimit.pending_value, PlayerLimit.pending_at).where(
+            PlayerLimit.player_id == player_id,
+            PlayerLimit.kind == rules.SESSION,
+            PlayerLimit.period == rules.PER_SESSION,
+            PlayerLimit.currency == "",
+        )
+    ).first()
+    return None if row is None else rules.effective(*row, utcnow())
+
+
+def session_ends_at(created_at: datetime, minutes: int | None) -> datetime | None:
+    """When a session opened at `created_at` reaches a session limit of `minutes` (the
+    limit counts per session: a new login starts a new count)."""
+    return None if minutes is None else created_at + timedelta(minutes=minutes)
+
+
 # --- exclusions --------------------------------------------------------------------------
 
 
@@ -208,7 +229,7 @@ def exclude(player, kind: str, duration: str | None, *, reason=None, actor=PLAYE
     player.opt_out_chat = True
     db.session.flush()
     _record(player, f"exclusion {exclusion.id}", kind, None, duration, now, actor, reason)
-    _end_play(player)
+    end_play(player)
     _reflag(player)
     return exclusion
 
@@ -368,7 +389,7 @@ def _reflag(player) -> None:
     )
 
 
-def _end_play(player) -> None:
+def end_play(player) -> None:
     """End the player's sessions and vendor tokens (an exclusion, a session limit)."""
     from portal.accounts.sessions import revoke_all_sessions
     from portal.casino.models import CasinoToken
