@@ -73,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.gateway import admission, content, games, online, personal  # noqa: F401
     from portal.gateway.blueprint import bp as gateway
     from portal.gateway.protocol import render_http_error
+    from portal.limits import reality  # noqa: F401 (routes on the player door)
     from portal.payments import pages as cashier_pages  # noqa: F401 (routes on the player door)
     from portal.payments.views import bp as payments
     from portal.payments.views import render_http_error as render_payments_error
