@@ -74,7 +74,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.gateway.blueprint import bp as gateway
     from portal.gateway.protocol import render_http_error
     from portal.limits import pages as limit_pages  # noqa: F401 (routes on the player door)
-    from portal.limits import play_refused  # noqa: F401 (game pages refused in words)
+    from portal.limits import play_refused, reality  # noqa: F401 (refusal pages; routes)
     from portal.payments import pages as cashier_pages  # noqa: F401 (routes on the player door)
     from portal.payments.views import bp as payments
     from portal.payments.views import render_http_error as render_payments_error

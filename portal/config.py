@@ -62,6 +62,7 @@ _ENVIRONMENT = [
     ("SESSION_IDLE_MINUTES", int, 60),
     ("SESSION_MAX_HOURS", int, 24),
     ("SESSION_COOKIE_SECURE", _bool, None),  # None: Secure when PUBLIC_URL is https
+    ("REALITY_CHECK_POLL_SECONDS", int, 30),  # pages ask this often at most (reality check)
     ("PASSWORD_RESET_MINUTES", int, 30),
     ("ACTIVATION_TOKEN_MINUTES", int, 2880),
     ("EMAIL_CHANGE_TOKEN_MINUTES", int, 1440),

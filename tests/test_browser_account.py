@@ -437,7 +437,7 @@ def test_reality_check_is_acknowledged_once(
     log_in(page, site, "steady", "secret123")
     expect(page.get_by_role("heading", name="Hello, steady")).to_be_visible()
     dialog = page.get_by_test_id("reality-check")
-    expect(dialog).to_have_count(0)  # not due yet
+    expect(dialog).to_be_hidden()  # not due yet
 
     with app.app_context():
         session = db.session.scalar(select(PlayerSession))
@@ -455,12 +455,12 @@ def test_reality_check_is_acknowledged_once(
     expect(dialog).to_be_visible()
     page.screenshot(path=str(tmp_path / "reality-check.png"), full_page=True)
 
-    page.get_by_role("button", name="I understand, continue").click()
+    page.get_by_role("button", name="Continue playing").click()
     expect(page.get_by_role("heading", name="Your account")).to_be_visible()
-    expect(dialog).to_have_count(0)
+    expect(dialog).to_be_hidden()
     page.reload()
     expect(page.get_by_role("heading", name="Your account")).to_be_visible()
-    expect(dialog).to_have_count(0)
+    expect(dialog).to_be_hidden()
     page.goto(site + "/")
     expect(page.get_by_role("heading", name="Hello, steady")).to_be_visible()
-    expect(dialog).to_have_count(0)
+    expect(dialog).to_be_hidden()

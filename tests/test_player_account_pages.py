@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from portal import messages
@@ -318,8 +319,17 @@ def test_reality_check_dialog_until_acknowledged(app, logged_in, brand_id):
         session.created_at -= timedelta(minutes=75)
         session.reality_check_due_at = session.created_at + timedelta(minutes=15)
         db.session.commit()
-    page = page_text(logged_in.get("/account"))
+    response = logged_in.get("/account")
+    page = page_text(response)
     assert "Reality check" in page and "1 hour 15 minutes" in page
+    assert reality_check_open(response)
     response = submit_form(logged_in, "/reality-check", {"next": "/account"}, page="/account")
     assert response.headers["Location"] == "/account"
-    assert "Reality check" not in page_text(logged_in.get("/account"))
+    response = logged_in.get("/account")
+    assert not reality_check_open(response)  # (its markup stays, closed, for the page's script)
+    assert "1 hour 15 minutes" not in page_text(response)
+
+
+def reality_check_open(response) -> bool:
+    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    return soup.find("dialog", id="reality-check").has_attr("open")

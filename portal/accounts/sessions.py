@@ -52,8 +52,9 @@ def open_session(player: Player, *, channel: str, ip=None, user_agent=None) -> s
     return token
 
 
-def resolve_session(token: str | None) -> PlayerSession:
-    """The live session for `token`, touched; InvalidSession when there is none."""
+def resolve_session(token: str | None, *, touch: bool = True) -> PlayerSession:
+    """The live session for `token`, touched (unless `touch` is False: a poll that is no
+    sign of the player's activity); InvalidSession when there is none."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise InvalidSession()
     session = db.session.scalar(
@@ -69,7 +70,7 @@ def resolve_session(token: str | None) -> PlayerSession:
         or session.player.is_blocked
     ):
         raise InvalidSession()
-    if now - session.last_seen_at >= TOUCH_EVERY:
+    if touch and now - session.last_seen_at >= TOUCH_EVERY:
         session.last_seen_at = now
     return session
 

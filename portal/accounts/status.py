@@ -115,12 +115,17 @@ def player_info(player: Player) -> dict:
 # --- reality check ----------------------------------------------------------------------
 
 
-def reality_check_due(session: PlayerSession) -> bool:
+def reality_check_due_at(session: PlayerSession) -> datetime | None:
+    """When the session's next reality check is due (None: the brand has none)."""
     minutes = session.player.brand.reality_check_minutes
     if not minutes:
-        return False
-    due = session.reality_check_due_at or session.created_at + timedelta(minutes=minutes)
-    return utcnow() >= due
+        return None
+    return session.reality_check_due_at or session.created_at + timedelta(minutes=minutes)
+
+
+def reality_check_due(session: PlayerSession) -> bool:
+    due = reality_check_due_at(session)
+    return due is not None and utcnow() >= due
 
 
 def reality_check(session: PlayerSession, *, short: bool = False) -> dict:

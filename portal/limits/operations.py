@@ -5,7 +5,7 @@ the player's would). Every change writes a LimitChange row: who, when, from what
 The caller commits (views run under `database.transactional`)."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -162,6 +162,27 @@ def _mature(row: PlayerLimit, now) -> None:
     """A pending raise or removal whose cooling-off is over becomes the value."""
     if row.pending_at is not None and row.pending_at <= now:
         row.value, row.pending_value, row.pending_at = row.pending_value, None, None
+
+
+def session_limit_minutes(player_id: int) -> int | None:
+    """The session time limit that applies to the player now (minutes), or None. Reads
+    only: a raise or removal whose cooling-off is over counts (`rules.effective`) without
+    being written."""
+    row = db.session.execute(
+        select(PlayerLimit.value, PlayerLimit.pending_value, PlayerLimit.pending_at).where(
+            PlayerLimit.player_id == player_id,
+            PlayerLimit.kind == rules.SESSION,
+            PlayerLimit.period == rules.PER_SESSION,
+            PlayerLimit.currency == "",
+        )
+    ).first()
+    return None if row is None else rules.effective(*row, utcnow())
+
+
+def session_ends_at(created_at: datetime, minutes: int | None) -> datetime | None:
+    """When a session opened at `created_at` reaches a session limit of `minutes` (the
+    limit counts per session: a new login starts a new count)."""
+    return None if minutes is None else created_at + timedelta(minutes=minutes)
 
 
 # --- exclusions --------------------------------------------------------------------------
@@ -383,7 +404,7 @@ def _end_sessions(player) -> None:
     revoke_all_sessions(player)
 
 
-def _end_play(player) -> None:
+def end_play(player) -> None:
     """End the player's sessions and vendor tokens (an exclusion, a session limit)."""
     from portal.accounts.sessions import revoke_all_sessions
     from portal.casino.models import CasinoToken

@@ -1,12 +1,16 @@
 """Flask-Login over server-side sessions: the cookie holds only the session token."""
 
-from flask import current_app
+from flask import current_app, request
 from flask_login import UserMixin
 
 from portal.accounts.errors import InvalidSession
 from portal.accounts.models import Player, PlayerSession
 from portal.accounts.sessions import resolve_session
 from portal.extensions import login_manager
+
+# Endpoints that read the web session without keeping it alive (a page's timer polls them:
+# that is no sign the player is there). Their modules add them.
+PASSIVE_ENDPOINTS: set[str] = set()
 
 
 class SessionUser(UserMixin):
@@ -24,7 +28,7 @@ class SessionUser(UserMixin):
 @login_manager.user_loader
 def load_user(token: str) -> SessionUser | None:
     try:
-        session = resolve_session(token)
+        session = resolve_session(token, touch=request.endpoint not in PASSIVE_ENDPOINTS)
     except InvalidSession:
         return None
     if session.channel != "web" or session.player.brand_id != current_app.config["SITE_BRAND_ID"]:

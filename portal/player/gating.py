@@ -1,12 +1,10 @@
-"""Send a player who must act first to the page that resolves it; reality-check dialog."""
+"""Send a player who must act first to the page that resolves it."""
 
 from flask import redirect, request, url_for
 from flask_login import current_user
 
-from portal.accounts import gating, status
-from portal.database import transactional
-from portal.player.blueprint import bp, safe_next
-from portal.player.forms import ButtonForm
+from portal.accounts import gating
+from portal.player.blueprint import bp
 
 RESOLVED_BY = {
     gating.INCOMPLETE_REGISTRATION: "player.registration_details",
@@ -25,6 +23,10 @@ ALWAYS_OPEN = {
     "player.forgot_password",
     "player.resend_activation",
     "player.change_email",
+    # the reality check and the session limit apply whatever else is pending
+    # (portal/limits/reality.py)
+    "player.responsible_gambling_status",
+    "player.acknowledge_reality_check",
 }
 
 
@@ -38,22 +40,3 @@ def send_to_pending_action():
     if actions and request.endpoint != RESOLVED_BY[actions[0]]:
         return redirect(url_for(RESOLVED_BY[actions[0]]))
     return None
-
-
-@bp.app_context_processor
-def reality_check_dialog():
-    if not getattr(current_user, "is_authenticated", False):  # no user when mails render
-        return {}
-    session = current_user.session
-    if not status.reality_check_due(session):
-        return {}
-    return {"reality_check": status.reality_check(session), "reality_check_form": ButtonForm()}
-
-
-@bp.post("/reality-check")
-@transactional
-def acknowledge_reality_check():
-    form = ButtonForm()
-    if current_user.is_authenticated and form.validate_on_submit():
-        status.acknowledge_reality_check(current_user.session)
-    return redirect(safe_next(request.form.get("next", "")))
