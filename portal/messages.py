@@ -112,6 +112,8 @@ TEXTS: dict[str, dict[str, str]] = {
             "This account is closed. You can ask on our website to reopen it; it reopens "
             "24 hours later. You can still withdraw your money there."
         ),
+        "player_under_age": "You must be 18 or older to play.",
+        "player_not_verified": "Please confirm your email address before you play.",
         "too_many_requests": "Too many attempts. Please wait a minute and try again.",
         "session_expired": "Your session has ended. Please log in again.",
         # operator commands
@@ -204,6 +206,8 @@ TEXTS: dict[str, dict[str, str]] = {
             "wieder zu eröffnen; das gilt 24 Stunden später. Auszahlen kannst du dort "
             "weiterhin."
         ),
+        "player_under_age": "Du musst mindestens 18 Jahre alt sein, um zu spielen.",
+        "player_not_verified": "Bitte bestätige deine E-Mail-Adresse, bevor du spielst.",
         "too_many_requests": "Zu viele Versuche. Bitte warte eine Minute.",
         "session_expired": "Deine Sitzung ist abgelaufen. Bitte melde dich erneut an.",
         "name_invalid": "Der Name muss 1 bis 100 Zeichen haben.",

@@ -251,3 +251,27 @@ def test_after_a_time_out_the_status_shows_the_opt_outs_it_set(
     assert status.json["chat_opt_out"] is True
     spec = json.loads(document.PATH.read_text(encoding="utf-8"))
     assert set(status.json) == set(spec["components"]["schemas"]["GatewayOnlineStatus"]["required"])
+
+
+def test_start_game_refuses_an_under_age_player_without_a_token(app, client, player, brand_id):
+    from datetime import date
+
+    from portal.casino.models import CasinoToken
+
+    token = gateway_login(client, brand_id).json["auth_token"]
+    with app.app_context():
+        found = db.session.get(Player, player)
+        found.birthdate = date.today() - timedelta(days=365 * 17)
+        db.session.commit()
+    answer = client.post(START_GAME.format(brand_id), json={}, headers=auth(token))
+    assert answer.status_code == 403
+    body = answer.get_json()
+    assert body == {"errMsg": "player under age", "message_format": "player_under_age"}
+    assert messages.text("player_under_age") == "You must be 18 or older to play."
+    spec = json.loads(document.PATH.read_text(encoding="utf-8"))
+    path = "/gateway/games/{version}/start-game/{brand_id}/{game}/{lang}"
+    schema = spec["paths"][path]["post"]["responses"]["403"]["content"]["application/json"]
+    validator = jsonschema_rs.validator_for({**schema["schema"], "components": spec["components"]})
+    assert validator.is_valid(body)
+    with app.app_context():
+        assert db.session.query(CasinoToken).count() == 0

@@ -29,6 +29,7 @@ from portal.accounts.sessions import resolve_session
 from portal.errors import DomainError
 from portal.json_provider import unstorable_text
 from portal.limits import rules
+from portal.limits.errors import PlayRefused
 from portal.timeutil import utcnow
 
 SUPPORTED_VERSIONS = {"1"}
@@ -78,6 +79,10 @@ def render_domain_error(exc: DomainError):
         return jsonify(excluded_answer(exc.reason, exc.until)), 403
     if isinstance(exc, PlayerBlocked):
         return jsonify(errMsg="player blocked", message_format="player_blocked"), 403
+    if isinstance(exc, PlayRefused):  # a game asked by a player who may not play now
+        if exc.reason in EXCLUDED:
+            return jsonify(excluded_answer(exc.reason, exc.until)), 403
+        return jsonify(NOT_PLAYING.get(exc.reason, NOT_PLAYING["blocked"])), 403
     if isinstance(exc, ValidationFailed):
         return jsonify(result=field_errors(exc)), 422
     if isinstance(exc, ActionRequired):
@@ -98,6 +103,11 @@ def excluded_answer(reason: str, until) -> dict:
     }
 
 
+NOT_PLAYING = {
+    "blocked": dict(errMsg="player blocked", message_format="player_blocked"),
+    "under_age": dict(errMsg="player under age", message_format="player_under_age"),
+    "not_verified": dict(errMsg="player not verified", message_format="player_not_verified"),
+}
 EXCLUDED = {
     "timed_out": dict(errMsg="player excluded", message_format="player_timed_out"),
     "self_excluded": dict(errMsg="player excluded", message_format="player_self_excluded"),
