@@ -60,6 +60,7 @@ def test_quick_bench_on_sqlite_completes_without_a_failed_request(tmp_path):
         "hot-player",
         "betcalc-results",
         "payment-callback",
+        "limited-stake",
         "login",
         "stake-after-100",
         "stake-after-1k",
@@ -67,6 +68,8 @@ def test_quick_bench_on_sqlite_completes_without_a_failed_request(tmp_path):
     for row in rows.values():
         assert row["requests"] > 0 and row["errors"] == 0, (row, output)
         assert row["statements"] is not None, row
+    # the limit checks add at most two statements to a stake (issue 13)
+    assert rows["limited-stake"]["statements"] <= rows["betcore-stake"]["statements"] + 2
     assert "betcore-payout" in (tmp_path / "results-sqlite.txt").read_text()
 
 

@@ -16,7 +16,15 @@ from bench.httpbench import ledger_fill
 from bench.httpbench.calls import Call, Check
 from bench.httpbench.servers import CHEAP_GET_PATH
 from bench.httpbench.statements import Sample
-from bench.httpbench.world import PASSWORD, BenchPlayer, World, open_coupons, start_deposits
+from bench.httpbench.world import (
+    PASSWORD,
+    BenchPlayer,
+    World,
+    add_players,
+    open_coupons,
+    set_limits,
+    start_deposits,
+)
 
 
 @dataclass
@@ -160,6 +168,27 @@ class HotPlayer(BetcoreStake):
 
     def players(self, ctx):
         return ctx.world.players[:1]
+
+
+class LimitedStake(BetcoreStake):
+    """betcore-stake of players with responsible-gambling limits (issue 13): each stake is
+    checked against a stake limit, two loss limits and a bet-count limit (set high enough
+    never to refuse). Players of their own, so that no other scenario pays for the checks."""
+
+    name = "limited-stake"
+    what = "betcore-stake of 10 players with stake, loss and bet-count limits (none reached)"
+    PLAYERS = 10
+
+    def __init__(self):
+        self.limited: list[BenchPlayer] = []
+
+    def prepare(self, ctx):
+        self.limited = add_players(ctx.app, ctx.world.brand_id, self.PLAYERS, "limited")
+        set_limits(ctx.app, self.limited)
+        return f"{self.PLAYERS} players with limits"
+
+    def players(self, ctx):
+        return self.limited
 
 
 class StakeAfter(BetcoreStake):
@@ -355,6 +384,7 @@ NAMES = [
     "hot-player",
     "betcalc-results",
     "payment-callback",
+    "limited-stake",
     "login",
 ]
 
@@ -382,6 +412,7 @@ def build(names: list[str], ledger_sizes: list[int]) -> list[Scenario]:
         "hot-player": HotPlayer,
         "betcalc-results": BetcalcResults,
         "payment-callback": PaymentCallback,
+        "limited-stake": LimitedStake,
         "login": Login,
     }
     sizes = sorted(ledger_sizes)

@@ -46,13 +46,23 @@ class World:
 
 def populate(app, count: int) -> World:
     """A brand and `count` players, funded, with their tokens and casino sessions; committed."""
+    with app.app_context():
+        brand = accounts.create_brand("Bench", currencies=[CURRENCY], languages=["en"])
+        db.session.commit()
+        brand_id = brand.id
+    return World(brand_id, add_players(app, brand_id, count))
+
+
+def add_players(app, brand_id: int, count: int, prefix: str = "bench") -> list[BenchPlayer]:
+    """`count` more players of the brand, funded, with their tokens and casino sessions;
+    committed."""
     made = []
     with app.app_context(), cheap_hashing():
-        brand = accounts.create_brand("Bench", currencies=[CURRENCY], languages=["en"])
+        brand = accounts.get_brand(brand_id)
         for n in range(count):
             player = accounts.register_player(
                 brand,
-                email=f"bench{n}@example.com",
+                email=f"{prefix}{n}@example.com",
                 password=PASSWORD,
                 over18=True,
                 email_verified=True,
@@ -72,7 +82,9 @@ def populate(app, count: int) -> World:
             made.append((player, sportsbook.issue_token(player, CURRENCY)))
         production = passwords.production_hasher().hash(PASSWORD)
         db.session.execute(
-            update(Player).where(Player.brand_id == brand.id).values(password_hash=production)
+            update(Player)
+            .where(Player.id.in_([p.id for p, _ in made]))
+            .values(password_hash=production)
         )
         accounts_of = dict(
             db.session.execute(
@@ -84,10 +96,7 @@ def populate(app, count: int) -> World:
             ).all()
         )
         db.session.commit()
-        return World(
-            brand.id,
-            [BenchPlayer(p.id, p.email, accounts_of[p.id], token) for p, token in made],
-        )
+        return [BenchPlayer(p.id, p.email, accounts_of[p.id], token) for p, token in made]
 
 
 def open_coupons(app, world: World, count: int) -> list[str]:
@@ -130,3 +139,21 @@ def cheap_hashing():
         yield
     finally:
         passwords.use_hasher(passwords.production_hasher())
+
+
+def set_limits(app, players: list[BenchPlayer]) -> None:
+    """A stake limit, loss limits over a day and a month, and a bet-count limit per week for
+    each player, as the player's page sets them; high enough never to refuse. Committed."""
+    from portal.limits import operations as limits
+
+    with app.app_context():
+        for bench_player in players:
+            player = db.session.get(Player, bench_player.id)
+            for kind, period, currency, value in (
+                ("stake", "bet", CURRENCY, 100_000),
+                ("loss", "day", CURRENCY, 10**13),
+                ("loss", "month", CURRENCY, 10**14),
+                ("bets", "week", "", 10**6),
+            ):
+                limits.set_limit(player, kind, period, currency, value)
+        db.session.commit()
