@@ -91,3 +91,39 @@ def test_a_deposit_limit_then_a_time_out(browser, site, tmp_path):
     expect(page.get_by_test_id("deposits-closed")).to_be_visible()
     expect(page.get_by_test_id("withdraw-form")).to_be_visible()
     page.screenshot(path=f"{shots(tmp_path)}/rg-cashier.png", full_page=True)
+
+
+def test_a_self_excluded_player_reaches_no_game(browser, site, app):
+    """Whatever game URL a self-excluded player opens, no game frame (and no vendor token)
+    is given: each one lands on the responsible-gambling page."""
+    from playwright.sync_api import expect
+    from sqlalchemy import func, select
+
+    from portal.accounts.models import Player
+    from portal.casino.models import CasinoToken
+    from portal.extensions import db
+    from portal.limits import operations
+    from portal.sportsbook.models import BetsyToken
+
+    url, _ = site
+    with app.app_context():
+        demo = db.session.scalar(select(Player).where(Player.login_name == "demo"))
+        operations.exclude(demo, "self-exclusion", "6m", reason="a long break")
+        db.session.commit()
+        tokens_before = [
+            db.session.scalar(select(func.count()).select_from(model))
+            for model in (CasinoToken, BetsyToken)
+        ]
+    page = browser.new_page()
+    log_in(page, url)
+    expect(page.get_by_role("status")).to_contain_text("You are self-excluded until")
+    for path in ("/casino", "/sportsbook", "/coupons", "/bonuses", "/casino?game=lucky-dice"):
+        page.goto(url + path)
+        expect(page).to_have_url(url + "/responsible-gambling")
+        expect(page.locator("iframe")).to_have_count(0)
+    with app.app_context():
+        tokens_after = [
+            db.session.scalar(select(func.count()).select_from(model))
+            for model in (CasinoToken, BetsyToken)
+        ]
+    assert tokens_after == tokens_before

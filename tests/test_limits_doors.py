@@ -129,6 +129,17 @@ def test_betsy_answers_16_under_age_and_15_not_verified(app, client, who, clock)
     assert real(app, who) == Decimal("100.00")
 
 
+def test_a_bet_count_limit_counts_a_rolling_week(app, client, who, betcore, clock):
+    limit(app, who, "bets", "week", "2")
+    assert make(betcore, client, who, 60, -1, "1")["ErrorCode"] == 200
+    clock.travel(timedelta(days=3))
+    assert make(betcore, client, who, 61, -1, "1")["ErrorCode"] == 200
+    assert make(betcore, client, who, 62, -1, "1")["ErrorCode"] == 103806
+    clock.travel(timedelta(days=4, seconds=1))  # the first bet left the window
+    assert make(betcore, client, who, 63, -1, "1")["ErrorCode"] == 200
+    assert make(betcore, client, who, 64, -1, "1")["ErrorCode"] == 103806
+
+
 def test_a_loss_limit_reopens_when_the_window_rolls_on(app, client, who, clock):
     betsy = Betsy(client)
     limit(app, who, "loss", "day", "10")
@@ -245,6 +256,28 @@ def test_the_cashier_refuses_a_deposit_over_a_limit_and_says_what_is_allowed(
     assert submit_form(client, "/cashier", {**form, "amount": "30"}).status_code == 302
     answer = submit_form(client, "/cashier", {**form, "amount": "20.01"})
     assert "you may deposit 20.00 EUR more now" in page_text(answer)
+
+
+def test_a_deposit_refused_by_a_daily_limit_passes_once_the_window_rolls_on(
+    app, client, make_player, cashier, clock
+):
+    """The deposit under way counts for its first hour, a finished one for the whole window:
+    the same deposit passes again only once the first one is 24 hours old."""
+    from portal.payments.models import SUCCESS, Deposit
+
+    person = Who(make_player(), "")
+    limit(app, person, "deposit", "day", "50")
+    _log_in(client)
+    form = {"amount": "40", "currency": "EUR", "provider": "sandbox"}
+    assert submit_form(client, "/cashier", form).status_code == 302
+    with app.app_context():
+        db.session.query(Deposit).update({"status": SUCCESS})  # as if the provider said so
+        db.session.commit()
+    clock.travel(timedelta(hours=23, minutes=59))
+    _log_in(client)  # (the web session has timed out meanwhile)
+    assert submit_form(client, "/cashier", form).status_code == 422
+    clock.travel(timedelta(minutes=2))
+    assert submit_form(client, "/cashier", form).status_code == 302
 
 
 def test_no_game_page_or_token_for_a_player_who_may_not_play(app, client, make_player):

@@ -110,6 +110,9 @@ def set_limit(player, kind, period, currency, value, *, actor=PLAYER, reason=Non
     or a removal after the cooling-off (a later change replaces a pending one)."""
     if kind not in rules.KINDS:
         raise LimitInvalid("kind", str(kind))
+    reason = (reason or "").strip() or None
+    if reason is not None and len(reason) > 500:
+        raise LimitInvalid("reason")
     if period not in rules.periods_of(kind):
         raise LimitInvalid("period", str(period))
     if kind in rules.MONEY_KINDS:
@@ -219,7 +222,7 @@ def exclude(player, kind: str, duration: str | None, *, reason=None, actor=PLAYE
         starts_at=now,
         ends_at=ends_at,
         reason=reason,
-        actor=actor,
+        actor=actor[:100],
     )
     db.session.add(exclusion)
     if active is not None:  # replaced by a longer one (or a closure)
