@@ -54,8 +54,8 @@ def betsy_app(make_app):
     return make_app(BETSY_PARTNER_SECRET=SECRET)
 
 
-@pytest.mark.parametrize("case", ["place", "settle", "repeat"])
-def test_betsy_statements(betsy_app, make_player, make_brand, case):
+def betsy_player(betsy_app, make_player, make_brand):
+    """A player of a EUR/USD brand with 100.00 EUR and a Betsy token (tests.test_betsy_api)."""
     from tests import test_betsy_api as betsy_api
 
     brand = make_brand("Betsy Casino", currencies=("EUR", "USD"))
@@ -65,6 +65,14 @@ def test_betsy_statements(betsy_app, make_player, make_brand, case):
         betsy_api.fund_player(found, "EUR", "100.00")
         who = betsy_api.Who(player_id, betsy_api.issue_token(found, "EUR"))
         db.session.commit()
+    return who
+
+
+@pytest.mark.parametrize("case", ["place", "settle", "repeat"])
+def test_betsy_statements(betsy_app, make_player, make_brand, case):
+    from tests import test_betsy_api as betsy_api
+
+    who = betsy_player(betsy_app, make_player, make_brand)
     betsy = betsy_api.Betsy(betsy_app.test_client())
     betsy.place(who, betsy_api.new_tx()).ok()  # warm caches
     tx = betsy_api.new_tx()
@@ -175,14 +183,8 @@ def test_betcore_stake_with_limits_statements(app, betcore, client, player, limi
 def test_betsy_place_with_limits_statements(betsy_app, make_player, make_brand):
     from tests import test_betsy_api as betsy_api
 
-    brand = make_brand("Betsy Casino", currencies=("EUR", "USD"))
-    player_id = make_player(email="ann@example.com", brand=brand)
-    with betsy_app.app_context():
-        found = db.session.get(betsy_api.Player, player_id)
-        betsy_api.fund_player(found, "EUR", "100.00")
-        who = betsy_api.Who(player_id, betsy_api.issue_token(found, "EUR"))
-        db.session.commit()
-    _set_limits(betsy_app, player_id, LIMITS["every"])
+    who = betsy_player(betsy_app, make_player, make_brand)
+    _set_limits(betsy_app, who.id, LIMITS["every"])
     betsy = betsy_api.Betsy(betsy_app.test_client())
     betsy.place(who, betsy_api.new_tx(), "1.00").ok()  # warm caches
     answer, counter = counted(betsy_app, lambda: betsy.place(who, betsy_api.new_tx(), "1.00"))

@@ -298,14 +298,7 @@ def _bet_state(player_id: int, bet_id: int) -> _BetState:
         for row in rows
         if row.t_external_id is not None
     }
-    refusal = rules.play_refusal(
-        status=first.status,
-        excluded_until=first.excluded_until,
-        birthdate=first.birthdate,
-        must_verify=first.require_verified_email,
-        verified_at=first.email_verified_at,
-        now=utcnow(),
-    )
+    refusal = rules.refusal_of_row(first, utcnow())
     return _BetState(player_id, bet_id, first.status, first.brand_id, bet, found, refusal)
 
 

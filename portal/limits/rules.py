@@ -104,6 +104,19 @@ def play_refusal(
     return None
 
 
+def refusal_of_row(row, now: datetime) -> Refusal | None:
+    """play_refusal for a row a door read with the player (columns status, excluded_until,
+    birthdate, email_verified_at and the brand's require_verified_email)."""
+    return play_refusal(
+        status=row.status,
+        excluded_until=row.excluded_until,
+        birthdate=row.birthdate,
+        must_verify=row.require_verified_email,
+        verified_at=row.email_verified_at,
+        now=now,
+    )
+
+
 def refusal_of(player, now: datetime) -> Refusal | None:
     """play_refusal for a loaded Player."""
     return play_refusal(

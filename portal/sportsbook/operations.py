@@ -262,14 +262,7 @@ def _bettor(token, user_id: str, currency: str, key: str) -> tuple[wallet.Holder
         raise BetsyError(4)
     if row.status is None:
         raise BetsyError(5)
-    refusal = rules.play_refusal(
-        status=row.status,
-        excluded_until=row.excluded_until,
-        birthdate=row.birthdate,
-        must_verify=row.require_verified_email,
-        verified_at=row.email_verified_at,
-        now=utcnow(),
-    )
+    refusal = rules.refusal_of_row(row, utcnow())
     if refusal is not None and row.t_id is None:  # (a repeat of an accepted bet is answered)
         raise BetsyError(REFUSAL_CODES[refusal.reason])
     holder = wallet.Holder(row.player_id, facts.brand_currencies(row.brand_id))
