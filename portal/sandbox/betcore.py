@@ -50,6 +50,12 @@ TOKEN_SECONDS = 3600
 REFUSALS = {
     103802: "Not enough money",
     102146: "Your account is blocked",
+    102148: "You are taking a break from play (responsible gambling)",
+    102149: "You must be 18 or older to play",
+    102150: "Please verify your account before you play",
+    103804: "This stake is above your stake limit",
+    103805: "This stake would cross your loss limit",
+    103806: "You have reached your limit on the number of bets",
     102145: "Player not found",
     102147: "Your session has expired, reload the page",
     100401: "Your session has expired, reload the page",
