@@ -100,7 +100,8 @@ def test_a_self_excluded_player_until_the_reopening_asked_for(app, client, brand
     ends_at = exclude(app, player, "self-exclusion", "6m")
 
     response = gateway_login(client, brand_id)
-    assert (response.status_code, response.json) == (403, excluded("player_self_excluded"))
+    running = excluded("player_self_excluded", stamp(ends_at))  # its end: then ask to reopen
+    assert (response.status_code, response.json) == (403, running)
     conforms(response.json)
 
     clock.travel(ends_at - clock.utcnow() + timedelta(seconds=1))

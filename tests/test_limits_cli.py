@@ -89,6 +89,19 @@ def test_set_and_show_every_kind_of_limit(runner, player):
     assert "exclusion: none" in shown
 
 
+def test_stake_and_session_limits_take_the_issues_period_and_say_it_is_not_used(runner, player):
+    said = ok(runner, "limits", "set", player, "--kind", "stake", "--period", "day",
+              "--amount", "5")  # fmt: skip
+    assert said.splitlines() == [
+        "note: a stake limit applies per bet; --period day is not used",
+        f"player {player}: stake bet EUR limit is 5.00 EUR now",
+    ]
+    said = ok(runner, "limits", "set", player, "--kind", "session", "--period", "week",
+              "--minutes", "45")  # fmt: skip
+    note = "note: a session limit applies per session; --period week is not used"
+    assert said.splitlines()[0] == note
+
+
 def test_a_lower_limit_applies_at_once_a_raise_after_the_cooling_off(app, runner, player, clock):
     ok(runner, "limits", "set", player, "--kind", "deposit", "--period", "day", "--amount", "100")
     lower = ok(runner, "limits", "set", player, "--kind", "deposit", "--period", "day",
@@ -161,8 +174,6 @@ LONG = "x" * 501
         (["{p}", "--kind", "wager", "--amount", "5"], "Invalid value for '--kind'"),
         (["{p}", "--kind", "deposit", "--period", "year", "--amount", "5"], "'--period'"),
         (["{p}", "--kind", "deposit", "--amount", "5"], "needs --period day|week|month"),
-        (["{p}", "--kind", "stake", "--period", "day", "--amount", "5"], "per bet, not per day"),
-        (["{p}", "--kind", "session", "--period", "week", "--minutes", "5"], "per session"),
         (["{p}", "--kind", "deposit", "--period", "day", "--minutes", "10"],
          "--minutes does not fit: a deposit limit takes --amount"),
         (["{p}", "--kind", "deposit", "--period", "day", "--amount", "1", "--count", "2"],

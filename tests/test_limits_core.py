@@ -175,8 +175,9 @@ def test_invalid_limits_are_refused_in_words(player):
         db.session.rollback()
 
 
-def test_deposit_limits_count_finished_and_recent_deposits(player, clock):
+def test_deposit_limits_count_every_deposit_that_has_not_failed(player, clock):
     from portal.payments.models import FAIL, NEW, SUCCESS, Deposit
+    from portal.timeutil import utcnow
 
     set_limit(player, "deposit", "day", "100")
     set_limit(player, "deposit", "week", "150")
@@ -196,11 +197,35 @@ def test_deposit_limits_count_finished_and_recent_deposits(player, clock):
     error = checks.deposit_refusal(player.id, "EUR", 1001)
     assert (error.kind, error.period, error.allowed) == ("deposit", "day", Decimal("10.00"))
     assert checks.deposit_refusal(player.id, "EUR", 1000) is None
-    clock.travel(2 * HOUR)  # the unfinished deposit no longer counts
-    assert checks.deposit_room(player.id, "EUR") == (4000, "day")
+    clock.travel(23 * HOUR)  # the unfinished deposit still counts: it may yet be paid
+    assert checks.deposit_room(player.id, "EUR") == (1000, "day")
+    unfinished = db.session.query(Deposit).filter_by(reference="B").one()
+    unfinished.status, unfinished.completed_at = SUCCESS, utcnow()  # paid late
+    db.session.commit()
+    clock.travel(2 * HOUR)  # A left the day's window; B counts from when it was paid
+    assert checks.deposit_room(player.id, "EUR") == (6000, "week")
     clock.travel(DAY)  # out of the day's window, still in the week's
-    assert checks.deposit_room(player.id, "EUR") == (9000, "week")
-    assert checks.deposit_room(player.id, "USD") is None
+    assert checks.deposit_room(player.id, "EUR") == (6000, "week")
+    assert checks.deposit_room(player.id, "USD") == (0, "day")  # limits hold every currency
+
+
+def test_a_limit_set_in_one_currency_holds_the_others_at_zero_until_set_there(player, clock):
+    wallet.adjust(player, "USD", "100", reason="opening", operator="t", external_id="open-usd")
+    db.session.commit()
+    set_limit(player, "loss", "day", "50")
+    set_limit(player, "stake", "bet", "5")
+    error = refused(player, "1", "u1", currency="USD")
+    assert (error.kind, error.allowed, error.currency) == ("stake", Decimal("0.00"), "USD")
+    usd = set_limit(player, "stake", "bet", "5", currency="USD")
+    assert usd.value is None and usd.pending_value == 500  # a raise from 0: it waits
+    refused(player, "1", "u2", currency="USD")
+    clock.travel(DAY + HOUR)
+    error = refused(player, "1", "u3", currency="USD")
+    assert (error.kind, error.period) == ("loss", "day")  # the loss limit holds USD at 0
+    set_limit(player, "loss", "day", "20", currency="USD")
+    clock.travel(DAY + HOUR)
+    stake(player, "5", "u4", currency="USD")
+    refused(player, "5.01", "u5", currency="USD")
 
 
 def test_an_exclusion_stops_stakes_in_the_wallet_and_flags_new_accounts(player, clock):
@@ -263,3 +288,48 @@ def test_play_refusal_knows_age_and_verification():
     assert rules.play_refusal(birthdate=None, **{**verify, "verified_at": now}) is None
     blocked = {**base, "status": "blocked"}
     assert rules.play_refusal(birthdate=None, **blocked).reason == "blocked"
+
+
+def test_closing_the_account_cannot_shorten_an_exclusion(player, clock):
+    """A closure reopens 24 hours after the player asks: closing during a self-exclusion
+    or a time-out would end it early, so it is refused until the exclusion is over."""
+    for kind, duration in [("self-exclusion", "5y"), ("timeout", "6w")]:
+        operations.exclude(player, kind, duration)
+        db.session.commit()
+        with pytest.raises(operations.LimitInvalid, match="close_while_excluded"):
+            operations.exclude(player, "closure", None, reason="I am done")
+        db.session.rollback()
+        operations.lift(player, reason="next case", actor="operator:t")
+        db.session.commit()
+
+
+def test_a_closed_account_can_still_be_self_excluded(player, clock):
+    operations.exclude(player, "closure", None, reason="I play elsewhere")
+    db.session.commit()
+    operations.exclude(player, "self-exclusion", "1y")
+    db.session.commit()
+    with pytest.raises(operations.LimitInvalid, match="not_ended"):
+        operations.ask_reopen(player)  # the closure's "reopen when asked" is gone
+    db.session.rollback()
+    clock.travel(timedelta(days=2))
+    refused(player, "1", "s1")
+
+
+def test_a_blocked_player_is_not_excluded_over_the_block(player):
+    player.status = "blocked"
+    db.session.commit()
+    with pytest.raises(operations.LimitInvalid, match="blocked"):
+        operations.exclude(player, "timeout", "24h")
+    db.session.rollback()
+    assert player.status == "blocked"
+
+
+def test_an_excluded_player_cannot_turn_marketing_back_on(player):
+    from portal.accounts import profile
+
+    operations.exclude(player, "timeout", "7d")
+    db.session.commit()
+    details = profile.validate_details(player, {"optOut": {"email": False, "sms": False}})
+    profile.update_details(player, details)
+    db.session.commit()
+    assert player.opt_out_email and player.opt_out_sms

@@ -268,7 +268,9 @@ def authenticate(
     if reason == "blocked":
         raise PlayerBlocked()
     if reason == "excluded":
-        raise PlayerExcluded(player.status, player.excluded_until)
+        from portal.limits.operations import shown_until  # (only for an excluded player)
+
+        raise PlayerExcluded(player.status, shown_until(player))
     if reason:
         raise InvalidCredentials()
     if needs_rehash(player.password_hash):

@@ -16,6 +16,7 @@ from portal.accounts.credentials import record_change
 from portal.accounts.errors import FieldError, ValidationFailed
 from portal.accounts.models import Player, PlayerCustomField
 from portal.extensions import db
+from portal.limits import rules
 from portal.timeutil import utcnow
 
 # CLDR's two-letter territories that are not countries: unknown, unions, pseudo-regions.
@@ -25,7 +26,7 @@ COUNTRIES = frozenset(
     for code in Locale("en").territories
     if re.fullmatch(r"[A-Z]{2}", code) and code not in _NOT_COUNTRIES
 )
-MINIMUM_AGE = 18
+MINIMUM_AGE = rules.ADULT_AGE
 _PHONE = re.compile(r"\+?[0-9][0-9 \-]{3,27}[0-9]")  # at most 30, the column's size
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -113,10 +114,11 @@ def validate_details(player: Player, given: dict, *, required=()) -> Details:
             errors.append(FieldError("language", "language_invalid"))
         else:
             values["language"] = language
+    excluded = rules.excluded(player.status, player.excluded_until, utcnow())
     for channel, value in (given.get("optOut") or {}).items():
         if channel not in OPT_OUTS or not isinstance(value, bool):
             errors.append(FieldError(f"optOut.{channel}", "opt_out_invalid"))
-        else:
+        elif not excluded:  # (an exclusion stopped marketing: it stays stopped meanwhile)
             values[f"opt_out_{channel}"] = value
     if errors:
         raise ValidationFailed(errors)
@@ -135,8 +137,7 @@ def _birthdate(value):
     today = utcnow().date()
     if born.year < 1900 or born > today:
         return FieldError("birthdate", "birthdate_invalid")
-    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-    return born if age >= MINIMUM_AGE else FieldError("birthdate", "underage")
+    return born if rules.age_on(born, today) >= MINIMUM_AGE else FieldError("birthdate", "underage")
 
 
 def _gender(value):

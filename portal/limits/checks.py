@@ -9,7 +9,7 @@ only when a loss or bet-count limit applies. The cashier calls `deposit_refusal`
 player's row lock before it records a deposit.
 """
 
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import Date, and_, bindparam, case, false, func, or_, select
 
@@ -25,7 +25,6 @@ from portal.timeutil import utcnow
 # What counts toward a loss (stakes minus wins): the games' movements, not the cashier's,
 # the bonuses' or an operator's adjustments.
 GAME_KINDS = ("stake", "win", "jackpot", "refund", "reversal")
-RECENT_NEW_DEPOSIT = timedelta(hours=1)  # an unfinished deposit counts this long
 
 
 def plays_freely(player):
@@ -69,20 +68,13 @@ def require_may_play(player) -> None:
 def stake_refusal(player_id: int, currency: str, minor: int):
     """LimitReached or PlayRefused for a stake of `minor` (> 0) now, or None."""
     now = utcnow()
-    rows = prepared("limits.stake_state", _stake_state_statement).rows(
-        {"player_id": player_id, "currency": currency}
-    )
+    rows = prepared("limits.stake_state", _stake_state_statement).rows({"player_id": player_id})
     if not rows:
         return None
     first = rows[0]
     if rules.excluded(first.status, first.excluded_until, now) or first.status == "blocked":
         return PlayRefused(first.status, first.excluded_until)
-    limits = {}
-    for row in rows:
-        if row.kind is not None:
-            value = rules.effective(row.value, row.pending_value, row.pending_at, now)
-            if value is not None:
-                limits[(row.kind, row.period)] = value
+    limits = limits_in([row for row in rows if row.kind is not None], currency, now)
     stake_limit = limits.get((rules.STAKE, rules.PER_BET))
     if stake_limit is not None and minor > stake_limit:
         return LimitReached(rules.STAKE, rules.PER_BET, _money(stake_limit, currency), currency)
@@ -105,6 +97,23 @@ def stake_refusal(player_id: int, currency: str, minor: int):
     return None
 
 
+def limits_in(rows, currency: str, now) -> dict[tuple[str, str], int]:
+    """The limits that hold for money in `currency` now, by (kind, period): those set in it
+    (and those of no currency: bets), and 0 for a money limit the player set only in other
+    currencies, so that switching currency escapes no limit (to play in it, the player
+    sets a limit there: a raise from 0, after the cooling-off)."""
+    here, elsewhere = {}, set()
+    for row in rows:
+        value = rules.effective(row.value, row.pending_value, row.pending_at, now)
+        if value is None:
+            continue
+        if row.currency in (currency, ""):
+            here[(row.kind, row.period)] = value
+        else:
+            elsewhere.add((row.kind, row.period))
+    return {**dict.fromkeys(elsewhere, 0), **here}
+
+
 def _shortest_first(item):
     (kind, period), _ = item
     return list(rules.PERIODS).index(period), kind
@@ -121,18 +130,18 @@ def _since(now) -> dict:
 def _stake_state_statement(_dialect: str):
     limit = PlayerLimit.__table__.alias("l")
     kinds = or_(*[limit.c.kind == kind for kind in rules.STAKE_KINDS])
-    currencies = or_(limit.c.currency == bindparam("currency"), limit.c.currency == "")
     return (
         select(
             Player.status,
             Player.excluded_until,
             limit.c.kind,
             limit.c.period,
+            limit.c.currency,
             limit.c.value,
             limit.c.pending_value,
             limit.c.pending_at,
         )
-        .outerjoin(limit, and_(limit.c.player_id == Player.id, kinds, currencies))
+        .outerjoin(limit, and_(limit.c.player_id == Player.id, kinds))
         .where(Player.id == bindparam("player_id"))
     )
 
@@ -172,17 +181,12 @@ def deposit_room(player_id: int, currency: str) -> tuple[int, str] | None:
     """(minor units the player may still deposit now, the period whose limit says so), or
     None without a deposit limit in `currency`."""
     now = utcnow()
-    limits = {}
-    for row in db.session.execute(
+    rows = db.session.scalars(
         select(PlayerLimit).where(
-            PlayerLimit.player_id == player_id,
-            PlayerLimit.kind == rules.DEPOSIT,
-            PlayerLimit.currency == currency,
+            PlayerLimit.player_id == player_id, PlayerLimit.kind == rules.DEPOSIT
         )
-    ).scalars():
-        value = rules.effective(row.value, row.pending_value, row.pending_at, now)
-        if value is not None:
-            limits[row.period] = value
+    )
+    limits = {period: value for (_, period), value in limits_in(rows, currency, now).items()}
     if not limits:
         return None
     deposited = _deposited(player_id, currency, now)
@@ -191,25 +195,23 @@ def deposit_room(player_id: int, currency: str) -> tuple[int, str] | None:
 
 
 def _deposited(player_id: int, currency: str, now) -> dict[str, int]:
-    """Deposits in each rolling window: succeeded, under way, or asked within the hour."""
-    from portal.payments.models import NEW, PROCESS, SUCCESS, Deposit
+    """Deposits in each rolling window: every one that has not failed (an unfinished one may
+    still be paid, so it counts until it fails), from when it was asked and again from
+    when it was paid (so two deposits paid close together count together)."""
+    from portal.payments.models import FAIL, Deposit
 
-    counted = or_(
-        Deposit.status == SUCCESS,
-        Deposit.status == PROCESS,
-        and_(Deposit.status == NEW, Deposit.created_at >= now - RECENT_NEW_DEPOSIT),
-    )
+    moment = func.coalesce(Deposit.completed_at, Deposit.created_at)
     since = _since(now)
     columns = [
-        func.sum(case((Deposit.created_at >= since[f"since_{name}"], Deposit.amount), else_=0))
+        func.sum(case((moment >= since[f"since_{name}"], Deposit.amount), else_=0))
         for name in rules.PERIODS
     ]
     row = db.session.execute(
         select(*columns).where(
             Deposit.player_id == player_id,
             Deposit.currency == currency,
-            Deposit.created_at >= since["since_month"],
-            counted,
+            moment >= since["since_month"],
+            Deposit.status != FAIL,
         )
     ).first()
     return {name: int(row[i] or 0) for i, name in enumerate(rules.PERIODS)}

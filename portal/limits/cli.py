@@ -160,6 +160,9 @@ def _period(kind: str, period: str | None) -> str:
         if len(allowed) > 1:
             raise click.UsageError(f"a {kind} limit needs --period {'|'.join(allowed)}")
         return allowed[0]
+    if len(allowed) == 1 and period in rules.PERIODS:  # (the form gives one anyway)
+        click.echo(f"note: a {kind} limit applies per {allowed[0]}; --period {period} is not used")
+        return allowed[0]
     if period not in allowed:
         raise click.UsageError(
             f"a {kind} limit applies per {allowed[0]}, not per {period}: leave out --period"

@@ -41,6 +41,10 @@ WORDS = {
     "duration": "Choose one of the offered periods.",
     "reason": "Please tell us why (at most 500 characters).",
     "already_excluded": "This would end sooner than the exclusion that already applies.",
+    "close_while_excluded": (
+        "Your account is closed to play already: you can close it once your exclusion ends."
+    ),
+    "blocked": "This account is blocked: an exclusion cannot be added until it is unblocked.",
     "not_excluded": "There is no exclusion to lift.",
     "not_ended": "Your self-exclusion has not ended yet.",
     "indefinite": "An indefinite self-exclusion can only be lifted by our support team.",
@@ -136,6 +140,8 @@ def set_limit(player, kind, period, currency, value, *, actor=PLAYER, reason=Non
     _mature(row, now)
     current = row.value
     view = LimitView(kind, period, currency, None, None, None)
+    if current is None and _held_elsewhere(player, kind, period, currency, now):
+        current = 0  # (held at 0 here by the same limit in another currency: a raise)
     if rules.is_raise(current, value):
         row.pending_value, row.pending_at = value, now + rules.COOLING_OFF
         action, effective_at = (
@@ -159,6 +165,22 @@ def set_limit(player, kind, period, currency, value, *, actor=PLAYER, reason=Non
     db.session.flush()
     _reflag(player)
     return LimitView(kind, period, currency, row.value, row.pending_value, row.pending_at)
+
+
+def _held_elsewhere(player, kind: str, period: str, currency: str, now) -> bool:
+    """A money limit of this kind and period applies in another of the player's currencies
+    (checks.limits_in then holds this currency at 0)."""
+    if kind not in rules.MONEY_KINDS:
+        return False
+    rows = db.session.scalars(
+        select(PlayerLimit).where(
+            PlayerLimit.player_id == player.id,
+            PlayerLimit.kind == kind,
+            PlayerLimit.period == period,
+            PlayerLimit.currency != currency,
+        )
+    )
+    return any(rules.effective(r.value, r.pending_value, r.pending_at, now) for r in rows)
 
 
 def _mature(row: PlayerLimit, now) -> None:
@@ -212,8 +234,12 @@ def exclude(player, kind: str, duration: str | None, *, reason=None, actor=PLAYE
             raise LimitInvalid("duration", str(duration))
         ends_at = None if spans[duration] is None else now + spans[duration]
     _lock(player)
+    if player.status == "blocked":  # (an exclusion would end the block with it)
+        raise LimitInvalid("blocked")
     active = current_exclusion(player)
-    if active is not None and not _ends_sooner(active, ends_at) and kind != rules.CLOSURE:
+    if active is not None and kind == rules.CLOSURE:  # (a closure reopens when asked)
+        raise LimitInvalid("close_while_excluded", _until_text(active))
+    if active is not None and not _ends_sooner(active, ends_at):
         raise LimitInvalid("already_excluded", _until_text(active))
     exclusion = Exclusion(
         player_id=player.id,
@@ -239,9 +265,10 @@ def exclude(player, kind: str, duration: str | None, *, reason=None, actor=PLAYE
 
 
 def _ends_sooner(active: Exclusion, ends_at) -> bool:
-    """The active exclusion ends before a new one ending at `ends_at` (None: never)."""
+    """The active exclusion ends before a new one ending at `ends_at` (None: never). A
+    closure ends whenever the player asks: any time-out or self-exclusion may replace it."""
     if active.kind == rules.CLOSURE:
-        return False
+        return True
     if active.ends_at is None:
         return False
     return ends_at is None or active.ends_at < ends_at
@@ -264,6 +291,21 @@ def until_of(exclusion: Exclusion) -> datetime | None:
     if exclusion.reopen_at is not None:
         return exclusion.reopen_at
     return exclusion.ends_at if exclusion.kind == rules.TIMEOUT else None
+
+
+def shown_until(player) -> datetime | None:
+    """Until when the player's exclusion runs, as a login tells it: a time-out's end, a
+    running self-exclusion's end (the player may then ask to come back), the reopening
+    asked for; None when no time ends it (indefinite, a closure, or an ended
+    self-exclusion nobody asked to reopen)."""
+    exclusion = current_exclusion(player)
+    if exclusion is None:
+        return None
+    if (until := until_of(exclusion)) is not None:
+        return until
+    if exclusion.ends_at is not None and exclusion.ends_at > utcnow():
+        return exclusion.ends_at
+    return None
 
 
 def _until_text(exclusion: Exclusion) -> str:
