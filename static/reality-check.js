@@ -107,7 +107,11 @@
 
   function poll() {
     clearTimeout(timer);
-    fetch(dialog.dataset.statusUrl, {
+    // A player inside a game frame (the page visible and focused) is not idle: the poll
+    // says so, and the server keeps the session alive (the frame's clicks never reach us).
+    var playing = document.visibilityState === "visible" && document.hasFocus() &&
+      document.querySelector("iframe") !== null;
+    fetch(dialog.dataset.statusUrl + (playing ? "?playing=1" : ""), {
       headers: {Accept: "application/json"},
       credentials: "same-origin",
       cache: "no-store"

@@ -187,6 +187,19 @@ def test_polling_writes_nothing_and_does_not_keep_the_session_alive(
     assert web_sessions(app)[0].last_seen_at > before.last_seen_at
 
 
+def test_a_poll_from_a_game_being_played_keeps_the_session_alive(app, logged_in, player_id, clock):
+    """The script adds playing=1 while the page with a game frame is visible and focused:
+    an hour inside the casino frame is not an hour idle."""
+    before = web_sessions(app)[0].last_seen_at
+    for _ in range(4):  # 4 x 20 minutes: past SESSION_IDLE_MINUTES (60) in all
+        clock.travel(timedelta(minutes=20))
+        answer = logged_in.get(STATUS + "?playing=1")
+        assert answer.status_code == 200 and answer.get_json()["logged_in"] is True
+    assert web_sessions(app)[0].last_seen_at > before
+    clock.travel(timedelta(minutes=61))  # polls without playing=1 keep nothing alive
+    assert logged_in.get(STATUS).status_code == 401
+
+
 # --- the session time limit -------------------------------------------------------------
 
 

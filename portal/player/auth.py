@@ -13,6 +13,13 @@ from portal.extensions import login_manager
 PASSIVE_ENDPOINTS: set[str] = set()
 
 
+def _active_request() -> bool:
+    """Whether the request is the player's doing: any page, and a poll from a page whose
+    game the player is playing (visible and focused, `playing=1`: a player inside the
+    game frame for an hour is not idle)."""
+    return request.endpoint not in PASSIVE_ENDPOINTS or request.args.get("playing") == "1"
+
+
 class SessionUser(UserMixin):
     """The logged-in player of one web session (Flask-Login's "user")."""
 
@@ -28,7 +35,7 @@ class SessionUser(UserMixin):
 @login_manager.user_loader
 def load_user(token: str) -> SessionUser | None:
     try:
-        session = resolve_session(token, touch=request.endpoint not in PASSIVE_ENDPOINTS)
+        session = resolve_session(token, touch=_active_request())
     except InvalidSession:
         return None
     if session.channel != "web" or session.player.brand_id != current_app.config["SITE_BRAND_ID"]:
