@@ -276,3 +276,24 @@ def test_start_game_refuses_an_under_age_player_without_a_token(app, client, pla
     assert validator.is_valid(body)
     with app.app_context():
         assert db.session.query(CasinoToken).count() == 0
+
+
+def test_a_gateway_session_ends_at_the_players_session_time_limit(
+    app, client, brand_id, player, clock
+):
+    with app.app_context():
+        found = db.session.get(Player, player)
+        operations.set_limit(found, "session", "session", "", 30)
+        db.session.commit()
+    token = gateway_login(client, brand_id).json["auth_token"]
+    assert client.get(STATUS.format(brand_id), headers=auth(token)).status_code == 200
+    clock.travel(timedelta(minutes=29))
+    assert client.get(STATUS.format(brand_id), headers=auth(token)).status_code == 200
+    clock.travel(timedelta(minutes=2))
+    for path in (STATUS, INFO):
+        answer = client.get(path.format(brand_id), headers=auth(token))
+        assert (answer.status_code, answer.json) == (401, INVALID_TOKEN)
+    answer = client.post(START_GAME.format(brand_id), json={}, headers=auth(token))
+    assert answer.status_code == 401
+    fresh = gateway_login(client, brand_id).json["auth_token"]  # a new session counts anew
+    assert client.get(STATUS.format(brand_id), headers=auth(fresh)).status_code == 200

@@ -28,6 +28,7 @@ from portal.accounts.errors import (
 from portal.accounts.sessions import resolve_session
 from portal.errors import DomainError
 from portal.json_provider import unstorable_text
+from portal.limits import operations as limits
 from portal.limits import rules
 from portal.limits.errors import PlayRefused
 from portal.timeutil import utcnow
@@ -166,12 +167,17 @@ def current_session(brand=None):
     """The session of the x-auth-token header (of a player of `brand`, when given). An
     excluded player has no gateway session: the exclusion revoked the sessions and the
     login refuses them, and a token from elsewhere (the web login, which lets them in to
-    withdraw) is not valid here either."""
+    withdraw) is not valid here either. A session older than the player's session time
+    limit has ended (the limit counts per session, as on the web)."""
     session = resolve_session(request.headers.get("x-auth-token"))
     if brand is not None and session.player.brand_id != brand.id:
         raise InvalidSession()
-    player = session.player
-    if rules.excluded(player.status, player.excluded_until, utcnow()):
+    player, now = session.player, utcnow()
+    if rules.excluded(player.status, player.excluded_until, now):
+        raise InvalidSession()
+    minutes = limits.session_limit_minutes(player.id)  # (the player's session time limit)
+    ends_at = limits.session_ends_at(session.created_at, minutes)
+    if ends_at is not None and ends_at <= now:
         raise InvalidSession()
     return session
 
