@@ -333,3 +333,19 @@ def test_an_excluded_player_cannot_turn_marketing_back_on(player):
     profile.update_details(player, details)
     db.session.commit()
     assert player.opt_out_email and player.opt_out_sms
+
+
+def test_a_login_after_a_time_out_tidies_the_status_and_the_flag(player, clock):
+    from portal.accounts import operations as accounts
+
+    operations.exclude(player, "timeout", "24h")
+    db.session.commit()
+    assert player.status == "timed_out" and player.limited
+    clock.travel(DAY + HOUR)
+    accounts.authenticate(
+        player.brand, "p@example.com", "secret123", channel="web", client=accounts.Client()
+    )
+    db.session.commit()
+    assert (player.status, player.excluded_until, player.limited) == ("active", None, False)
+    account = db.session.query(Account).filter_by(player_id=player.id, kind="real").one()
+    assert not account.limited

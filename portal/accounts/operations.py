@@ -273,6 +273,10 @@ def authenticate(
         raise PlayerExcluded(player.status, shown_until(player))
     if reason:
         raise InvalidCredentials()
+    if player.status in rules.EXCLUDED_STATUSES:  # (an exclusion that has run out: tidy)
+        from portal.limits.operations import settle_ended
+
+        settle_ended(player)
     if needs_rehash(player.password_hash):
         player.password_hash = hash_password(password)
     return player

@@ -293,6 +293,18 @@ def until_of(exclusion: Exclusion) -> datetime | None:
     return exclusion.ends_at if exclusion.kind == rules.TIMEOUT else None
 
 
+def settle_ended(player) -> None:
+    """An exclusion whose time is over (a time-out, a reopening after its cooling-off): the
+    player is active again and their stakes no longer take the limits' check unless a
+    limit still asks for it. (Until then the rules read the old status as not excluded
+    anyway; this only tidies, at the next login.)"""
+    if player.status in rules.EXCLUDED_STATUSES and not rules.excluded(
+        player.status, player.excluded_until, utcnow()
+    ):
+        player.status, player.excluded_until = "active", None
+        _reflag(player)
+
+
 def shown_until(player) -> datetime | None:
     """Until when the player's exclusion runs, as a login tells it: a time-out's end, a
     running self-exclusion's end (the player may then ask to come back), the reopening
