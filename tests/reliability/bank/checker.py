@@ -787,8 +787,8 @@ class Checker:
                 if not tx.applied or tx.kind not in GAME_KINDS:
                     continue
                 loss, count = loss - tx.amount, count + (tx.kind == "stake")
-                if tx.kind != "stake":
-                    continue
+                if tx.kind != "stake" or tx.created < self.world.limits_since:
+                    continue  # (stakes before the limits were set: the seeded coupons)
                 crossed = [
                     name
                     for name, over in (

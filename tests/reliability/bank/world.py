@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import requests
 from sqlalchemy import func, select
@@ -120,6 +120,7 @@ class World:
     selections: tuple = ()  # bet strings the slip offers (the demo line)
     offers: tuple = OFFERS  # the bonuses players claim or deposit with
     limits: dict = field(default_factory=dict)  # player id -> Limits (set before the run)
+    limits_since: float = 0.0  # when they were set (epoch): the seeded coupons came before
 
     def offer(self, code: str) -> BonusOffer | None:
         return next((o for o in self.offers if o.code == code), None)
@@ -191,8 +192,11 @@ def populate(app, *, players: int, opening: int, coupons: int = 0, slip: bool = 
                 max_amount=_euros(offer.max_amount), wagering=offer.wagering,
                 max_conversion=_euros(offer.max_conversion), days=30,
             )  # fmt: skip
-        limited = {}
+        limited, limits_since = {}, time.time()
         for player, chosen in zip(made[BONUS_PLAYERS:-1], limits_for(opening), strict=False):
+            if chosen.bets_day is not None:  # (the coupons seeded above count as bets too)
+                seeded_bets = sum(1 for c in seeded if c.player == player.id)
+                chosen = replace(chosen, bets_day=chosen.bets_day + seeded_bets)
             _set_limits(db.session.get(Player_, player.id), chosen)
             limited[player.id] = chosen
         starter = bonuses.by_code(STARTER.code)
@@ -205,7 +209,9 @@ def populate(app, *, players: int, opening: int, coupons: int = 0, slip: bool = 
             f"{e.event_type}#{e.match_id}|{o.bet_code}#{o.odds}" for e in events for o in e.outcomes
         )
         db.session.commit()
-    return World(made[:-1], made[-1], tuple(seeded), selections, limits=limited)
+    return World(
+        made[:-1], made[-1], tuple(seeded), selections, limits=limited, limits_since=limits_since
+    )
 
 
 def _set_limits(player, chosen: Limits) -> None:
