@@ -175,9 +175,8 @@ def current_session(brand=None):
     player, now = session.player, utcnow()
     if rules.excluded(player.status, player.excluded_until, now):
         raise InvalidSession()
-    minutes = limits.session_limit_minutes(player.id)  # (the player's session time limit)
-    ends_at = limits.session_ends_at(session.created_at, minutes)
-    if ends_at is not None and ends_at <= now:
+    limit = limits.session_limit(session, now)  # (the player's session time limit)
+    if limit is not None and limit.ended:
         raise InvalidSession()
     return session
 

@@ -53,6 +53,13 @@ WORDS = {
 
 
 @dataclass(frozen=True)
+class SessionLimit:
+    minutes: int
+    ends_at: datetime
+    ended: bool
+
+
+@dataclass(frozen=True)
 class LimitView:
     """A limit as the pages and the CLI show it."""
 
@@ -210,6 +217,14 @@ def session_ends_at(created_at: datetime, minutes: int | None) -> datetime | Non
     return None if minutes is None else created_at + timedelta(minutes=minutes)
 
 
+def session_limit(session, now) -> SessionLimit | None:
+    """The session time limit of a (web or gateway) session: its minutes, when it ends and
+    whether it has (None: the player has no session limit)."""
+    minutes = session_limit_minutes(session.player_id)
+    ends_at = session_ends_at(session.created_at, minutes)
+    return None if ends_at is None else SessionLimit(minutes, ends_at, now >= ends_at)
+
+
 # --- exclusions --------------------------------------------------------------------------
 
 
@@ -325,21 +340,29 @@ def _until_text(exclusion: Exclusion) -> str:
     return until.strftime("%Y-%m-%d %H:%M UTC") if until else "indefinite"
 
 
+def reopen_refusal(exclusion: Exclusion | None, now) -> LimitInvalid | None:
+    """Why the player may not ask to reopen now (None: they may): only after a closure or
+    a self-exclusion for a set time that has ended, and once."""
+    if exclusion is None or exclusion.kind == rules.TIMEOUT:
+        return LimitInvalid("not_excluded")
+    if exclusion.kind == rules.SELF_EXCLUSION:
+        if exclusion.ends_at is None:
+            return LimitInvalid("indefinite")
+        if now < exclusion.ends_at:
+            return LimitInvalid("not_ended", _until_text(exclusion))
+    if exclusion.reopen_at is not None:
+        return LimitInvalid("already_asked")
+    return None
+
+
 def ask_reopen(player) -> Exclusion:
     """The player asks to come back after a self-exclusion has ended, or after closing the
     account: the account reopens after the cooling-off."""
     _lock(player)
     exclusion = current_exclusion(player)
-    if exclusion is None or exclusion.kind == rules.TIMEOUT:
-        raise LimitInvalid("not_excluded")
     now = utcnow()
-    if exclusion.kind == rules.SELF_EXCLUSION:
-        if exclusion.ends_at is None:
-            raise LimitInvalid("indefinite")
-        if now < exclusion.ends_at:
-            raise LimitInvalid("not_ended", _until_text(exclusion))
-    if exclusion.reopen_at is not None:
-        raise LimitInvalid("already_asked")
+    if (refusal := reopen_refusal(exclusion, now)) is not None:
+        raise refusal
     exclusion.reopen_asked_at, exclusion.reopen_at = now, now + rules.COOLING_OFF
     player.excluded_until = exclusion.reopen_at
     _record(

@@ -167,7 +167,7 @@ def _page(*, failed: str = "", errors=()):
         limits=operations.limits_of(player),
         changes=operations.history(player),
         exclusion=exclusion,
-        may_reopen=exclusion is not None and _may_reopen(exclusion),
+        may_reopen=exclusion is not None and not operations.reopen_refusal(exclusion, utcnow()),
         notice=words.restriction_notice(player) if exclusion is not None else "",
         currencies=player.brand.currency_list,
         durations={k: list(v) for k, v in rules.DURATIONS.items()},
@@ -177,17 +177,4 @@ def _page(*, failed: str = "", errors=()):
         errors=list(errors),
         values=request.form if failed else {},
         form=ButtonForm(),
-    )
-
-
-def _may_reopen(exclusion) -> bool:
-    """The button to ask for a reopening: after a closure, or a self-exclusion that ended."""
-    if exclusion.reopen_at is not None:
-        return False
-    if exclusion.kind == rules.CLOSURE:
-        return True
-    return (
-        exclusion.kind == rules.SELF_EXCLUSION
-        and exclusion.ends_at is not None
-        and exclusion.ends_at <= utcnow()
     )

@@ -43,13 +43,8 @@ def session_limit(web_session: PlayerSession) -> dict | None:
     """The session time limit of this web session (None: the player has none), read once
     per request: {minutes, ends_at, ended}."""
     if "session_limit" not in g:
-        minutes = operations.session_limit_minutes(web_session.player_id)
-        ends_at = operations.session_ends_at(web_session.created_at, minutes)
-        g.session_limit = (
-            None
-            if ends_at is None
-            else {"minutes": minutes, "ends_at": ends_at, "ended": utcnow() >= ends_at}
-        )
+        limit = operations.session_limit(web_session, utcnow())
+        g.session_limit = None if limit is None else vars(limit).copy()
     return g.session_limit
 
 
