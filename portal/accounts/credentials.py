@@ -141,7 +141,7 @@ def reset_password(brand, token: str | None, new: str | None, *, channel: str, c
     drop_pending_email(player, comment="password reset")
     revoke_all_sessions(player)
     mail.send_template(player, "password_changed", "Your password was changed")
-    excluded = rules.excluded(player.status, player.excluded_until, utcnow())
+    excluded = rules.player_excluded(player, utcnow())
     if player.is_blocked or (excluded and channel != "web"):
         return player, None
     ip, agent = (client.ip, client.user_agent) if client else (None, None)

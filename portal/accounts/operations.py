@@ -249,7 +249,7 @@ def authenticate(
     reason = None if ok else "bad_credentials"
     if ok and player.is_blocked:
         reason = "blocked"
-    excluded = ok and rules.excluded(player.status, player.excluded_until, utcnow())
+    excluded = ok and rules.player_excluded(player, utcnow())
     if excluded and channel != "web":
         reason = "excluded"
     db.session.add(

@@ -114,7 +114,7 @@ def validate_details(player: Player, given: dict, *, required=()) -> Details:
             errors.append(FieldError("language", "language_invalid"))
         else:
             values["language"] = language
-    excluded = rules.excluded(player.status, player.excluded_until, utcnow())
+    excluded = rules.player_excluded(player, utcnow())
     for channel, value in (given.get("optOut") or {}).items():
         if channel not in OPT_OUTS or not isinstance(value, bool):
             errors.append(FieldError(f"optOut.{channel}", "opt_out_invalid"))

@@ -173,7 +173,7 @@ def current_session(brand=None):
     if brand is not None and session.player.brand_id != brand.id:
         raise InvalidSession()
     player, now = session.player, utcnow()
-    if rules.excluded(player.status, player.excluded_until, now):
+    if rules.player_excluded(player, now):
         raise InvalidSession()
     limit = limits.session_limit(session, now)  # (the player's session time limit)
     if limit is not None and limit.ended:

@@ -291,7 +291,7 @@ def _ends_sooner(active: Exclusion, ends_at) -> bool:
 
 def current_exclusion(player) -> Exclusion | None:
     """The exclusion that applies to the player now, or None."""
-    if not rules.excluded(player.status, player.excluded_until, utcnow()):
+    if not rules.player_excluded(player, utcnow()):
         return None
     return db.session.scalar(
         select(Exclusion)
@@ -313,9 +313,7 @@ def settle_ended(player) -> None:
     player is active again and their stakes no longer take the limits' check unless a
     limit still asks for it. (Until then the rules read the old status as not excluded
     anyway; this only tidies, at the next login.)"""
-    if player.status in rules.EXCLUDED_STATUSES and not rules.excluded(
-        player.status, player.excluded_until, utcnow()
-    ):
+    if player.status in rules.EXCLUDED_STATUSES and not rules.player_excluded(player, utcnow()):
         player.status, player.excluded_until = "active", None
         _reflag(player)
 
@@ -415,7 +413,7 @@ def exclusions(*, active_only: bool = True, lifted: bool = False) -> list[tuple[
     for player, exclusion in found:  # an excluded player's newest one; older ones ended
         if exclusion.lifted_at is None and player.id not in seen:
             seen.add(player.id)
-            if rules.excluded(player.status, player.excluded_until, now):
+            if rules.player_excluded(player, now):
                 applying.append((player, exclusion))
     return applying
 
@@ -485,13 +483,13 @@ def _end_sessions(player) -> None:
 
 
 def end_play(player) -> None:
-    """End the player's sessions and vendor tokens (an exclusion, a session limit)."""
-    from portal.accounts.sessions import revoke_all_sessions
+    """End the player's sessions and vendor tokens (a session limit reached; an exclusion
+    ends the sessions only: see `exclude`)."""
     from portal.casino.models import CasinoToken
     from portal.sportsbook.models import BetsyToken
 
     now = utcnow()
-    revoke_all_sessions(player)
+    _end_sessions(player)
     for token in (CasinoToken, BetsyToken):
         db.session.execute(
             update(token)

@@ -40,7 +40,7 @@ OPEN_WHILE_EXCLUDED = {
 
 
 def excluded_now(player) -> bool:
-    return rules.excluded(player.status, player.excluded_until, utcnow())
+    return rules.player_excluded(player, utcnow())
 
 
 @bp.before_app_request

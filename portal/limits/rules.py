@@ -68,6 +68,11 @@ def excluded(status: str | None, excluded_until: datetime | None, now: datetime)
     return excluded_until is None or now < excluded_until
 
 
+def player_excluded(player, now: datetime) -> bool:
+    """`excluded` for a loaded Player."""
+    return excluded(player.status, player.excluded_until, now)
+
+
 def age_on(birthdate: date, today: date) -> int:
     years = today.year - birthdate.year
     return years - ((today.month, today.day) < (birthdate.month, birthdate.day))
