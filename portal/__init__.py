@@ -53,6 +53,7 @@ def register_extensions(app: Flask) -> None:
     import portal.bonuses.models  # noqa: F401  (bonuses and their assignments)
     import portal.casino.models  # noqa: F401  (casino tables)
     import portal.coupons.models  # noqa: F401  (coupons, the line, results)
+    import portal.crm.models  # noqa: F401  (CRM auto-login links)
     import portal.limits.models  # noqa: F401  (responsible gambling)
     import portal.outbox.models  # noqa: F401  (vendor calls waiting for the worker)
     import portal.payments.models  # noqa: F401  (the cashier: deposits, withdrawals)
@@ -70,6 +71,9 @@ def register_blueprints(app: Flask) -> None:
     from portal.coupons import pages as coupon_pages  # noqa: F401 (routes on the player door)
     from portal.coupons.views import bp as betcalc
     from portal.coupons.views import render_http_error as render_betcalc_error
+    from portal.crm import pages as crm_pages  # noqa: F401 (auto-login on the player door)
+    from portal.crm.views import bp as crm
+    from portal.crm.views import render_http_error as render_crm_error
     from portal.gateway import admission, content, games, online, personal  # noqa: F401
     from portal.gateway.blueprint import bp as gateway
     from portal.gateway.protocol import render_http_error
@@ -91,11 +95,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(betcalc)
     app.register_blueprint(payments)
     app.register_blueprint(api_docs)
+    app.register_blueprint(crm)
     errors.register_error_renderer("/betsy", render_betsy_error)
     errors.register_error_renderer("/gateway", render_http_error)
     errors.register_error_renderer("/betcore", render_betcore_error)
     errors.register_error_renderer("/betcalc", render_betcalc_error)
     errors.register_error_renderer("/payments", render_payments_error)
+    errors.register_error_renderer("/crm", render_crm_error)
 
 
 def register_commands(app: Flask) -> None:

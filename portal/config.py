@@ -31,14 +31,19 @@ def _domains(value: str) -> frozenset:
     return frozenset(d.strip().casefold() for d in value.split(",") if d.strip())
 
 
-def _networks(value: str) -> tuple:
-    """Comma-separated addresses or networks (10.0.0.0/8); a wrong one stops the start."""
-    try:
-        return tuple(
-            ipaddress.ip_network(part.strip()) for part in value.split(",") if part.strip()
-        )
-    except ValueError as exc:
-        raise ValueError(f"BETCALC_ALLOWED_IPS: {exc}") from None
+def _networks(setting: str):
+    """A parser of comma-separated addresses or networks (10.0.0.0/8); a wrong one stops
+    the start, naming the setting."""
+
+    def parse(value: str) -> tuple:
+        try:
+            return tuple(
+                ipaddress.ip_network(part.strip()) for part in value.split(",") if part.strip()
+            )
+        except ValueError as exc:
+            raise ValueError(f"{setting}: {exc}") from None
+
+    return parse
 
 
 def web_threads() -> int:
@@ -80,12 +85,19 @@ _ENVIRONMENT = [
     ("BETCALC_LOGIN", str, ""),
     ("BETCALC_PASSWORD", str, ""),
     ("BETCALC_RESULT_SECRET", str, ""),
-    ("BETCALC_ALLOWED_IPS", _networks, ()),
+    ("BETCALC_ALLOWED_IPS", _networks("BETCALC_ALLOWED_IPS"), ()),
     ("BETCALC_TIMEOUT", float, 10.0),
     ("PAYMENT_SANDBOX_URL", str, ""),  # the sandbox provider's pages; "" with flask dev: mounted
     ("PAYMENT_SANDBOX_SECRET", str, ""),
     ("PAYMENT_TIMEOUT", float, 10.0),
     ("TRUSTED_PROXIES", int, 0),
+    ("CRM_FEED_USER", str, ""),  # HTTP Basic of the CRM feeds; no feed without both
+    ("CRM_FEED_PASSWORD", str, ""),
+    ("CRM_ALLOWED_IPS", _networks("CRM_ALLOWED_IPS"), ()),  # empty: any address
+    ("CRM_MAX_WINDOW_HOURS", int, 24),
+    ("CRM_SETTLE_SECONDS", float, 1.0),  # a window is answered this long after it ended
+    ("CRM_SETTLE_WAIT_SECONDS", float, 30.0),  # longest wait for a window to settle
+    ("CRM_AUTO_LOGIN_DAYS", int, 7),  # an auto-login link expires after this
     ("OUTBOX_HTTP_TIMEOUT", float, 5.0),
     ("OUTBOX_MAX_BACKOFF_SECONDS", int, 60),
     ("OUTBOX_MAX_ATTEMPTS", int, 0),

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import Pool
 
-from portal import sqlite_writers
+from portal import dbclock, sqlite_writers
 from portal.errors import DomainError
 from portal.extensions import db
 
@@ -122,14 +122,20 @@ def _sqlite_settings(dbapi_connection, _record) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
         for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=30000"):
             dbapi_connection.execute(f"PRAGMA {pragma}")
+        dbclock.register_sqlite(dbapi_connection)
 
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin_immediate(connection) -> None:
     """SQLite: take the write lock when a transaction starts (BEGIN IMMEDIATE), so two
     writers queue up instead of failing halfway with 'database is locked'; they take
-    turns through portal.sqlite_writers first."""
+    turns through portal.sqlite_writers first. A connection with the execution option
+    `portal_read_only` (the CRM feeds' streams) begins a plain read transaction instead:
+    in WAL mode it reads a snapshot and blocks no writer for as long as it streams."""
     if connection.dialect.name == "sqlite":
+        if connection.get_execution_options().get("portal_read_only"):
+            connection.exec_driver_sql("BEGIN")
+            return
         path = sqlite_writers.lock_path(connection.engine.url.database)
         if path is not None:
             sqlite_writers.acquire(connection.info, path)

@@ -19,6 +19,11 @@ def travel(delta: timedelta) -> None:
     _offset += delta
 
 
+def offset() -> timedelta:
+    """How far tests have moved the clock (zero in production)."""
+    return _offset
+
+
 def reset_clock() -> None:
     global _offset
     _offset = timedelta(0)

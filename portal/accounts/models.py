@@ -11,18 +11,23 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal import dbclock  # noqa: F401 (registers func.portal_now)
 from portal.extensions import db
 from portal.timeutil import utcnow
 
 
 class Timestamped:
-    """created_at, and a modified_at that every ORM update moves forward (CRM feeds read it)."""
+    """created_at, and a modified_at that every insert and update sets from the database's
+    clock (portal.dbclock), inside the writing transaction: the CRM feeds select by it."""
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    modified_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
+    modified_at: Mapped[datetime] = mapped_column(
+        default=func.portal_now(), onupdate=func.portal_now(), index=True
+    )
 
 
 class Brand(Timestamped, db.Model):
@@ -234,7 +239,8 @@ class LoginEvent(db.Model):
     ip: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str | None] = mapped_column(String(500))
     host: Mapped[str | None] = mapped_column(String(255))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # the database's clock (portal.dbclock): the CRM logins feed selects by it
+    created_at: Mapped[datetime] = mapped_column(default=func.portal_now())
 
 
 class OutboundMail(db.Model):

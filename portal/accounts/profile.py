@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from babel import Locale
+from sqlalchemy import func
 
 from portal.accounts.credentials import record_change
 from portal.accounts.errors import FieldError, ValidationFailed
@@ -212,4 +213,6 @@ def set_custom_fields(player: Player, items: list[tuple[str, str, str, object]])
             existing[(kind, field_id)] = row
         row.name = name
         row.str_value, row.int_value = (value, None) if kind == "str" else (None, value)
+    if items:  # the CRM players feed shows the custom fields: the player row is modified
+        player.modified_at = func.portal_now()
     db.session.flush()

@@ -58,7 +58,8 @@ class CasinoPayment(db.Model):
     amount: Mapped[int] = mapped_column(BigInteger)  # minor units, as sent
     tax_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     wallet_transaction_id: Mapped[int] = mapped_column(ForeignKey("wallet_transaction.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # the database's clock (portal.dbclock): the CRM game-activity feed selects by it
+    created_at: Mapped[datetime] = mapped_column(default=func.portal_now(), index=True)
 
 
 def _session_payments(*conditions, value=None, aggregate=func.count):
@@ -74,8 +75,10 @@ def _session_payments(*conditions, value=None, aggregate=func.count):
     )
 
 
-_STAKE = CasinoPayment.transaction_type == -1
-_WIN = CasinoPayment.transaction_type.in_((1, 4)) & (CasinoPayment.amount > 0)
+# what counts as a bet and as a win of a game session (here and in the CRM feed)
+STAKE_PAYMENT = CasinoPayment.transaction_type == -1
+WIN_PAYMENT = CasinoPayment.transaction_type.in_((1, 4)) & (CasinoPayment.amount > 0)
+_STAKE, _WIN = STAKE_PAYMENT, WIN_PAYMENT
 _AMOUNT = CasinoPayment.amount
 GameSession.bet_count = column_property(_session_payments(_STAKE), deferred=True)
 GameSession.win_count = column_property(_session_payments(_WIN), deferred=True)

@@ -239,7 +239,7 @@ def _claim_statement(in_frame: bool, dialect: str):
         session,
         literal(False),
         now,
-        now,
+        func.portal_now(),
     ).where(chosen.c.player_id.is_not(None))
     columns = ["bet_id", "player_id", "currency", "game_session_id", "closed", "created_at"]
     statement = insert_new(_bets, dialect).from_select([*columns, "modified_at"], rows)
@@ -444,7 +444,6 @@ def _record(bet_id: int, kind: int, amount: int, tax: int, transaction_id: int) 
         "amount": amount,
         "tax_amount": tax,
         "wallet_transaction_id": transaction_id,
-        "created_at": utcnow(),
     }
     prepared("casino.record", _record_statement).execute(parameters)
 
@@ -452,7 +451,7 @@ def _record(bet_id: int, kind: int, amount: int, tax: int, transaction_id: int) 
 def _record_statement(_dialect: str):
     names = ("bet_id", "transaction_type", "amount", "tax_amount", "wallet_transaction_id")
     values = {name: bindparam(name, type_=_payments.c[name].type) for name in names}
-    return insert(_payments).values({**values, "created_at": bindparam("created_at", DateTime)})
+    return insert(_payments).values({**values, "created_at": func.portal_now()})
 
 
 def _bet(bet_id: int) -> CasinoBet | None:
@@ -483,7 +482,7 @@ def _claim_bet(holder, bet_id: int, currency: str) -> _Bet:
             game_session_id=session,
             closed=False,
             created_at=now,
-            modified_at=now,
+            modified_at=func.portal_now(),
         )
         .returning(_bets.c.id)
     )

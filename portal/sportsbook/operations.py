@@ -216,7 +216,6 @@ def _new_bet(tx, holder, currency, amount, bet_odds, ticket_type, ip) -> int | N
         "status": "placed",
         "ip": ip,
         "created_at": now,
-        "modified_at": now,
     }
     return prepared("betsy.new_bet", _new_bet_statement).scalar(parameters)
 
@@ -235,7 +234,6 @@ def _new_bet_statement(dialect: str):
         "status",
         "ip",
         "created_at",
-        "modified_at",
     )
     values = {name: bindparam(name, type_=table.c[name].type) for name in names}
     return insert_new(table, dialect).values(values).returning(table.c.id)
@@ -392,7 +390,6 @@ def _pay(bet: _Bet, payout: int, status: str) -> wallet.Movement | None:
         "payout": settled.payout,
         "settlements": settled.settlements,
         "status": status,
-        "modified_at": utcnow(),
     }
     prepared("betsy.bet_paid", _bet_paid_statement).execute(parameters)
     return settled.movement
@@ -400,7 +397,7 @@ def _pay(bet: _Bet, payout: int, status: str) -> wallet.Movement | None:
 
 def _bet_paid_statement(_dialect: str):
     table = SportsBet.__table__
-    names = ("payout", "settlements", "status", "modified_at")
+    names = ("payout", "settlements", "status")  # and modified_at: the column's onupdate
     values = {name: bindparam(name, type_=table.c[name].type) for name in names}
     return update(table).where(table.c.id == bindparam("bet")).values(values)
 

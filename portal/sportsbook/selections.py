@@ -79,7 +79,7 @@ def add(bet_id: int, selections: list[Selection]) -> None:
     if not selections:
         return
     now = utcnow()
-    stamps = {"created_at": now, "modified_at": now}
+    stamps = {"created_at": now}  # modified_at: the database's clock (portal.dbclock)
     tournaments = {
         item.tournament_id: {
             "id": item.tournament_id,
@@ -144,7 +144,6 @@ _SELECTION_COLUMNS = (
     "coefficient",
     "status",
     "created_at",
-    "modified_at",
 )
 
 

@@ -7,14 +7,16 @@ entries, in the same database transaction.
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint, false
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint, false, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import Timestamped
 from portal.extensions import db
-from portal.timeutil import utcnow
 
 REAL, BONUS = "real", "bonus"
+# movements the CRM transactions feed shows (portal.crm.feeds.money)
+CRM_KINDS = ("bonus", "bonus_conversion", "bonus_forfeit", "adjustment", "cashback")
+CRM_KINDS_SQL = "kind IN (" + ", ".join(f"'{kind}'" for kind in CRM_KINDS) + ")"
 
 
 class Account(Timestamped, db.Model):
@@ -59,6 +61,14 @@ class Transaction(db.Model):
     __table_args__ = (
         UniqueConstraint("source", "external_id"),
         Index("ix_wallet_transaction_player_created", "player_id", "created_at"),
+        # the CRM transactions feed's movements (deposits and withdrawals come from their
+        # own tables): a partial index, so stakes and wins pay nothing for it
+        Index(
+            "ix_wallet_transaction_crm",
+            "created_at",
+            postgresql_where=text(CRM_KINDS_SQL),
+            sqlite_where=text(CRM_KINDS_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,7 +95,9 @@ class Transaction(db.Model):
     # it caused (a conversion), as its answer said; a repeat answers it again (null: the
     # player had no bonus then, balance_after is the answer)
     playable_after: Mapped[int | None] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # the database's clock (portal.dbclock): rolling limit windows and the CRM
+    # transactions feed select by it
+    created_at: Mapped[datetime] = mapped_column(default=func.portal_now())
 
     entries: Mapped[list["Entry"]] = relationship(
         back_populates="transaction", foreign_keys="Entry.transaction_id"

@@ -30,7 +30,6 @@ from portal.accounts.models import Player
 from portal.database import Contended
 from portal.extensions import db
 from portal.sql import insert_new, listed, listed_values, prepared
-from portal.timeutil import utcnow
 from portal.wallet import bonus_legs
 from portal.wallet.errors import (
     AlreadyReversed,
@@ -591,7 +590,6 @@ def _claim(request: Request, balance_after: int) -> int | None:
         "original_id": request.original_id,
         "reversal_of_id": request.original_id,
         "balance_after": balance_after,
-        "created_at": utcnow(),
     }
     if request.unless_keys:
         unless = list(request.unless_keys)
@@ -618,12 +616,12 @@ _CLAIMED = (
     "original_id",
     "reversal_of_id",
     "balance_after",
-    "created_at",
 )
 
 
 def _claim_statement(dialect: str):
     values = {name: bindparam(name, type_=_transactions.c[name].type) for name in _CLAIMED}
+    values["created_at"] = func.portal_now()  # the database's clock (portal.dbclock)
     return insert_new(_transactions, dialect).values(values).returning(_transactions.c.id)
 
 
@@ -632,8 +630,12 @@ def _claim_unless_statement(count: int, dialect: str):
         _transactions.c.source == bindparam("source"),
         _transactions.c.external_id.in_(listed("unless", count)),
     )
-    row = select(*[bindparam(name, type_=_transactions.c[name].type) for name in _CLAIMED])
-    statement = insert_new(_transactions, dialect).from_select(list(_CLAIMED), row.where(~taken))
+    row = select(
+        *[bindparam(name, type_=_transactions.c[name].type) for name in _CLAIMED],
+        func.portal_now(),
+    )
+    columns = [*_CLAIMED, "created_at"]
+    statement = insert_new(_transactions, dialect).from_select(columns, row.where(~taken))
     return statement.returning(_transactions.c.id)
 
 

@@ -1,0 +1,171 @@
+"""Personal login links for CRM campaigns: issue, find, spend, revoke.
+
+A link is `PUBLIC_URL/auto-login/<token>`; the token is `<row id>-<signature>`, the
+signature an HMAC-SHA256 of the row's id and salt under the app's SECRET_KEY (so the
+feed can show the current token without the database holding it). A link is single use,
+expires after CRM_AUTO_LOGIN_DAYS, is revoked by the next one issued for the player (one
+per campaign request) or by an operator, and never logs in a blocked, excluded or closed
+player. Spending it needs a POST (a page with a button): a mail scanner that follows the
+link only sees the page."""
+
+import base64
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from portal.accounts.models import LoginEvent, Player
+from portal.crm.models import AutoLogin
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.limits import rules
+from portal.timeutil import utcnow
+
+CHANNEL = "auto-login"  # the login event's channel (the logins feed's traffic_source)
+
+
+class AutoLoginRefused(DomainError):
+    """No link for this player: blocked, excluded or closed."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class InvalidAutoLogin(DomainError):
+    """The link is unknown, used, revoked or expired, or its player may not log in now."""
+
+    keeps_changes = True  # the failed attempt's LoginEvent is kept
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def token_of(row_id: int, salt: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, f"auto-login:{row_id}:{salt}".encode(), hashlib.sha256).digest()
+    return f"{row_id}-{base64.urlsafe_b64encode(digest).rstrip(b'=').decode()}"
+
+
+def url_of(token: str) -> str:
+    return current_app.config["PUBLIC_URL"].rstrip("/") + f"/auto-login/{token}"
+
+
+def refusal(player: Player) -> str | None:
+    """Why this player gets no link and may not use one: blocked | excluded | None."""
+    if player.status == "blocked":
+        return "blocked"
+    if rules.player_excluded(player, utcnow()):
+        return "excluded"
+    return None
+
+
+def issue(player: Player, campaign: str | None = None) -> str:
+    """A new link for the player (the previous open one is revoked): its token."""
+    if reason := refusal(player):
+        raise AutoLoginRefused(reason)
+    now = utcnow()
+    revoke(player, now=now)
+    row = AutoLogin(
+        player_id=player.id,
+        salt=secrets.token_hex(16),
+        campaign=(campaign or None) and campaign[:100],
+        created_at=now,
+        expires_at=now + timedelta(days=current_app.config["CRM_AUTO_LOGIN_DAYS"]),
+    )
+    db.session.add(row)
+    db.session.flush()
+    return token_of(row.id, row.salt)
+
+
+def revoke(player: Player, *, now=None) -> int:
+    """Revoke the player's open links: how many."""
+    result = db.session.execute(
+        update(AutoLogin)
+        .where(
+            AutoLogin.player_id == player.id,
+            AutoLogin.used_at.is_(None),
+            AutoLogin.revoked_at.is_(None),
+        )
+        .values(revoked_at=now or utcnow(), modified_at=func.portal_now())
+    )
+    return result.rowcount
+
+
+def find(token) -> AutoLogin | None:
+    """The link of a token whose signature is right (locked: it is about to be spent)."""
+    if not isinstance(token, str) or len(token) > 80 or "-" not in token:
+        return None
+    row_id, _, _signature = token.partition("-")
+    if not row_id.isdigit() or len(row_id) > 18:
+        return None
+    row = db.session.scalar(select(AutoLogin).where(AutoLogin.id == int(row_id)).with_for_update())
+    if row is None or not hmac.compare_digest(token_of(row.id, row.salt), token):
+        return None
+    return row
+
+
+def state(row: AutoLogin | None) -> str | None:
+    """Why the link cannot be used (unknown, used, revoked, expired, blocked, excluded) or
+    None."""
+    if row is None:
+        return "unknown"
+    if row.used_at is not None:
+        return "used"
+    if row.revoked_at is not None:
+        return "revoked"
+    if row.expires_at <= utcnow():
+        return "expired"
+    return refusal(db.session.get(Player, row.player_id))
+
+
+def spend(token, client) -> Player:
+    """Use the link once: its player (recorded as a login of channel auto-login), or
+    InvalidAutoLogin with the reason."""
+    row = find(token)
+    reason = state(row)
+    if row is not None:
+        player = db.session.get(Player, row.player_id)
+        db.session.add(_login_event(player, reason, client))
+    if reason is not None:
+        db.session.flush()
+        raise InvalidAutoLogin(reason)
+    row.used_at = utcnow()
+    row.ip = (client.ip or "")[:45] or None
+    db.session.flush()
+    return player
+
+
+def _login_event(player: Player, reason: str | None, client) -> LoginEvent:
+    return LoginEvent(
+        brand_id=player.brand_id,
+        player_id=player.id,
+        channel=CHANNEL,
+        success=reason is None,
+        reason=None if reason is None else f"link_{reason}",
+        ip=client.ip,
+        user_agent=(client.user_agent or "")[:500] or None,
+        host=(client.host or "")[:255] or None,
+    )
+
+
+def current_tokens(connection, player_ids: list[int]) -> dict[int, tuple[int, str]]:
+    """Each player's current link (newest open one): player id -> (row id, token)."""
+    now = utcnow()
+    rows = connection.execute(
+        select(AutoLogin.id, AutoLogin.player_id, AutoLogin.salt)
+        .join(Player, Player.id == AutoLogin.player_id)
+        .where(
+            AutoLogin.player_id.in_(player_ids),
+            AutoLogin.used_at.is_(None),
+            AutoLogin.revoked_at.is_(None),
+            AutoLogin.expires_at > now,
+            Player.status.not_in(("blocked", *rules.EXCLUDED_STATUSES)),
+        )
+        .order_by(AutoLogin.id)
+    )
+    return {r.player_id: (r.id, token_of(r.id, r.salt)) for r in rows}

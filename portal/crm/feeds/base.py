@@ -1,0 +1,51 @@
+"""What a feed is: its columns and the parts its rows come from.
+
+A part is one SELECT of the rows whose modification time falls in the window (the
+database filters and streams them) and a function that turns a batch of its result rows
+into the feed's tuples (a batch may look up more, e.g. the players' custom fields, with
+one query per batch). A feed of several sources (transactions: deposits, withdrawals and
+other movements) has one part per source; they are sent one after another."""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Connection
+
+from portal.crm.window import Window
+
+BATCH = 1000  # rows per fetch from the server-side cursor, and per piece written
+
+
+@dataclass(frozen=True)
+class Part:
+    query: Callable[[Window], object]  # a Select of the window's rows
+    row: Callable | None = None  # result row -> tuple of the feed's columns
+    batch: Callable[[Connection, list], list[tuple]] | None = None  # or a whole batch
+
+
+@dataclass(frozen=True)
+class Feed:
+    name: str
+    columns: tuple[tuple[str, str], ...]  # (name, type of portal.crm.output)
+    parts: tuple[Part, ...]
+    # more columns read from the database when the feed is asked for (custom fields)
+    extra_columns: Callable[[Connection], tuple[tuple[str, str], ...]] | None = None
+    notes: dict = field(default_factory=dict)
+
+    def all_columns(self, connection: Connection) -> tuple:
+        extra = self.extra_columns(connection) if self.extra_columns else ()
+        return self.columns + extra
+
+    def batches(self, connection: Connection, window: Window, columns) -> Iterator[list]:
+        for part in self.parts:
+            result = connection.execution_options(yield_per=BATCH).execute(part.query(window))
+            for rows in result.partitions():
+                if part.batch is not None:
+                    yield part.batch(connection, rows, columns)
+                else:
+                    yield [part.row(row) for row in rows]
+
+
+def in_window(column, window: Window):
+    """The half-open window on a modification time: from <= column < to."""
+    return (column >= window.start) & (column < window.end)
