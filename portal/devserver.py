@@ -48,6 +48,10 @@ class RedactingRequestHandler(WSGIRequestHandler):
         super().log(type, message, *args)
 
 
+# the CRM feeds' credentials on the development server when none are configured
+DEMO_CRM_USER, DEMO_CRM_PASSWORD = "crm", "crm-demo"
+
+
 def with_sandboxes(app: Flask):
     """The portal's WSGI app with the vendor stand-ins mounted where no vendor is set."""
     public = app.config["PUBLIC_URL"].rstrip("/")
@@ -96,6 +100,8 @@ def dev(host, port):
     if not os.environ.get("PUBLIC_URL"):
         app.config["PUBLIC_URL"] = f"http://{host}:{port}"
     app.wsgi_app = with_sandboxes(app)
+    if not (app.config["CRM_FEED_USER"] or app.config["CRM_FEED_PASSWORD"]):
+        app.config.update(CRM_FEED_USER=DEMO_CRM_USER, CRM_FEED_PASSWORD=DEMO_CRM_PASSWORD)
     stop = threading.Event()
     worker = threading.Thread(
         target=run_worker,
