@@ -17,6 +17,7 @@ from portal.bonuses.models import Bonus
 from portal.cli_args import player_by_id_or_email
 from portal.coupons import cli as coupons_cli
 from portal.coupons import line as coupon_line
+from portal.crm import cli as crm_cli
 from portal.database import commit, rollback
 from portal.extensions import db
 from portal.limits import cli as limits_cli
@@ -363,3 +364,4 @@ def register(app: Flask) -> None:
     payments_cli.register(app)
     bonuses_cli.register(app)
     limits_cli.register(app)
+    crm_cli.register(app)

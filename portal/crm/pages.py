@@ -20,7 +20,7 @@ from portal.player.views import start_web_session
 MESSAGES = {
     "unknown": "This login link is not valid.",
     "used": "This login link has already been used.",
-    "revoked": "This login link has been replaced by a newer one.",
+    "revoked": "This login link is no longer valid: a newer one was sent, or it was withdrawn.",
     "expired": "This login link has expired.",
     "blocked": "This account cannot be logged in with a link.",
     "excluded": "This account cannot be logged in with a link.",
@@ -41,7 +41,7 @@ def auto_login(token: str):
     form = ButtonForm()
     if form.validate_on_submit():
         try:
-            player = autologin.spend(token, client())
+            player = autologin.spend(token, client(), site_brand().id)
         except autologin.InvalidAutoLogin as exc:
             return _refused(exc.reason)
         if current_user.is_authenticated:  # someone else's session in this browser ends
@@ -51,7 +51,7 @@ def auto_login(token: str):
         )
         start_web_session(web_token)
         return redirect(url_for("player.home"))
-    row = autologin.find(token)
+    row = autologin.find(token, site_brand().id)
     reason = autologin.state(row)
     if reason is not None:
         return _refused(reason)
@@ -59,6 +59,6 @@ def auto_login(token: str):
     return render_template("crm/auto_login.html", brand=site_brand(), form=form, name=_name(player))
 
 
-def _name(player: Player) -> str:
+def _name(player: Player) -> str | None:
     """Who the link logs in, without the email address (links get forwarded)."""
-    return player.first_name or player.login_name or "your account"
+    return player.first_name or player.login_name

@@ -6,7 +6,7 @@ format, a window that is too long or not over yet), 401 with WWW-Authenticate (m
 wrong credentials), 403 (an address outside CRM_ALLOWED_IPS), 404 (feeds not enabled),
 503 with Retry-After (a window that has not settled in CRM_SETTLE_WAIT_SECONDS)."""
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
 
 from portal.accounts.models import Player
 from portal.crm import access, autologin, settle, window
@@ -50,6 +50,7 @@ def feed(name: str):
         connection.close()
         raise
 
+    @stream_with_context  # (the app's config while streaming: auto-login tokens are signed)
     def body():
         try:
             yield from WRITERS[format_](columns, chosen.batches(connection, span, columns))
@@ -75,8 +76,9 @@ MAX_CAMPAIGN_PLAYERS = 1000
 def issue_auto_logins():
     """A campaign asks for new personal login links: JSON {"player_ids": ["12", …],
     "campaign": "name"} → {"links": [{player_id, login_token, login_url}], "refused":
-    [{player_id, reason}]} (reason: unknown, blocked, excluded). Each new link revokes
-    the player's previous one; the auto-logins feed shows the change."""
+    [{player_id, reason}]} (reason: unknown, blocked, excluded, or other_brand: a player
+    of a brand this site does not serve). Each new link revokes the player's previous
+    one; the auto-logins feed shows the change."""
     access.check()
     body = request.get_json(force=True, silent=True)
     if not isinstance(body, dict) or unstorable_text(body):
@@ -95,7 +97,7 @@ def issue_auto_logins():
             refused.append({"player_id": player_id, "reason": "unknown"})
             continue
         try:
-            token = autologin.issue(player, campaign)
+            token = autologin.link_token(autologin.issue(player, campaign))
         except autologin.AutoLoginRefused as exc:
             refused.append({"player_id": player_id, "reason": exc.reason})
             continue

@@ -230,9 +230,10 @@ def session_limit(session, now) -> SessionLimit | None:
 
 def exclude(player, kind: str, duration: str | None, *, reason=None, actor=PLAYER) -> Exclusion:
     """A time-out, self-exclusion or closure, effective at once: the player's sessions end,
-    marketing stops; withdrawals stay possible. An exclusion that already applies is never
-    shortened. (Vendor tokens stay valid so that each vendor hears why a stake is refused
-    in its own code, e.g. Betsy's 14, rather than "expired token"; no new one is issued.)"""
+    marketing stops (the CRM's login links with it); withdrawals stay possible. An
+    exclusion that already applies is never shortened. (Vendor tokens stay valid so that
+    each vendor hears why a stake is refused in its own code, e.g. Betsy's 14, rather than
+    "expired token"; no new one is issued.)"""
     reason = (reason or "").strip() or None
     if reason is not None and len(reason) > 500:
         raise LimitInvalid("reason")
@@ -275,6 +276,7 @@ def exclude(player, kind: str, duration: str | None, *, reason=None, actor=PLAYE
     db.session.flush()
     _record(player, f"exclusion {exclusion.id}", kind, None, duration, now, actor, reason)
     _end_sessions(player)
+    _end_login_links(player, now)
     _reflag(player)
     return exclusion
 
@@ -474,6 +476,14 @@ def _reflag(player) -> None:
         .where(Account.player_id == player.id, Account.kind == REAL, Account.limited != flagged)
         .values(limited=flagged)
     )
+
+
+def _end_login_links(player, now) -> None:
+    """The CRM's personal login links stop with the marketing (the auto-logins feed then
+    shows the player without a token; a lifted exclusion does not revive them)."""
+    from portal.crm.autologin import revoke
+
+    revoke(player, now=now)
 
 
 def _end_sessions(player) -> None:
