@@ -6,7 +6,7 @@ format, a window that is too long or not over yet), 401 with WWW-Authenticate (m
 wrong credentials), 403 (an address outside CRM_ALLOWED_IPS), 404 (feeds not enabled),
 503 with Retry-After (a window that has not settled in CRM_SETTLE_WAIT_SECONDS)."""
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
 
 from portal.accounts.models import Player
 from portal.crm import access, autologin, settle, window
@@ -50,7 +50,7 @@ def feed(name: str):
         connection.close()
         raise
 
-    def body():
+    def body():  # (run while the response is sent: the app's context is kept for it)
         try:
             yield from WRITERS[format_](columns, chosen.batches(connection, span, columns))
         finally:
@@ -58,7 +58,7 @@ def feed(name: str):
 
     extension = "json" if format_ == "json" else "csv"
     return Response(
-        body(),
+        stream_with_context(body()),
         content_type=CONTENT_TYPES[format_],
         headers={
             "Cache-Control": "no-store",
