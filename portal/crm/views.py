@@ -50,8 +50,7 @@ def feed(name: str):
         connection.close()
         raise
 
-    @stream_with_context  # (the app's config while streaming: auto-login tokens are signed)
-    def body():
+    def body():  # (run while the response is sent: the app's context is kept for it)
         try:
             yield from WRITERS[format_](columns, chosen.batches(connection, span, columns))
         finally:
@@ -59,7 +58,7 @@ def feed(name: str):
 
     extension = "json" if format_ == "json" else "csv"
     return Response(
-        body(),
+        stream_with_context(body()),
         content_type=CONTENT_TYPES[format_],
         headers={
             "Cache-Control": "no-store",

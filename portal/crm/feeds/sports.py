@@ -21,11 +21,18 @@ from portal.sportsbook.models import SportsBet, SportsEvent, SportsSelection, Sp
 
 
 def _tournaments(window):
+    """A Betsy tournament is shown when it changed in the window or one of its events
+    did: its start and end dates are its events' (a bet naming a new event of a known
+    tournament moves its end_date, without writing the tournament's row)."""
     t = SportsTournament
 
     def of_events(aggregate):
         events = select(aggregate(SportsEvent.start_date))
         return events.where(SportsEvent.tournament_id == t.id).scalar_subquery()
+
+    changed_events = select(SportsEvent.tournament_id).where(
+        in_window(SportsEvent.modified_at, window), SportsEvent.tournament_id.is_not(None)
+    )
 
     return (
         select(
@@ -38,7 +45,7 @@ def _tournaments(window):
             of_events(func.min).label("first_start"),
             of_events(func.max).label("last_start"),
         )
-        .where(in_window(t.modified_at, window))
+        .where(in_window(t.modified_at, window) | t.id.in_(changed_events))
         .order_by(t.modified_at, t.id)
     )
 
