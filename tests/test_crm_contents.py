@@ -188,3 +188,20 @@ def test_csv_quotes_commas_quotes_and_line_breaks(env):
     assert '"Mozilla/5.0 (X11; Linux x86_64) ""CRM, test"" agent"' in logins.csv_body(A, B)
     [attempt] = logins.rows(A, B)
     assert (attempt["user_agent"], attempt["is_success"]) == (USER_AGENT, False)
+
+
+def test_a_game_session_counts_its_amounts_net_of_what_was_returned(env):
+    """A stake returned (TransactionType 2) and a payout taken back (-2) leave the
+    session's bet and win amounts; the counts stay what was played and won."""
+    player = funded(env, "returns@example.com", {"EUR": "100.00"})
+    session = casino_session(env, player)
+    casino_payment(env, player, 6101, -1, "2.00")
+    casino_payment(env, player, 6101, 1, "5.00")
+    casino_payment(env, player, 6101, -2, "5.00")
+    casino_payment(env, player, 6102, -1, "3.00")
+    casino_payment(env, player, 6102, 2, "3.00")
+    _stamp_all(env, (CasinoPayment, "created_at"))
+    [row] = [r for r in Reader(env.client, "casino-game-activity").rows(A, B)]
+    assert row["session_id"] == session
+    assert (row["bet_count"], row["win_count"]) == (2, 1)
+    assert (row["bet_amount"], row["win_amount"]) == (Decimal("2.00"), Decimal("0.00"))

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, func, select
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, case, func, select
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from portal.accounts.models import Timestamped
@@ -62,35 +62,38 @@ class CasinoPayment(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=func.portal_now(), index=True)
 
 
-def _session_payments(*conditions, value=None, aggregate=func.count):
-    """A correlated subquery over the payments of a game session's bets."""
-    column = aggregate(value) if value is not None else aggregate()
+# A game session's totals, aggregated over the payments of its bets (its property columns
+# below and the CRM game-activity feed read the same expressions). BETCORE's
+# TransactionType: -1 a stake, 1 a payout (0: the bet lost), 2 the stake returned, -2 a
+# payout taken back, 4 a jackpot. Amounts are net of what was returned.
+_STAKE = CasinoPayment.transaction_type == -1
+_WIN = CasinoPayment.transaction_type.in_((1, 4)) & (CasinoPayment.amount > 0)
+_AMOUNT = CasinoPayment.amount
+SESSION_TOTALS = {
+    "bet_count": func.count(case((_STAKE, 1))),
+    "win_count": func.count(case((_WIN, 1))),
+    "bet_amount": func.coalesce(
+        func.sum(case((_STAKE, _AMOUNT), (CasinoPayment.transaction_type == 2, -_AMOUNT))), 0
+    ),
+    "win_amount": func.coalesce(
+        func.sum(case((_WIN, _AMOUNT), (CasinoPayment.transaction_type == -2, -_AMOUNT))), 0
+    ),
+    "first_action_at": func.min(CasinoPayment.created_at),
+    "last_action_at": func.max(CasinoPayment.created_at),
+}
+
+
+def _session_total(name: str):
+    """A correlated subquery: one of SESSION_TOTALS over this game session's payments."""
     return (
-        select(column)
+        select(SESSION_TOTALS[name])
         .select_from(CasinoPayment)
         .join(CasinoBet, CasinoBet.bet_id == CasinoPayment.bet_id)
-        .where(CasinoBet.game_session_id == GameSession.id, *conditions)
+        .where(CasinoBet.game_session_id == GameSession.id)
         .correlate_except(CasinoPayment, CasinoBet)
         .scalar_subquery()
     )
 
 
-# what counts as a bet and as a win of a game session (here and in the CRM feed)
-STAKE_PAYMENT = CasinoPayment.transaction_type == -1
-WIN_PAYMENT = CasinoPayment.transaction_type.in_((1, 4)) & (CasinoPayment.amount > 0)
-_STAKE, _WIN = STAKE_PAYMENT, WIN_PAYMENT
-_AMOUNT = CasinoPayment.amount
-GameSession.bet_count = column_property(_session_payments(_STAKE), deferred=True)
-GameSession.win_count = column_property(_session_payments(_WIN), deferred=True)
-GameSession.bet_amount = column_property(
-    func.coalesce(_session_payments(_STAKE, value=_AMOUNT, aggregate=func.sum), 0), deferred=True
-)
-GameSession.win_amount = column_property(
-    func.coalesce(_session_payments(_WIN, value=_AMOUNT, aggregate=func.sum), 0), deferred=True
-)
-GameSession.first_action_at = column_property(
-    _session_payments(value=CasinoPayment.created_at, aggregate=func.min), deferred=True
-)
-GameSession.last_action_at = column_property(
-    _session_payments(value=CasinoPayment.created_at, aggregate=func.max), deferred=True
-)
+for _name in SESSION_TOTALS:
+    setattr(GameSession, _name, column_property(_session_total(_name), deferred=True))

@@ -1,16 +1,10 @@
 """logins and casino-game-activity."""
 
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 
 from portal import money
 from portal.accounts.models import LoginEvent, Player
-from portal.casino.models import (
-    STAKE_PAYMENT,
-    WIN_PAYMENT,
-    CasinoBet,
-    CasinoPayment,
-    GameSession,
-)
+from portal.casino.models import SESSION_TOTALS, CasinoBet, CasinoPayment, GameSession
 from portal.crm.feeds.base import Feed, Part, in_window
 
 
@@ -79,16 +73,10 @@ def _game_sessions(window):
         .where(CasinoBet.game_session_id.is_not(None))
         .distinct()
     )
-    stake, win, amount = STAKE_PAYMENT, WIN_PAYMENT, CasinoPayment.amount
     totals = (
         select(
             CasinoBet.game_session_id.label("session_id"),
-            func.count(case((stake, 1))).label("bet_count"),
-            func.count(case((win, 1))).label("win_count"),
-            func.coalesce(func.sum(case((stake, amount))), 0).label("bet_amount"),
-            func.coalesce(func.sum(case((win, amount))), 0).label("win_amount"),
-            func.min(CasinoPayment.created_at).label("first_at"),
-            func.max(CasinoPayment.created_at).label("last_at"),
+            *[total.label(name) for name, total in SESSION_TOTALS.items()],
         )
         .join(CasinoPayment, CasinoPayment.bet_id == CasinoBet.bet_id)
         .where(CasinoBet.game_session_id.in_(touched))
@@ -106,7 +94,7 @@ def _game_sessions(window):
         )
         .join(GameSession, GameSession.id == totals.c.session_id)
         .join(Player, Player.id == GameSession.player_id)
-        .order_by(totals.c.last_at, totals.c.session_id)
+        .order_by(totals.c.last_action_at, totals.c.session_id)
     )
 
 
@@ -121,8 +109,8 @@ def _game_row(r) -> tuple:
         r.win_count,
         money.from_minor(r.bet_amount, r.currency),
         money.from_minor(r.win_amount, r.currency),
-        r.first_at,
-        r.last_at,
+        r.first_action_at,
+        r.last_action_at,
         GAME_VENDOR,
         "normal",
         None,  # BETCORE's calls carry no player address or browser
