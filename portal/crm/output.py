@@ -14,74 +14,115 @@ None is an empty CSV field and JSON null.
 
 import csv
 import io
-import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
+from json.encoder import encode_basestring  # json.dumps(text, ensure_ascii=False), in C
 
 from portal.crm.window import TIME_FORMAT
 
-
-def _text_value(kind: str, value) -> str:
-    if value is None:
-        return ""
-    if kind == "time":
-        return value.strftime(TIME_FORMAT)
-    if kind == "date":
-        return value.isoformat()
-    if kind == "bool":
-        return "true" if value else "false"
-    if kind == "flag":
-        return "1" if value else "0"
-    if kind == "decimal":
-        return format(Decimal(value), "f")
-    return str(value)
+# A window may hold millions of rows, so a row costs as few Python calls as possible: the
+# conversions are chosen per column once, and CSV leaves text and int to the csv module.
 
 
-def _json_value(kind: str, value) -> str:
-    if value is None:
-        return "null"
-    if kind in ("time", "date", "text"):
-        return json.dumps(_text_value(kind, value), ensure_ascii=False)
-    if kind == "bool":
-        return "true" if value else "false"
-    if kind == "flag":
-        return "1" if value else "0"
-    if kind == "decimal":
-        return format(Decimal(value), "f")
-    if kind == "int":
-        return str(int(value))
-    raise ValueError(f"unknown column type {kind!r}")
+def _time(value) -> str:
+    if type(value) is datetime and value.tzinfo is None:
+        return value.isoformat(" ", "seconds")  # = strftime(TIME_FORMAT), 3 times faster
+    return value.strftime(TIME_FORMAT)
+
+
+def _decimal(value) -> str:
+    return format(value if type(value) is Decimal else Decimal(value), "f")
+
+
+def _bool(value) -> str:
+    return "true" if value else "false"
+
+
+def _flag(value) -> str:
+    return "1" if value else "0"
+
+
+def _quoted(convert: Callable) -> Callable:
+    return lambda value: '"' + convert(value) + '"'  # dates and times need no escapes
+
+
+def _text(value) -> str:
+    return encode_basestring(value if type(value) is str else str(value))
+
+
+# kind -> conversion of a value that is not None (None: the csv module writes it as is)
+_CSV: dict[str, Callable | None] = {
+    "text": None,
+    "int": None,
+    "decimal": _decimal,
+    "bool": _bool,
+    "flag": _flag,
+    "time": _time,
+    "date": date.isoformat,
+}
+_JSON: dict[str, Callable] = {
+    "text": _text,
+    "int": lambda value: str(int(value)),
+    "decimal": _decimal,
+    "bool": _bool,
+    "flag": _flag,
+    "time": _quoted(_time),
+    "date": _quoted(date.isoformat),
+}
+
+
+def _converter(table: dict, kind: str):
+    try:
+        return table[kind]
+    except KeyError:
+        raise ValueError(f"unknown column type {kind!r}") from None
 
 
 def csv_chunks(columns, batches: Iterable[list[tuple]]) -> Iterator[str]:
+    conversions = [
+        (i, convert)
+        for i, (_name, kind) in enumerate(columns)
+        if (convert := _converter(_CSV, kind)) is not None
+    ]
+    width = len(columns)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([name for name, _kind in columns])
     yield buffer.getvalue()
-    kinds = [kind for _name, kind in columns]
     for rows in batches:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows(
-            [[_text_value(k, v) for k, v in zip(kinds, row, strict=True)] for row in rows]
-        )
+        lines = []
+        for row in rows:
+            if len(row) != width:
+                raise ValueError(f"a row of {len(row)} values for {width} columns")
+            line = list(row)
+            for i, convert in conversions:
+                value = line[i]
+                if value is not None:
+                    line[i] = convert(value)
+            lines.append(line)
+        writer.writerows(lines)
         yield buffer.getvalue()
 
 
 def json_chunks(columns, batches: Iterable[list[tuple]]) -> Iterator[str]:
-    keys = [json.dumps(name) + ": " for name, _kind in columns]
-    kinds = [kind for _name, kind in columns]
+    keys = [encode_basestring(name) + ": " for name, _kind in columns]
+    converters = [_converter(_JSON, kind) for _name, kind in columns]
+    fields = list(zip(keys, converters, strict=True))
     separator = "\n"
     yield "["
     for rows in batches:
         parts = []
         for row in rows:
-            fields = ", ".join(
-                key + _json_value(kind, value)
-                for key, kind, value in zip(keys, kinds, row, strict=True)
+            values = ", ".join(
+                [
+                    key + ("null" if value is None else convert(value))
+                    for (key, convert), value in zip(fields, row, strict=True)
+                ]
             )
-            parts.append(separator + "{" + fields + "}")
+            parts.append(separator + "{" + values + "}")
             separator = ",\n"
         if parts:
             yield "".join(parts)

@@ -6,6 +6,7 @@ into the feed's tuples (a batch may look up more, e.g. the players' custom field
 one query per batch). A feed of several sources (transactions: deposits, withdrawals and
 other movements) has one part per source; they are sent one after another."""
 
+from collections import namedtuple
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -39,11 +40,23 @@ class Feed:
     def batches(self, connection: Connection, window: Window, columns) -> Iterator[list]:
         for part in self.parts:
             result = connection.execution_options(yield_per=BATCH).execute(part.query(window))
+            record = _record_type(tuple(result.keys()))
             for rows in result.partitions():
+                if record is not None:
+                    rows = list(map(record._make, rows))
                 if part.batch is not None:
                     yield part.batch(connection, rows, columns)
                 else:
                     yield [part.row(row) for row in rows]
+
+
+def _record_type(keys: tuple[str, ...]):
+    """A named tuple of the result's columns: reading a field by name costs a tenth of
+    what it costs on SQLAlchemy's Row (about 1 µs, 15 of them per transaction row), which
+    was the largest part of an export's time. None (keep the Rows) when a column name
+    cannot be a field name."""
+    record = namedtuple("Record", keys, rename=True)  # noqa: PYI024
+    return record if record._fields == keys else None
 
 
 def in_window(column, window: Window):
