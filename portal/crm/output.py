@@ -19,14 +19,12 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
 
-from portal.crm.window import TIME_FORMAT
-
 
 def _text_value(kind: str, value) -> str:
     if value is None:
         return ""
-    if kind == "time":
-        return value.strftime(TIME_FORMAT)
+    if kind == "time":  # (strftime's %Y drops the zeros of a year before 1000: 526-09-07)
+        return value.isoformat(sep=" ", timespec="seconds")
     if kind == "date":
         return value.isoformat()
     if kind == "bool":
