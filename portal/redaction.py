@@ -1,7 +1,8 @@
-"""Keep secrets out of access logs: the values of query parameters that carry them.
+"""Keep secrets out of access logs: the query parameters and path segments that carry them.
 
 Mail links carry secrets in their query (`/reset-password?hash=`, `/verify-email?token=`,
-the gateway's `verify/password?hash=`), and so do the vendor frames' URLs (`?token=`).
+the gateway's `verify/password?hash=`), and so do the vendor frames' URLs (`?token=`). The
+CRM campaigns' login links carry theirs in the path (`/auto-login/<token>`).
 The development server's request log (portal.devserver) and gunicorn's access log
 (gunicorn.conf.py) pass every URL they write through ``redact``.
 """
@@ -16,6 +17,8 @@ SECRET_NAME_PARTS = ("token", "secret", "password", "passwd", "key", "hash", "jw
 # name=value after the start of the text, "?", "&" or ";" (a query string, a request line,
 # a Referer). The value stops at the next separator, space, quote or fragment.
 _PARAMETER = re.compile(r"(?P<lead>^|[?&;])(?P<name>[^=&;?#\s\"']+)=(?P<value>[^&;#\s\"']*)")
+# A path segment that is a secret: what follows these prefixes, up to the next separator.
+_SECRET_SEGMENT = re.compile(r"(?P<lead>/auto-login/)[^/?#\s\"']+")
 
 
 def is_secret_name(name: str) -> bool:
@@ -24,7 +27,9 @@ def is_secret_name(name: str) -> bool:
 
 
 def redact(text: str) -> str:
-    """`text` with the value of every secret-bearing query parameter replaced."""
+    """`text` with the value of every secret-bearing query parameter and path segment
+    replaced."""
+    text = _SECRET_SEGMENT.sub(rf"\g<lead>{REDACTED}", text)
     if "=" not in text:
         return text
 

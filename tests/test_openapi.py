@@ -2,9 +2,10 @@
 
 The document must be valid OpenAPI 3.1 (schemathesis' loader and its 3.1 meta-schema; every
 Schema Object a valid JSON Schema 2020-12; every $ref resolvable), carry the portal's version,
-describe exactly the routes under /gateway, /betcore and /betsy with their methods (a new
-endpoint without a description fails here), be served byte for byte at /openapi.json, and
-every operation must appear on the /api-docs page, which works without any script.
+describe exactly the routes under /gateway, /betcore, /betsy, /betcalc, /payments and /crm
+with their methods (a new endpoint without a description fails here), be served byte for
+byte at /openapi.json, and every operation must appear on the /api-docs page, which works
+without any script. The CRM feeds' row schemas follow the feeds' columns.
 """
 
 import copy
@@ -19,12 +20,13 @@ from bs4 import BeautifulSoup
 
 from portal import create_app
 from portal.api_docs import document
+from portal.crm.feeds import FEEDS
 from portal.extensions import db
 from tests.harness import hypothesis_printing
 
 hypothesis_printing.restore()  # see tests/harness/hypothesis_printing.py
 
-DOORS = ("/gateway/", "/betcore/", "/betsy/", "/betcalc/", "/payments/")
+DOORS = ("/gateway/", "/betcore/", "/betsy/", "/betcalc/", "/payments/", "/crm/")
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 TEMPLATE = re.compile(r"\{[^}/]+\}")
 FLASK_VARIABLE = re.compile(r"<(?:[^:<>]+:)?[^<>]+>")
@@ -166,6 +168,34 @@ def test_vendor_doors_document_their_protocols(spec):
     assert schemes["betcoreJwt"] == schemes["betcoreJwt"] | {"type": "http", "scheme": "bearer"}
     assert schemes["playerToken"]["name"] == "x-auth-token"
     assert schemes["betsySignature"]["name"] == "x-sign-jws"
+
+
+def test_the_crm_door_describes_every_feed_and_its_columns(spec):
+    """The feed parameter lists the feeds; each feed's row schema has its columns, in their
+    order, typed as portal/crm/output.py writes them in JSON."""
+    json_types = {"text": "string", "int": "integer", "decimal": "number", "bool": "boolean"}
+    json_types |= {"flag": "integer", "time": "string", "date": "string"}
+    operation = spec["paths"]["/crm/{feed}"]["get"]
+    (feed,) = [p for p in operation["parameters"] if p["name"] == "feed"]
+    assert feed["schema"]["enum"] == list(FEEDS)
+    rows = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    options = document.resolve(spec, rows)[0]["items"]["anyOf"]
+    assert len(options) == len(FEEDS)
+    for name, option in zip(FEEDS, options, strict=True):
+        row = document.resolve(spec, option)[0]
+        columns = FEEDS[name].columns
+        assert list(row["properties"]) == row["required"] == [c for c, _ in columns], name
+        for column, kind in columns:
+            types = row["properties"][column]["type"]
+            assert json_types[kind] in ([types] if isinstance(types, str) else types), column
+    for path in ("/crm/{feed}", "/crm/auto-logins"):
+        for operation in spec["paths"][path].values():
+            assert operation["security"] == [{"crmBasic": []}]
+            challenge = operation["responses"]["401"]["headers"]["WWW-Authenticate"]
+            assert challenge["required"] is True
+    assert spec["components"]["securitySchemes"]["crmBasic"]["scheme"] == "basic"
+    unsettled = spec["paths"]["/crm/{feed}"]["get"]["responses"]["503"]
+    assert unsettled["headers"]["Retry-After"]["required"] is True
 
 
 # --- the document against the routes -------------------------------------------------------

@@ -12,6 +12,7 @@ a mail scanner that follows the link only sees the page."""
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 from datetime import timedelta
 
@@ -19,7 +20,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select, update
 
 from portal.accounts.models import LoginEvent, Player
-from portal.crm.models import AutoLogin
+from portal.crm.models import MAX_ID, AutoLogin
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.limits import rules
@@ -27,6 +28,9 @@ from portal.timeutil import utcnow
 from portal.wallet.operations import lock_players
 
 CHANNEL = "auto-login"  # the login event's channel (the logins feed's traffic_source)
+# <row id>-<HMAC-SHA256 in unpadded base64url>, in ASCII only (hmac.compare_digest refuses
+# other text, and int() reads other scripts' digits)
+_TOKEN = re.compile(r"([0-9]{1,18})-[A-Za-z0-9_-]{43}")
 
 
 class AutoLoginRefused(DomainError):
@@ -118,12 +122,13 @@ def revoke(player: Player, *, now=None) -> int:
 def find(token, brand_id: int) -> AutoLogin | None:
     """The link of a token whose signature is right, of a player of this brand (locked:
     it is about to be spent)."""
-    if not isinstance(token, str) or len(token) > 80 or "-" not in token:
+    found = _TOKEN.fullmatch(token) if isinstance(token, str) else None
+    if found is None:
         return None
-    row_id, _, _signature = token.partition("-")
-    if not row_id.isdigit() or len(row_id) > 18:
+    row_id = int(found.group(1))
+    if row_id > MAX_ID:
         return None
-    row = db.session.scalar(select(AutoLogin).where(AutoLogin.id == int(row_id)).with_for_update())
+    row = db.session.scalar(select(AutoLogin).where(AutoLogin.id == row_id).with_for_update())
     if row is None or not hmac.compare_digest(token_of(row.id, row.salt), token):
         return None
     if db.session.get(Player, row.player_id).brand_id != brand_id:

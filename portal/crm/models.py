@@ -8,6 +8,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from portal.accounts.models import Timestamped
 from portal.extensions import db
 
+MAX_ID = 2**31 - 1  # the largest id of an Integer primary key (PostgreSQL's integer): a
+# larger one names no row, and PostgreSQL refuses to even compare it with the column
+
 
 class AutoLogin(Timestamped, db.Model):
     """One link: `/auto-login/<id>-<signature>`. The token is not stored: it is the row's id

@@ -14,7 +14,8 @@ than the start of its transaction. A window [from, to) is therefore settled when
      - SQLite: writers take the database's write lock for their whole transaction
        (portal.database), so taking it once, after `to`, waits for the last of them.
 The feed waits for both, at most CRM_SETTLE_WAIT_SECONDS, then answers 503 with
-Retry-After. A window that ends further in the future than that is refused (400).
+Retry-After (on SQLite too: the writers' lock is waited for only until then). A window
+that ends further in the future than that is refused (400).
 """
 
 import time
@@ -22,7 +23,9 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
+from portal import sqlite_writers
 from portal.crm.errors import FeedError
 from portal.extensions import db
 from portal.timeutil import utcnow
@@ -43,36 +46,47 @@ def wait_until_settled(end: datetime) -> None:
     config = current_app.config
     margin = timedelta(seconds=config["CRM_SETTLE_SECONDS"])
     wait = config["CRM_SETTLE_WAIT_SECONDS"]
-    ahead = (end + margin - utcnow()).total_seconds()
+    # (not end + margin - now: for 'to' = 9999-12-31 23:59:59 that time does not exist)
+    ahead = (end - utcnow()).total_seconds() + margin.total_seconds()
     if ahead > wait:
         raise FeedError(400, "'to' is in the future: ask for a window that has ended")
     deadline = time.monotonic() + wait
     settled = _postgres_settled if db.engine.dialect.name == "postgresql" else _sqlite_settled
     while True:
-        pause = settled(end + margin, end)
+        pause = settled(end + margin, end, deadline)
         if pause <= 0:
             return
         if time.monotonic() + pause > deadline:
-            raise FeedError(
-                503,
-                "the window is not settled yet: a transaction that began before 'to' is "
-                "still open; ask again shortly",
-                {"Retry-After": "5"},
-            )
+            raise _unsettled()
         time.sleep(min(pause, 0.5))
 
 
-def _sqlite_settled(after: datetime, _end: datetime) -> float:
+def _unsettled() -> FeedError:
+    return FeedError(
+        503,
+        "the window is not settled yet: a transaction that began before 'to' is "
+        "still open; ask again shortly",
+        {"Retry-After": "5"},
+    )
+
+
+def _sqlite_settled(after: datetime, _end: datetime, deadline: float) -> float:
     """Seconds to wait, or 0 once settled (the write lock taken and released once)."""
     ahead = (after - utcnow()).total_seconds()
     if ahead > 0:
         return ahead
-    with db.engine.begin():  # BEGIN IMMEDIATE: waits for the writer that holds the lock
-        pass
+    path = sqlite_writers.lock_path(db.engine.url.database)
+    if path is not None and not sqlite_writers.free_within(path, deadline - time.monotonic()):
+        raise _unsettled()
+    try:
+        with db.engine.begin():  # BEGIN IMMEDIATE: waits for the writer that holds the lock
+            pass
+    except (sqlite_writers.WritersLockTimeout, OperationalError):  # a newer writer's long hold
+        raise _unsettled() from None
     return 0
 
 
-def _postgres_settled(after: datetime, end: datetime) -> float:
+def _postgres_settled(after: datetime, end: datetime, _deadline: float) -> float:
     with db.engine.connect() as connection:  # a new transaction: fresh activity statistics
         row = connection.execute(_POSTGRES_CHECK).one()
     ahead = (after - row.now).total_seconds()

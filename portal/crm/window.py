@@ -1,5 +1,6 @@
 """The query of a feed request: a half-open window [from, to) in UTC and a format."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -8,6 +9,9 @@ from portal.crm.errors import FeedError
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 FORMATS = ("csv", "json")
 PARAMETERS = ("from", "to", "format")
+# exactly YYYY-MM-DD HH:MM:SS in ASCII digits (strptime alone also takes one-digit fields,
+# runs of spaces and other scripts' digits)
+_MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -21,7 +25,8 @@ def parse(args, max_hours: int) -> tuple[Window, str]:
     space); FeedError(400) naming the first thing that is wrong."""
     unknown = sorted(set(args) - set(PARAMETERS))
     if unknown:
-        raise FeedError(400, f"unknown parameter {unknown[0]!r} (allowed: from, to, format)")
+        name = unknown[0][:40]
+        raise FeedError(400, f"unknown parameter {name!r} (allowed: from, to, format)")
     for name in PARAMETERS:
         if len(args.getlist(name)) > 1:
             raise FeedError(400, f"parameter {name!r} is given more than once")
@@ -32,7 +37,7 @@ def parse(args, max_hours: int) -> tuple[Window, str]:
         raise FeedError(400, f"the window from 'from' to 'to' is longer than {max_hours} hours")
     format_ = args.get("format", "csv")
     if format_ not in FORMATS:
-        raise FeedError(400, f"unknown format {format_!r} (csv or json)")
+        raise FeedError(400, f"unknown format {format_[:40]!r} (csv or json)")
     return Window(start, end), format_
 
 
@@ -41,9 +46,9 @@ def _moment(args, name: str) -> datetime:
     if value is None or value == "":
         raise FeedError(400, f"parameter {name!r} is missing (UTC, YYYY-MM-DD HH:MM:SS)")
     try:
-        if len(value) != 19:
+        if not _MOMENT.fullmatch(value):
             raise ValueError
-        return datetime.strptime(value, TIME_FORMAT)
+        return datetime.strptime(value, TIME_FORMAT)  # and a real date and time of day
     except ValueError:
         raise FeedError(
             400, f"parameter {name!r} is not a UTC time as YYYY-MM-DD HH:MM:SS: {value[:40]!r}"

@@ -23,6 +23,7 @@ from portal.accounts.models import Player
 from portal.bonuses import operations as bonuses
 from portal.coupons import line
 from portal.coupons.models import Coupon, CouponSelection
+from portal.crm import autologin
 from portal.extensions import db
 from portal.payments.models import Deposit, Withdrawal
 from portal.sportsbook import betsy as jws
@@ -290,6 +291,14 @@ def vendor_payments(app, player_id: int, payload: Payloads) -> str:
     return "DXSS"
 
 
+def login_link(app, player_id: int) -> str:
+    """A CRM campaign's live login link of the player (its page names them)."""
+    with app.app_context():
+        token = autologin.issue(db.session.get(Player, player_id), "xss")
+        db.session.commit()
+    return f"/auto-login/{token}"
+
+
 def force_refused_fields(app, player_id: int, payload: Payloads) -> str:
     """What the doors refuse (login name, email syntax), written as a later door might.
     Returns the login name (the header greets the player with it)."""
@@ -313,13 +322,16 @@ def test_payloads_never_become_markup(app, make_player, brand_id, betcore, shift
     coupon_id = vendor_coupons(app, player_id, payload)
     vendor_payments(app, player_id, payload)
 
+    link = login_link(app, player_id)
     login_name = force_refused_fields(app, player_id, payload)
     pages = crawl(client, start_urls(app))
     pages |= crawl(client, [f"/coupons/{coupon_id}"], limit=1)
+    pages |= crawl(app.test_client(), [link], limit=1)  # greets the player by first name
     shown = ("/", "/account", "/wallet/history", "/coupons", "/cashier", "/bonuses")
     stored = {url: pages[url] for url in shown}
     stored["deposit"] = pages["/cashier/deposits/DXSS"]
     stored["coupon"] = pages[f"/coupons/{coupon_id}"]
+    stored["login link"] = pages[link]
     reflected = "?" + urlencode({name: payload(name) for name in REFLECTED})
     urls = [url.split("?")[0] + reflected for url in start_urls(app)]
     for who, browser in (("player", client), ("visitor", app.test_client())):
@@ -340,6 +352,7 @@ def test_payloads_never_become_markup(app, make_player, brand_id, betcore, shift
     assert shows(stored["deposit"], payload("provider message", 300))
     assert shows(stored["/bonuses"], payload("bonus name", 100))
     assert shows(answers["/responsible-gambling"], payload("limit"))
+    assert shows(stored["login link"], payload("first_name"))
 
 
 @pytest.mark.browser

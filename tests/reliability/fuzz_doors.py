@@ -12,6 +12,9 @@ Schemathesis generates requests from the OpenAPI description; before each one is
   secret (one in ten with another secret, which must be refused with a signed code 1).
 - bet results: the app's secret in the path (one in ten another, which must answer 404),
   the seeded coupons' barcodes in the items most of the time.
+- CRM: HTTP Basic with the app's credentials (one in ten wrong ones, which must answer
+  401), a window that is over and holds the seeded activity most of the time, the seeded
+  players' ids in campaign requests most of the time.
 
 Realistic values (the seeded player, a live token, an existing bet) replace generated ones
 part of the time, and one request in two gets a known troublemaker in one field (a huge
@@ -27,6 +30,7 @@ and unauthenticated (did the input get past the signature or token?).
 
 from __future__ import annotations
 
+import base64
 import copy
 import hashlib
 import hmac
@@ -34,11 +38,13 @@ import json
 import re
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from hypothesis import strategies as st
 
 from portal.casino.betcore import CODES as BETCORE_CODES
 from portal.sportsbook import betsy as jws
+from portal.timeutil import utcnow
 
 TRACEBACK = re.compile(
     r"Traceback \(most recent call last\)|File \"[^\"]+\.py\", line \d+|sqlalchemy|psycopg"
@@ -502,4 +508,79 @@ class Payments:
             set(answer) != {"result", "message"} or answer["result"] != "error"
         ):
             problems.append("not the {result: error, message} refusal")
+        return problems
+
+
+class Crm:
+    """The CRM door (/crm): the feeds and the campaigns' login links. Every answer but a
+    feed's 200 is JSON {"error": ...}; a 401 carries the Basic challenge."""
+
+    prefix = "/crm/"
+
+    def __init__(self, world: World, user: str, password: str):
+        self.world, self.user, self.password = world, user, password
+
+    def authorization(self, password: str) -> dict:
+        raw = f"{self.user}:{password}".encode()
+        return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
+
+    def prepare(self, case, draw) -> Prepared:
+        world = self.world
+        end = utcnow().replace(microsecond=0)  # just over: it holds everything seeded
+        window = {
+            "from": (end - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S"),
+            "to": end.strftime("%Y-%m-%d %H:%M:%S"),
+        }
+        realistic(draw, case.query, window)
+        if isinstance(case.query, dict) and not one_in(draw, 3):
+            case.query["format"] = "json"  # (rows the description's schemas can judge)
+        ids = [[str(world.ready)], [world.gated], [str(world.ready), world.gated, "999999"]]
+        # A copy, sent as `data`: a generated body may be used again when Hypothesis replays
+        # an example, and what is drawn below must not depend on what a run changed in it.
+        body = copy.deepcopy(case.body)
+        realistic(draw, body, {"player_ids": lambda: copy.deepcopy(draw(st.sampled_from(ids)))})
+        troublemaker(draw, body)
+        honest = not one_in(draw, 10)
+        headers = self.authorization(self.password if honest else "not-the-password")
+        shown = (
+            f"{'the' if honest else 'wrong'} credentials; path {as_text(case.path_parameters)};"
+            f" query {as_text(case.query)}; body {as_text(body)}"
+        )
+        call = {"headers": headers}
+        if case.method == "POST" and type(body).__name__ != "NotSet":
+            # (serialized here: JSON with \u escapes, so a lone surrogate reaches the door)
+            call = {"headers": headers | {"Content-Type": "application/json"}}
+            call["data"] = serialized(body)
+        return Prepared(call, shown, body)
+
+    def resend(self, client, base: Base, body):
+        headers = self.authorization(self.password) | {"Content-Type": "application/json"}
+        return client.open(base.path, method=base.method, data=serialized(body), headers=headers)
+
+    def outcome(self, response) -> str:
+        if response.status_code == 401:
+            return "unauthenticated"
+        return "accepted" if response.status_code == 200 else "refused"
+
+    def problems(self, response) -> list[str]:
+        problems = common_problems(response)
+        status = response.status_code
+        if status not in (200, 400, 401, 403, 404, 405, 413, 503):
+            problems.append(f"HTTP {status} (the CRM door answers 200/400/401/403/404/413/503)")
+        content_type = (response.headers.get("content-type") or [""])[0]
+        if status == 200 and content_type.startswith("text/csv"):
+            text = response.content.decode("utf-8", "replace")
+            if not text.endswith("\r\n") or not text.split("\r\n", 1)[0]:
+                problems.append("not CSV with a header row and CRLF line ends")
+            return problems
+        answer = _json(response)
+        if status == 200:
+            if not isinstance(answer, list | dict):
+                problems.append("not a JSON array of rows or the links object")
+            return problems
+        if not isinstance(answer, dict) or list(answer) != ["error"]:
+            return [*problems, 'not the {"error": ...} refusal']
+        challenge = (response.headers.get("www-authenticate") or [""])[0]
+        if status == 401 and not challenge.startswith("Basic "):
+            problems.append("401 without a Basic challenge")
         return problems

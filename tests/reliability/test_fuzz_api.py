@@ -76,6 +76,7 @@ MAX_SWEEP_FIELDS = 40
 SECRET = "fuzzing-partner-secret-0123456789-0123456789-abcdef"
 RESULTS_SECRET = "fuzzing-results-secret"  # noqa: S105
 PAYMENTS_SECRET = "fuzzing-payments-secret"  # noqa: S105
+CRM_USER, CRM_PASSWORD = "intarget", "fuzzing-crm-password"
 ROOT = Path(__file__).resolve().parents[2]
 CHECKS = [
     status_code_conformance,
@@ -225,8 +226,9 @@ def reset_hash(player_id) -> str:
 def fuzzing_schema(app):
     """The served description, as the fuzzer needs it: each BETCORE operation's body is its
     x-jwt-data schema (the fuzzer generates the data claim, fuzz_doors signs it), and the
-    vendors' security schemes are left to fuzz_doors (which signs every request; left to
-    schemathesis, negative cases would drop the signature and never reach the code)."""
+    vendors' and the CRM's security schemes are left to fuzz_doors (which signs or
+    authenticates every request; left to schemathesis, negative cases would drop the
+    signature or credentials and never reach the code)."""
     raw = app.test_client().get("/openapi.json").json
     for path, item in raw["paths"].items():
         for operation in item.values():
@@ -235,7 +237,7 @@ def fuzzing_schema(app):
                     "required": True,
                     "content": {"application/json": {"schema": {"$ref": operation["x-jwt-data"]}}},
                 }
-            if path.startswith(("/betcore/", "/betsy/")):
+            if path.startswith(("/betcore/", "/betsy/", "/crm/")):
                 operation["security"] = []
     return schemathesis.openapi.from_dict(raw)
 
@@ -404,6 +406,10 @@ def test_fuzz_every_operation(make_app, vendor, database_url):
         BETSY_PARTNER_SECRET=SECRET,
         BETCALC_RESULT_SECRET=RESULTS_SECRET,
         PAYMENT_SANDBOX_SECRET=PAYMENTS_SECRET,
+        CRM_FEED_USER=CRM_USER,
+        CRM_FEED_PASSWORD=CRM_PASSWORD,
+        CRM_SETTLE_SECONDS=0,
+        CRM_SETTLE_WAIT_SECONDS=2,
     )
     world = seed(app, vendor)
     schema = fuzzing_schema(app)
@@ -414,6 +420,7 @@ def test_fuzz_every_operation(make_app, vendor, database_url):
         fuzz_doors.Betsy(world, SECRET),
         fuzz_doors.Betcalc(world, RESULTS_SECRET),
         fuzz_doors.Payments(world, PAYMENTS_SECRET),
+        fuzz_doors.Crm(world, CRM_USER, CRM_PASSWORD),
     ]
     fuzzer = Fuzzer(app, doors)
     logger = logging.getLogger(app.logger.name)
