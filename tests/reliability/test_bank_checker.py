@@ -2,10 +2,13 @@
 kind of anomaly the bank test hunts is found (so that a green bank run means something)."""
 
 from collections import defaultdict
+from datetime import datetime, timedelta
 
 import pytest
 
-from tests.reliability.bank import checker
+from tests.reliability.bank import checker, crm_poller, crm_truth
+from tests.reliability.bank.crm_poller import Window
+from tests.reliability.bank.crm_truth import moment
 from tests.reliability.bank.history import (
     BETCORE,
     BETSY,
@@ -514,3 +517,111 @@ def test_a_refusal_for_a_limit_the_player_was_within_is_found():
     ops.append(limit_refusal(4, 100, 103806))  # the second bet of three
     found = checker.check(ops, book.ledger, LIMITED)
     assert [a.check for a in found] == ["refused for a limit"] * 3
+
+
+# --- the CRM feeds: what a poller received, window by window, against the database --------
+
+T0 = datetime(2026, 1, 1, 12, 0, 0)
+W1 = Window(0, T0, T0 + timedelta(seconds=2))
+W2 = Window(1, W1.end, W1.end + timedelta(seconds=2))
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def crm_run():
+    """Two windows of 2 s: a wallet changed in both, a deposit asked in the first and paid
+    in the second, a Betsy bet settled in the second, a game session played in both, and
+    a withdrawal changed after the last window (not expected yet). (poll, truth)"""
+    truth = crm_truth.Truth(T0, W2.end, {feed: {} for feed in crm_truth.KEYS})
+    wallet = {"player_id": "1", "balance": "95.00", "modified_at": moment(at(3.5))}
+    truth.put("wallets", "7", at(3.5), wallet)
+    deposit = {"player_id": "1", "amount": "10.00", "status": "Success", "dir": "In"}
+    truth.put("transactions", "deposit:5", at(2.0), {**deposit, "updated_at": moment(at(2.0))})
+    truth.put("transactions", "withdrawal:3", at(4.2), {"status": "Success"})
+    bet = {"status": "win", "win_amount": "9.00", "modified_at": moment(at(3))}
+    truth.put("sports-bets", "betsy:x", at(3), bet)
+    truth.actions["s1"] = [(at(0.5), "bet"), (at(1.0), "win"), (at(2.5), "bet")]
+    session = {"bet_count": "2", "win_count": "1", "updated_at": moment(at(2.5))}
+    truth.rows["casino-game-activity"]["s1"] = session
+
+    poll = crm_poller.Poll(T0, 2, {feed: [] for feed in crm_truth.KEYS}, [W1, W2])
+
+    def answer(feed, window, *rows):
+        got = crm_poller.Answer(feed, window, "csv", [dict(row) for row in rows], 1, 0.5)
+        poll.answers[feed].append(got)
+
+    answer("wallets", W1, {"id": "7", **wallet, "balance": "100.00", "modified_at": moment(at(1))})
+    answer("wallets", W2, {"id": "7", **wallet})
+    answer("transactions", W1, {"id": "deposit:5", **deposit, "status": "New",
+                                "updated_at": moment(at(0.2))})  # fmt: skip
+    answer("transactions", W2, {"id": "deposit:5", **deposit, "updated_at": moment(at(2.0))})
+    answer("transactions", W1, {"id": "withdrawal:3", "status": "New", "updated_at": moment(at(1))})
+    answer("sports-bets", W1, {"id": "betsy:x", "status": "placed", "modified_at": moment(at(1))})
+    answer("sports-bets", W2, {"id": "betsy:x", **bet})
+    answer("casino-game-activity", W1, {"session_id": "s1", **session, "bet_count": "1"})
+    answer("casino-game-activity", W2, {"session_id": "s1", **session})
+    return poll, truth
+
+
+def crm_checks(poll, truth) -> list[str]:
+    return [anomaly.check for anomaly in checker.check_crm(poll, truth)]
+
+
+def test_what_the_crm_received_in_its_windows_and_the_database_agree():
+    assert crm_checks(*crm_run()) == []
+
+
+def test_a_wallet_whose_last_exported_balance_differs_is_found():
+    poll, truth = crm_run()
+    poll.answers["wallets"][-1].rows[0]["balance"] = "96.00"
+    assert crm_checks(poll, truth) == ["crm stale"]
+
+
+def test_a_missed_deposit_is_found():
+    poll, truth = crm_run()
+    for answer in poll.answers["transactions"]:
+        answer.rows = [row for row in answer.rows if row["id"] != "deposit:5"]
+    assert crm_checks(poll, truth) == ["crm missed"]
+
+
+def test_a_paid_deposit_that_reached_the_crm_only_as_asked_is_stale():
+    poll, truth = crm_run()
+    poll.answers["transactions"][1].rows = []  # the second window lost the payment
+    assert crm_checks(poll, truth) == ["crm stale"]
+
+
+def test_a_row_in_a_window_without_its_modification_time_or_twice_in_one_is_found():
+    poll, truth = crm_run()
+    settled = poll.answers["sports-bets"][1].rows[0]
+    poll.answers["sports-bets"][0].rows = [dict(settled)]  # stamped at 3 s, received in W1
+    poll.answers["wallets"][1].rows.append(dict(poll.answers["wallets"][1].rows[0]))
+    assert sorted(crm_checks(poll, truth)) == ["crm twice", "crm window"]
+
+
+def test_a_game_session_outside_its_actions_windows_or_missing_earlier_actions_is_found():
+    poll, truth = crm_run()
+    poll.answers["casino-game-activity"][1].rows[0]["bet_count"] = "1"  # 2 made before 4 s
+    assert crm_checks(poll, truth) == ["crm window", "crm stale"]
+    poll, truth = crm_run()
+    truth.actions["s1"] = [(at(0.5), "bet"), (at(1.0), "win")]  # none in W2
+    assert "crm window" in crm_checks(poll, truth)
+
+
+def test_a_row_the_database_does_not_hold_and_an_unanswered_window_are_found():
+    poll, truth = crm_run()
+    stake = {"id": "movement:99", "updated_at": moment(at(1.5)), "status": "Success"}
+    poll.answers["transactions"][0].rows.append(stake)  # a stake is no CRM transaction
+    poll.errors.append("wallets #1: not answered after 3 tries (HTTP 503)")
+    assert sorted(crm_checks(poll, truth)) == ["crm extra", "crm poll"]
+
+
+def test_a_json_answer_reads_as_the_csv_writes_it_and_a_cut_answer_is_refused():
+    csv_body = b"id,balance,active,note\r\n7,12.50,true,\r\n"
+    json_body = b'[\n{"id": "7", "balance": 12.50, "active": true, "note": null}\n]\n'
+    assert crm_poller.parse(csv_body, "csv") == crm_poller.parse(json_body, "json")
+    with pytest.raises(ValueError):
+        crm_poller.parse(json_body[:30], "json")
+    with pytest.raises(ValueError):
+        crm_poller.parse(csv_body[:-2], "csv")

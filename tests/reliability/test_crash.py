@@ -8,6 +8,10 @@ Afterwards the bank's checks hold, the outbox delivers every pending accept, and
 stand-in holds an accept (at least once, copies identical) for every applied make and
 cashback, with its BetId, TransactionType and PartnerTransactionId.
 
+A CRM poller asks the feeds for consecutive windows throughout, through the kills (a
+window whose answer was cut off is asked again); its rows must hold what the bank test's
+CRM check holds (tests/reliability/test_bank.py).
+
 Short in the default run (two kills of each); `make reliability` kills ten times each.
 """
 
@@ -21,7 +25,8 @@ import pytest
 from tests.harness.appserver import Gunicorn, OutboxWorker
 from tests.harness.scale import report, scaled
 from tests.harness.vendors import Betcore
-from tests.reliability.bank import checker, ledger
+from tests.reliability.bank import checker, crm_truth, ledger
+from tests.reliability.bank.crm_poller import Poller, crm_settings, now_second
 from tests.reliability.bank.operator import Operator
 from tests.reliability.bank.workload import Plan, Run
 from tests.reliability.bank.world import (
@@ -47,6 +52,7 @@ PLAN = Plan(
     retry_seconds=120,  # resend until answered: longer than any restart
 )
 OUTBOX_WAIT = scaled(40, 120)  # seconds for the outbox to drain once the load is over
+CRM_WINDOW = scaled(2, 5)  # seconds: the CRM poller's windows
 
 
 @pytest.fixture
@@ -85,7 +91,7 @@ def outbox_empty(left: int, listed) -> list[checker.Anomaly]:
 
 
 def test_crash(make_app, database_url, betcore):
-    started = time.monotonic()
+    started, since = time.monotonic(), now_second()
     app = make_app()
     world = populate(app, players=7, opening=10_000, coupons=scaled(40, 400), slip=True)
     with contextlib.ExitStack() as stack:
@@ -97,9 +103,11 @@ def test_crash(make_app, database_url, betcore):
             OUTBOX_HTTP_TIMEOUT=2,
             OUTBOX_MAX_BACKOFF_SECONDS=2,
             **settings,
+            **crm_settings(),
         )
         server = stack.enter_context(Gunicorn(env, workers=4, preload=True))
         worker = stack.enter_context(OutboxWorker(env, poll=0.2))
+        poller = stack.enter_context(Poller(server.url, start=since, seconds=CRM_WINDOW))
         open_casino(server.url, betcore, world)
         run = Run(server.url, betcore, world, PLAN, Operator(app))
         rng = random.Random(run.seed)
@@ -112,14 +120,18 @@ def test_crash(make_app, database_url, betcore):
         time.sleep(TAIL)
         run.stop()
         run.join()
+        poller.finish()  # up to the window holding this moment (accepts are no CRM rows)
         left = drain(app, OUTBOX_WAIT)
         listed, verify = flask(env, ["outbox", "list", "--status", "pending"], checker.VERIFY)
+        poll = poller.result()
     assert not run.errors, run.errors
     assert not [k.errors for k in killers if k.errors]
     keep_history(run.history, "crash", database_url)
     snapshot = ledger.read(app)
     anomalies = checker.check(run.history.ops, snapshot, world) + outbox_empty(left, listed)
     anomalies += checker.check_accepts(snapshot, betcore.accepts()) + checker.verified(verify)
+    truth = crm_truth.read(app, poll.start, poll.end)
+    anomalies += checker.check_crm(poll, truth)
     report(
         "crash",
         backend=backend(database_url),
@@ -133,6 +145,8 @@ def test_crash(make_app, database_url, betcore):
         anomalies=len(anomalies),
         **snapshot.bonus_figures(),
         limit_refusals=checker.limit_refusals(run.history.ops),
+        **poll.figures(),
+        **truth.figures(),
         seconds=round(time.monotonic() - started, 1),
         load_seconds=round(run.seconds, 1),
         seed=run.seed,

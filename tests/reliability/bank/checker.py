@@ -28,7 +28,10 @@ Every anomaly names the requests (ops) and ledger transactions involved. The che
   balance; a share paid after its bonus ended is forfeited, exactly;
 - limits (players with responsible-gambling limits): no accepted stake crossed a stake,
   loss or bet-count limit, and every refusal for a limit had a reason in a state the
-  player's account was in while the request was served.
+  player's account was in while the request was served;
+- CRM feeds (`check_crm`): what a CRM poller received window by window during the run,
+  upserted by key, holds every row that changed exactly in the windows of its
+  modification time and ends in each row's final state (see crm_check.py).
 """
 
 from __future__ import annotations
@@ -38,7 +41,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
+from tests.reliability.bank import crm_check
 from tests.reliability.bank.clients import LIMIT_CODES
+from tests.reliability.bank.crm_poller import Poll
+from tests.reliability.bank.crm_truth import Truth
 from tests.reliability.bank.history import (
     BETCORE,
     BETSY,
@@ -105,6 +111,12 @@ SEVERITY = [
     "settlement",
     "bonus",
     "ledger order",
+    "crm poll",
+    "crm missed",
+    "crm stale",
+    "crm window",
+    "crm twice",
+    "crm extra",
     "accept",
     "outbox",
     "race",
@@ -829,6 +841,11 @@ def limit_refusals(ops: list[Op]) -> int:
 
 def check(ops: list[Op], ledger: Ledger, world: World) -> list[Anomaly]:
     return Checker(ops, ledger, world).run()
+
+
+def check_crm(poll: Poll, truth: Truth) -> list[Anomaly]:
+    """What the CRM poller received against the database's final state (crm_check.py)."""
+    return crm_check.check(poll, truth, Anomaly)
 
 
 VERIFY = ["wallet", "verify"]  # the ledger's own invariants: exit 0 when sound
