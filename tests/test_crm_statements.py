@@ -14,7 +14,7 @@ from tests.harness.statements import StatementCounter
 
 AUTH = {"Authorization": "Basic " + base64.b64encode(b"crm:secret").decode()}
 URL = "/crm/transactions?from=2026-03-01+10:00:00&to=2026-03-01+11:00:00"
-BUDGET = 8  # settle (2), BEGIN, 3 SELECTs (deposits, withdrawals, movements), end, slack 1
+BUDGET = 9  # settle (2), BEGIN, SET LOCAL jit (PostgreSQL), 3 SELECTs, end, slack 1
 
 
 @pytest.fixture

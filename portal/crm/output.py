@@ -15,11 +15,9 @@ None is an empty CSV field and JSON null.
 import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from json.encoder import encode_basestring  # json.dumps(text, ensure_ascii=False), in C
-
-from portal.crm.window import TIME_FORMAT
 
 # A window may hold millions of rows, so a row costs as few Python calls as possible: the
 # conversions are chosen per column once, and CSV leaves text and int to the csv module.
@@ -27,8 +25,10 @@ from portal.crm.window import TIME_FORMAT
 
 def _time(value) -> str:
     if type(value) is datetime and value.tzinfo is None:
-        return value.isoformat(" ", "seconds")  # = strftime(TIME_FORMAT), 3 times faster
-    return value.strftime(TIME_FORMAT)
+        return value.isoformat(" ", "seconds")  # strftime drops a year's leading zeros
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(" ", "seconds")
 
 
 def _decimal(value) -> str:

@@ -68,8 +68,10 @@ def world(app, make_player, clock):
         player = db.session.get(Player, player_id)
         player.first_name = NAME
         wallet.adjust(player, "EUR", "123.45", reason="goodwill", operator="ops", external_id="g")
-        token = autologin.issue(player, "spring")
-        other_token = autologin.issue(db.session.get(Player, other_id), "spring")
+        token = autologin.link_token(autologin.issue(player, "spring"))
+        other_token = autologin.link_token(
+            autologin.issue(db.session.get(Player, other_id), "spring")
+        )
         password_hash = player.password_hash
         db.session.commit()
     clock.travel(timedelta(hours=1))
@@ -286,17 +288,17 @@ def test_forged_login_links_log_nobody_in(app, world):
         assert shown.status_code == 404, (label, shown.status_code)
         if "/" not in forged.replace("%2F", "/"):  # (a slash: no such page at all)
             assert UNKNOWN_LINK in page_text(shown), label
-        assert "Log in as" not in page_text(shown), label  # no button
+        assert "This link logs you in" not in page_text(shown), label  # no button
         csrf = csrf_token(client.get("/login").get_data(as_text=True))
         pressed = client.post(url, data={"csrf_token": csrf})
         assert pressed.status_code in (404, 405), (label, pressed.status_code)
-        assert "Log in as" not in page_text(pressed), label
+        assert "This link logs you in" not in page_text(pressed), label
         account = client.get("/account")
         assert account.status_code == 302 and "/login" in account.location, label
     assert changed_tables(before, database_state(app)) == {}
 
     for token in (world["token"], world["other_token"]):  # the real links still work
-        assert "Log in as" in page_text(app.test_client().get(f"/auto-login/{token}"))
+        assert "This link logs you in" in page_text(app.test_client().get(f"/auto-login/{token}"))
     client = app.test_client()
     csrf = csrf_token(client.get(f"/auto-login/{world['token']}").get_data(as_text=True))
     assert (

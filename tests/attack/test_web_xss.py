@@ -294,7 +294,7 @@ def vendor_payments(app, player_id: int, payload: Payloads) -> str:
 def login_link(app, player_id: int) -> str:
     """A CRM campaign's live login link of the player (its page names them)."""
     with app.app_context():
-        token = autologin.issue(db.session.get(Player, player_id), "xss")
+        token = autologin.link_token(autologin.issue(db.session.get(Player, player_id), "xss"))
         db.session.commit()
     return f"/auto-login/{token}"
 
