@@ -49,14 +49,19 @@ def register_sqlite(dbapi_connection) -> None:
 
 
 _OFFSET_KEY = "portal.clock_offset"
+_travelled = False  # the test clock has moved in this process (never in production)
 
 
 @event.listens_for(Engine, "begin")
 def _postgres_offset(connection) -> None:
     """Tests only: carry the travelled clock into PostgreSQL's portal_now()."""
+    global _travelled
     if connection.dialect.name != "postgresql":
         return
     offset = timeutil.offset()
+    if not (offset or _travelled):  # production: never a statement, never a look at info
+        return
+    _travelled = True
     if offset == connection.info.get(_OFFSET_KEY, timedelta(0)):
         return
     micros = offset // timedelta(microseconds=1)
@@ -69,7 +74,7 @@ def _postgres_offset(connection) -> None:
 @event.listens_for(Engine, "rollback")
 def _postgres_offset_undone(connection) -> None:
     """A rolled-back transaction takes its set_config with it: set it again next time."""
-    if connection.dialect.name == "postgresql":
+    if connection.dialect.name == "postgresql" and _travelled and not connection.invalidated:
         connection.info.pop(_OFFSET_KEY, None)
 
 

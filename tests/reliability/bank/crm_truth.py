@@ -199,8 +199,9 @@ def _game_sessions(truth: Truth) -> None:
             "player_id": str(session.player_id),
             "bet_count": str(len(bets)),
             "win_count": str(len(wins)),
-            "bet_amount": amount(sum(bets), session.currency),
-            "win_amount": amount(sum(wins), session.currency),
+            # net of a returned stake (2) and of a payout taken back (-2)
+            "bet_amount": amount(sum(bets) - _sum_of(made, 2), session.currency),
+            "win_amount": amount(sum(wins) - _sum_of(made, -2), session.currency),
             "created_at": moment(min(times)),
             "updated_at": moment(max(times)),
         }
@@ -251,3 +252,7 @@ def _sports_bets(truth: Truth) -> None:
             "status": COUPON_ODDS_STATUSES.get(c.status, "not_resulted"),
             "updated_at": moment(c.modified_at),
         })  # fmt: skip
+
+
+def _sum_of(made, kind: int) -> int:
+    return sum(minor for _at, k, minor in made if k == kind)
