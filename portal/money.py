@@ -7,6 +7,7 @@ strings and never pass through float.
 
 import re
 from decimal import Decimal
+from functools import cache
 
 from babel import Locale
 from babel.numbers import get_currency_precision, get_territory_currencies
@@ -48,8 +49,10 @@ def is_currency(code: str) -> bool:
     return isinstance(code, str) and (code in CRYPTO_CURRENCIES or code in _FIAT)
 
 
+@cache
 def digits(currency: str) -> int:
-    """How many decimals the currency has (EUR 2, JPY 0, KWD 3, BTC 8)."""
+    """How many decimals the currency has (EUR 2, JPY 0, KWD 3, BTC 8); looked up once per
+    currency (babel's data is slow to ask per row of a feed of millions)."""
     if currency in CRYPTO_CURRENCIES:
         return CRYPTO_DIGITS
     if currency in _FIAT:
@@ -82,8 +85,7 @@ def to_minor(amount: Decimal, currency: str) -> int:
 
 def from_minor(minor: int, currency: str) -> Decimal:
     """Integer minor units -> Decimal with the currency's decimals (12.50, not 12.5)."""
-    places = digits(currency)
-    return (Decimal(minor).scaleb(-places)).quantize(Decimal(1).scaleb(-places))
+    return Decimal(int(minor)).scaleb(-digits(currency))  # exponent -places: 12.50, not 12.5
 
 
 def format_amount(minor: int, currency: str) -> str:

@@ -10,8 +10,6 @@ and sports-bets feeds.
 Amounts are decimals in the currency's major units (12.50), never negative: `dir` says
 which way the money went."""
 
-from decimal import Decimal
-
 from sqlalchemy import and_, literal, select
 
 from portal import money
@@ -57,17 +55,6 @@ MOVEMENT_TYPES = {
     "cashback": "cashback",
 }
 IN, OUT = "In", "Out"
-
-_PLACES: dict[str, int] = {}  # currency -> its decimals (money.digits asks babel each time)
-
-
-def _major(minor: int, currency: str) -> Decimal:
-    """money.from_minor for a row of a feed of millions: the same exact Decimal (12.50),
-    the currency's decimals looked up once per process."""
-    places = _PLACES.get(currency)
-    if places is None:
-        places = _PLACES[currency] = money.digits(currency)
-    return Decimal(minor).scaleb(-places)
 
 
 def _real_account(model):
@@ -116,7 +103,7 @@ def _cash_row(prefix: str):
         return (
             f"{prefix}:{r.id}",
             str(r.player_id),
-            _major(r.amount, r.currency),
+            money.from_minor(r.amount, r.currency),
             r.currency,
             "fake" if r.is_test else "normal",
             STATUSES.get(r.status, "New"),
@@ -167,7 +154,7 @@ def _movement_row(r) -> tuple:
     return (
         f"movement:{r.id}",
         str(r.player_id),
-        _major(abs(r.amount), r.currency),
+        money.from_minor(abs(r.amount), r.currency),
         r.currency,
         "fake" if r.is_test else MOVEMENT_TYPES.get(r.kind, "other"),
         "Success",
@@ -216,7 +203,7 @@ def _wallet_row(r) -> tuple:
         str(r.id),
         str(r.player_id),
         WALLET_TYPES.get(r.kind, "other"),
-        _major(r.balance, r.currency),
+        money.from_minor(r.balance, r.currency),
         r.currency,
         r.created_at,
         r.modified_at,
