@@ -85,7 +85,8 @@ def to_minor(amount: Decimal, currency: str) -> int:
 
 def from_minor(minor: int, currency: str) -> Decimal:
     """Integer minor units -> Decimal with the currency's decimals (12.50, not 12.5)."""
-    return Decimal(int(minor)).scaleb(-digits(currency))  # exponent -places: 12.50, not 12.5
+    places = digits(currency)
+    return (Decimal(minor).scaleb(-places)).quantize(Decimal(1).scaleb(-places))
 
 
 def format_amount(minor: int, currency: str) -> str:
