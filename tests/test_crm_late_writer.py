@@ -15,7 +15,7 @@ import time
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from portal.accounts.models import Player
 from portal.crm import settle
@@ -128,3 +128,86 @@ def _now_ts() -> float:
     from portal.timeutil import utcnow
 
     return utcnow().timestamp()
+
+
+def _postgres_only(app):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("pg_stat_activity is PostgreSQL's")
+
+
+class StampThenWait(threading.Thread):
+    """One statement that takes its stamp, then waits for an advisory lock held elsewhere
+    before its first write (no transaction id until then): as an INSERT or UPDATE does
+    that waits for a lock after it computed its values."""
+
+    STATEMENT = """
+        WITH stamp AS MATERIALIZED (SELECT portal_now() AS at),
+             held AS MATERIALIZED (SELECT pg_advisory_xact_lock(:key) FROM stamp)
+        UPDATE player SET city = 'Waited Town', modified_at = (SELECT at FROM stamp)
+         WHERE id = :id AND EXISTS (SELECT 1 FROM held)
+        RETURNING modified_at
+    """
+
+    def __init__(self, app, player_id: int, key: int):
+        super().__init__(daemon=True)
+        self.app, self.player_id, self.key, self.stamp = app, player_id, key, None
+
+    def run(self):
+        with self.app.app_context(), db.engine.begin() as connection:
+            query = text(self.STATEMENT).bindparams(key=self.key, id=self.player_id)
+            self.stamp = connection.execute(query).scalar_one()
+
+
+def test_a_window_waits_for_a_statement_that_took_its_stamp_and_waits(crm_app, make_player):
+    """PostgreSQL: the waiting statement holds no transaction id yet; it is still waited
+    for because it has been running since before the window's end."""
+    _postgres_only(crm_app)
+    player_id = make_player(email="waits@example.com")
+    key = 7_140_001
+    with crm_app.app_context(), db.engine.connect() as holder:
+        # a transaction's lock (no transaction id): a failing test's rollback frees it
+        holder.execute(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=key))
+        started = _now_ts()
+        statement = StampThenWait(crm_app, player_id, key)
+        statement.start()
+        time.sleep(0.3)  # the stamp is taken
+        second = datetime.utcfromtimestamp(int(started))
+        poller, answer = _poll_in_background(crm_app, _window(second))
+        time.sleep(max(0.0, second.timestamp() + 1.5 - _now_ts()) + 1.0)
+        assert "response" not in answer, "the window was answered while the statement ran"
+        holder.rollback()
+    statement.join(10)
+    poller.join(30)
+    assert statement.stamp is not None
+    stamped = statement.stamp.replace(microsecond=0)
+    rows = _ids(answer["response"])
+    if stamped == second:
+        assert str(player_id) in rows
+    else:  # the stamp fell in the next second: that window holds it, this one does not
+        assert str(player_id) not in rows
+        later = crm_app.test_client().get(_window(stamped), headers=AUTH)
+        assert str(player_id) in _ids(later)
+
+
+def test_a_feed_stream_that_reads_does_not_hold_other_windows(crm_app):
+    """A statement running since before the window's end that says it is a feed's stream
+    (it only reads) is not waited for."""
+    _postgres_only(crm_app)
+    with crm_app.app_context():
+        second = datetime.utcfromtimestamp(int(_now_ts()))
+        reader = threading.Thread(target=_read_slowly_as_a_feed, args=(crm_app,), daemon=True)
+        reader.start()
+        time.sleep(max(0.0, second.timestamp() + 1.3 - _now_ts()))  # ended, margin passed
+        began = time.monotonic()
+        response = crm_app.test_client().get(_window(second), headers=AUTH)
+        _ids(response)
+        assert time.monotonic() - began < 2.5, "the feed waited for a reading stream"
+        reader.join(10)
+
+
+def _read_slowly_as_a_feed(app):
+    with app.app_context(), db.engine.connect() as connection:
+        name = text("SELECT set_config('application_name', :name, true)")
+        connection.execute(name.bindparams(name=settle.FEED_APPLICATION))
+        connection.execute(text("SELECT pg_sleep(6)"))

@@ -9,8 +9,12 @@ than the start of its transaction. A window [from, to) is therefore settled when
      took its time and is about to write), and
   2. no transaction that began before `to` is still writing:
      - PostgreSQL: no other session of this database has a transaction that holds a
-       transaction id (it has written) and began before `to` (pg_stat_activity; the
-       feed's role must see the app's sessions: the same role, or pg_read_all_stats);
+       transaction id (it has written) and began before `to`, nor a statement running
+       since before `to` (it may have taken its stamp and wait, e.g. for a lock, before
+       its first write; read-only clients are not waited for when they say so in their
+       application_name: the feeds' own streams (FEED_APPLICATION) and pg_dump; any other
+       long statement delays the feed, at most as long as said below) (pg_stat_activity;
+       the feed's role must see the app's sessions: the same role, or pg_read_all_stats);
      - SQLite: writers take the database's write lock for their whole transaction
        (portal.database), so taking it once, after `to`, waits for the last of them.
 The feed waits for both, at most CRM_SETTLE_WAIT_SECONDS, then answers 503 with
@@ -30,15 +34,22 @@ from portal.crm.errors import FeedError
 from portal.extensions import db
 from portal.timeutil import utcnow
 
+FEED_APPLICATION = "portal-crm-feed"
+"""The application_name of a feed's streaming transaction on PostgreSQL (SET LOCAL)."""
+
 _POSTGRES_CHECK = text(
     """
     SELECT portal_now() AS now,
            portal_now() - (clock_timestamp() AT TIME ZONE 'UTC') AS offset,
-           (SELECT min(xact_start) AT TIME ZONE 'UTC' FROM pg_stat_activity
+           (SELECT min(CASE WHEN backend_xid IS NULL THEN query_start
+                            ELSE xact_start END) AT TIME ZONE 'UTC'
+              FROM pg_stat_activity
              WHERE datname = current_database() AND pid <> pg_backend_pid()
-               AND backend_xid IS NOT NULL) AS oldest
+               AND (backend_xid IS NOT NULL
+                    OR (state = 'active' AND backend_type = 'client backend'
+                        AND application_name NOT IN (:feed, 'pg_dump')))) AS oldest
     """
-)
+).bindparams(feed=FEED_APPLICATION)
 
 
 def wait_until_settled(end: datetime) -> None:

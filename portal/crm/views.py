@@ -23,6 +23,9 @@ bp = Blueprint("crm", __name__, url_prefix="/crm")
 csrf.exempt(bp)
 
 _NOT_STREAMED = {"stream_results": False}  # a statement that is not a query (no cursor)
+_STREAM_SETTINGS = text(
+    "SELECT set_config('jit', 'off', true), set_config('application_name', :name, true)"
+).bindparams(name=settle.FEED_APPLICATION)
 
 
 def render_http_error(status: int, description: str):
@@ -51,8 +54,9 @@ def feed(name: str):
     try:
         if connection.dialect.name == "postgresql":
             # PostgreSQL compiles a large window's query (JIT) for most of a second before
-            # its first row, to speed up expressions that are not where a stream's time goes
-            connection.execute(text("SET LOCAL jit = off"), execution_options=_NOT_STREAMED)
+            # its first row, to speed up expressions that are not where a stream's time goes;
+            # the name tells other feeds' settle step that this stream only reads
+            connection.execute(_STREAM_SETTINGS, execution_options=_NOT_STREAMED)
         columns = chosen.all_columns(connection)
     except BaseException:
         connection.close()
