@@ -50,6 +50,8 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "player.login"
     login_manager.login_message = "Please log in to see this page."
     login_manager.session_protection = "strong"
+    import portal.admin.models  # noqa: F401  (admin sessions, recovery codes, notes)
+    import portal.audit.models  # noqa: F401  (the audit log)
     import portal.bonuses.models  # noqa: F401  (bonuses and their assignments)
     import portal.casino.models  # noqa: F401  (casino tables)
     import portal.coupons.models  # noqa: F401  (coupons, the line, results)
@@ -59,10 +61,14 @@ def register_extensions(app: Flask) -> None:
     import portal.payments.models  # noqa: F401  (the cashier: deposits, withdrawals)
     import portal.player.auth  # noqa: F401  (registers the user loader)
     import portal.sportsbook.models  # noqa: F401  (sportsbook tables)
+    import portal.traffic.models  # noqa: F401  (the vendor traffic log)
     import portal.wallet.models  # noqa: F401  (the ledger tables)
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal.admin import pages as admin_pages  # noqa: F401 (every admin page group)
+    from portal.admin.blueprint import bp as admin
+    from portal.admin.blueprint import render_http_error as render_admin_error
     from portal.api_docs.views import bp as api_docs
     from portal.bonuses import pages as bonus_pages  # noqa: F401 (routes on the player door)
     from portal.casino import pages  # noqa: F401 (routes on the player and gateway doors)
@@ -96,12 +102,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(payments)
     app.register_blueprint(api_docs)
     app.register_blueprint(crm)
+    app.register_blueprint(admin)
     errors.register_error_renderer("/betsy", render_betsy_error)
     errors.register_error_renderer("/gateway", render_http_error)
     errors.register_error_renderer("/betcore", render_betcore_error)
     errors.register_error_renderer("/betcalc", render_betcalc_error)
     errors.register_error_renderer("/payments", render_payments_error)
     errors.register_error_renderer("/crm", render_crm_error)
+    errors.register_error_renderer("/admin", render_admin_error)
 
 
 def register_commands(app: Flask) -> None:

@@ -3,6 +3,7 @@
 import uuid
 
 import click
+import pyotp
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
@@ -11,6 +12,8 @@ from portal import messages
 from portal.accounts import credentials, documents, mail, operations
 from portal.accounts.errors import BrandNotFound, ValidationFailed
 from portal.accounts.models import AdminUser, Brand, OutboundMail, Player
+from portal.admin import users as admin_users
+from portal.audit.cli import audit_cli
 from portal.bonuses import cli as bonuses_cli
 from portal.bonuses import operations as bonus_operations
 from portal.bonuses.models import Bonus
@@ -156,9 +159,13 @@ def list_brands():
 @admins.command("create")
 @click.option("--email", required=True)
 @click.option("--password", required=True)
-def create_admin(email, password):
-    admin = run(operations.create_admin, email, password)
-    click.echo(f"admin {admin.id} created: {admin.email}")
+@click.option("--role", type=click.Choice(admin_users.ROLES), default="admin", show_default=True)
+@click.option("--totp-secret", help="Base32 TOTP secret: enrolment done (else at first login).")
+def create_admin(email, password, role, totp_secret):
+    """Create a back-office user (admins are not players)."""
+    admin = run(admin_users.create, email, password, role, totp_secret)
+    enrolled = "enrolled" if totp_secret else "enrols at first login"
+    click.echo(f"admin {admin.id} created: {admin.email} ({admin.role}; two-factor {enrolled})")
 
 
 @players.command("create")
@@ -248,11 +255,15 @@ def demo():
         limits = dict(min_deposit=low, max_deposit=high, min_withdrawal=low, max_withdrawal=high)
         run(payments_cli.method_row, brand.id, "sandbox", currency, limits)
     admin_email, admin_password = DEMO_ADMIN
-    if not db.session.scalar(select(AdminUser.id).where(AdminUser.email == admin_email)):
-        run(operations.create_admin, admin_email, admin_password)
+    admin = db.session.scalar(select(AdminUser).where(AdminUser.email == admin_email))
+    if admin is None:  # enrolled with a fresh secret, printed below, for any authenticator app
+        secret = pyotp.random_base32()
+        admin = run(admin_users.create, admin_email, admin_password, "admin", secret)
     click.echo(f"brand  {brand.id}: {brand.name} ({brand.currencies})")
     click.echo(f"player {email} / {password} (login name: demo)")
-    click.echo(f"admin  {admin_email} / {admin_password}")
+    click.echo(f"admin  {admin_email} / {admin_password} at /admin")
+    if admin.totp_secret and admin.totp_enrolled_at:
+        click.echo(f"       TOTP secret {admin.totp_secret} (add it to any authenticator app)")
 
 
 @documents_cli.command("publish")
@@ -359,6 +370,7 @@ def verify_ledger():
 def register(app: Flask) -> None:
     for group in (brands, admins, players, mails, documents_cli, wallet_cli, demo):
         app.cli.add_command(group)
+    app.cli.add_command(audit_cli)
     outbox_cli.register(app)
     coupons_cli.register(app)
     payments_cli.register(app)

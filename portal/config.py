@@ -66,6 +66,10 @@ _ENVIRONMENT = [
     ("RATELIMIT_STORAGE_URI", str, "memory://"),
     ("SESSION_IDLE_MINUTES", int, 60),
     ("SESSION_MAX_HOURS", int, 24),
+    ("ADMIN_IDLE_MINUTES", int, 15),  # an admin session ends after this long without a request
+    ("ADMIN_SESSION_HOURS", int, 12),  # and this long after the login at the latest
+    ("AUDIT_KEY", str, ""),  # the audit chain's HMAC key; "": SECRET_KEY
+    ("VENDOR_LOG_DAYS", int, 30),  # the vendor traffic log keeps calls this many days
     ("SESSION_COOKIE_SECURE", _bool, None),  # None: Secure when PUBLIC_URL is https
     ("REALITY_CHECK_POLL_SECONDS", int, 30),  # pages ask this often at most (reality check)
     ("PASSWORD_RESET_MINUTES", int, 30),

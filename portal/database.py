@@ -25,7 +25,11 @@ class Contended(Exception):
 
 
 def commit() -> None:
-    """Commit the unit of work, then run what waited for the commit (mail delivery…)."""
+    """Commit the unit of work, then run what waited for the commit (mail delivery…).
+    Under an operator's command, the audit log gets its entry first (portal.audit)."""
+    from portal.audit.actors import record_cli_command
+
+    record_cli_command()
     db.session.commit()
     _committed()
 

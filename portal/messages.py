@@ -124,6 +124,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "content_invalid": "The text must not be empty (and at most 200,000 characters).",
         "version_already_published": "This version is already published in this language.",
         "reality_check_minutes_invalid": "The reality check interval must be 0 to 1440 minutes.",
+        "role_invalid": "The role must be admin, finance or support.",
+        "totp_secret_invalid": "The TOTP secret must be base32 (16 to 64 characters).",
     },
     "de": {
         "email_required": "Bitte gib eine E-Mail-Adresse ein.",
@@ -217,6 +219,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "content_invalid": "Der Text darf nicht leer sein (und höchstens 200.000 Zeichen haben).",
         "version_already_published": "Diese Version ist in dieser Sprache schon veröffentlicht.",
         "reality_check_minutes_invalid": "Das Intervall muss zwischen 0 und 1440 Minuten liegen.",
+        "role_invalid": "Die Rolle muss admin, finance oder support sein.",
+        "totp_secret_invalid": "Das TOTP-Geheimnis muss base32 sein (16 bis 64 Zeichen).",
     },
 }
 

@@ -113,7 +113,9 @@ def test_admins_create(runner, app):
     )
 
     assert result.exit_code == 0, result.output
-    assert result.output == "admin 1 created: boss@example.com\n"
+    assert result.output == (
+        "admin 1 created: boss@example.com (admin; two-factor enrols at first login)\n"
+    )
     with app.app_context():
         admin = db.session.scalars(select(AdminUser)).one()
         assert admin.email == "boss@example.com"
@@ -235,7 +237,8 @@ def test_players_create_applies_the_password_policy_and_uniqueness(runner, app, 
 DEMO_OUTPUT = (
     "brand  1: Demo Casino (EUR,USD,BTC)\n"
     "player demo@example.com / demo1234 (login name: demo)\n"
-    "admin  admin@example.com / admin1234\n"
+    "admin  admin@example.com / admin1234 at /admin\n"
+    "       TOTP secret {secret} (add it to any authenticator app)\n"
 )
 
 
@@ -243,8 +246,12 @@ def test_demo_is_idempotent_and_prints_the_credentials(runner, app):
     first = runner.invoke(args=["demo"])
     second = runner.invoke(args=["demo"])
 
-    assert (first.exit_code, first.output) == (0, DEMO_OUTPUT)
-    assert (second.exit_code, second.output) == (0, DEMO_OUTPUT)
+    with app.app_context():
+        admin = db.session.scalars(select(AdminUser)).one()
+        secret = admin.totp_secret
+        assert admin.totp_enrolled_at is not None and len(secret) == 32
+    assert (first.exit_code, first.output) == (0, DEMO_OUTPUT.format(secret=secret))
+    assert (second.exit_code, second.output) == (0, DEMO_OUTPUT.format(secret=secret))
     assert (count(app, Brand), count(app, Player), count(app, AdminUser)) == (1, 1, 1)
     assert count(app, OutboundMail) == 1  # one welcome mail, not one per run
 

@@ -199,12 +199,18 @@ class Signature(db.Model):
 
 
 class AdminUser(Timestamped, db.Model):
-    """A back-office user."""
+    """A back-office user (not a player): a role, and a TOTP second factor once enrolled
+    (portal.admin.users)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(default=True)
+    role: Mapped[str] = mapped_column(String(10), default="admin")  # admin|finance|support
+    totp_secret: Mapped[str | None] = mapped_column(String(64))  # base32
+    totp_enrolled_at: Mapped[datetime | None]  # None: the secret awaits its first code
+    totp_last_step: Mapped[int | None]  # the last time step accepted (no code twice)
+    must_change_password: Mapped[bool] = mapped_column(default=False)
 
 
 class PlayerSession(db.Model):

@@ -21,8 +21,8 @@ from portal.accounts.errors import (
     PlayerExcluded,
     ValidationFailed,
 )
-from portal.accounts.models import AdminUser, Brand, LoginEvent, Player
-from portal.accounts.passwords import hash_password, needs_rehash, policy_errors, verify_password
+from portal.accounts.models import Brand, LoginEvent, Player
+from portal.accounts.passwords import hash_password, needs_rehash, verify_password
 from portal.accounts.sessions import open_session
 from portal.database import end_unwritten_transaction
 from portal.extensions import db
@@ -294,19 +294,3 @@ def set_active_currency(player: Player, currency: str | None) -> None:
     if currency not in player.brand.currency_list:
         raise ValidationFailed([FieldError("currency", "currency_invalid")])
     player.active_currency = currency
-
-
-def create_admin(email: str, password: str) -> AdminUser:
-    errors = validation.email_errors(email, is_test=True)
-    codes = policy_errors(password or "", max_length=128, identities=[email])
-    errors += [FieldError("password", code) for code in codes]
-    if not errors and db.session.scalar(
-        select(AdminUser.id).where(AdminUser.email == validation.email_key(email))
-    ):
-        errors.append(FieldError("email", "email_already_exists"))
-    if errors:
-        raise ValidationFailed(errors)
-    admin = AdminUser(email=validation.email_key(email), password_hash=hash_password(password))
-    db.session.add(admin)
-    db.session.flush()
-    return admin

@@ -6,6 +6,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select, update
 
+from portal.database import commit
 from portal.extensions import db
 from portal.outbox.models import DEAD, PENDING, SENT, OutboxMessage
 from portal.outbox.worker import run_worker
@@ -84,7 +85,7 @@ def retry_messages(message_ids):
         .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == DEAD)
         .values(status=PENDING, attempts=0, next_attempt_at=utcnow())
     )
-    db.session.commit()
+    commit()
     click.echo(f"{result.rowcount} message(s) pending again")
 
 

@@ -1,0 +1,128 @@
+"""The admin login: password, then the second factor (TOTP, or a recovery code), with
+enrolment (QR code, first code, recovery codes) on the first login. Logout."""
+
+import io
+
+import qrcode
+import qrcode.image.svg
+from flask import current_app, flash, g, make_response, redirect, render_template, request, url_for
+from markupsafe import Markup
+
+from portal.admin import sessions, users
+from portal.admin.blueprint import audit, page, public, safe_next
+from portal.admin.models import AdminSession
+from portal.audit.chain import Actor, record
+
+
+def _set_cookie(response, token: str):
+    response.set_cookie(
+        sessions.COOKIE,
+        token,
+        path="/admin",
+        httponly=True,
+        secure=bool(current_app.config["SESSION_COOKIE_SECURE"]),
+        samesite="Strict",
+    )
+    return response
+
+
+def _half_session() -> AdminSession | None:
+    session = sessions.resolve(request.cookies.get(sessions.COOKIE))
+    return session if session is not None and session.second_factor_at is None else None
+
+
+@public("/login", methods=("GET", "POST"), limited=True)
+def login():
+    target = safe_next(request.values.get("next"))
+    if request.method == "POST":
+        admin = users.authenticate(request.form.get("email", ""), request.form.get("password", ""))
+        if admin is not None:
+            token = sessions.open_session(
+                admin, full=False, ip=request.remote_addr, user_agent=request.user_agent.string
+            )
+            step = "admin.second_factor" if admin.totp_enrolled_at else "admin.enrol"
+            return _set_cookie(redirect(url_for(step, next=target)), token)
+        flash("Wrong email or password, or the account is disabled.", "error")
+        return render_template(
+            "admin/login.html", next=target, email=request.form.get("email")
+        ), 401
+    return render_template("admin/login.html", next=target, email="")
+
+
+@public("/login/second-factor", methods=("GET", "POST"), limited=True)
+def second_factor():
+    half = _half_session()
+    if half is None or half.admin.totp_enrolled_at is None:
+        return redirect(url_for("admin.login"))
+    target = safe_next(request.values.get("next"))
+    if request.method == "POST":
+        try:
+            kind = users.check_code(half.admin, request.form.get("code", ""))
+        except users.SecondFactorRefused:
+            flash("That code is not right (or was used already). Try the next one.", "error")
+            return render_template("admin/second_factor.html", next=target), 401
+        return _complete(half, kind, redirect(target))
+    return render_template("admin/second_factor.html", next=target)
+
+
+@public("/login/enrol", methods=("GET", "POST"), limited=True)
+def enrol():
+    half = _half_session()
+    if half is None or half.admin.totp_enrolled_at is not None:
+        return redirect(url_for("admin.login"))
+    admin = half.admin
+    secret = users.enrolment_secret(admin)
+    if request.method == "POST":
+        try:
+            users.check_code(admin, request.form.get("code", ""))
+        except users.SecondFactorRefused:
+            flash("That code is not right. Check the time on your phone and try again.", "error")
+            return _enrol_page(admin, secret), 401
+        codes = users.new_recovery_codes(admin)
+        target = safe_next(request.values.get("next"))
+        page_ = render_template("admin/recovery_codes.html", codes=codes, next=target)
+        return _complete(half, "enrolment", make_response(page_))
+    return _enrol_page(admin, secret)
+
+
+def _enrol_page(admin, secret: str):
+    uri = users.provisioning_uri(admin)
+    image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    svg = buffer.getvalue().decode().split("?>", 1)[-1]  # inline: no XML declaration
+    return render_template(
+        "admin/enrol.html",
+        qr=Markup(svg),  # noqa: S704 (SVG drawn by qrcode from our own otpauth URI)
+        secret=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        next=safe_next(request.values.get("next")),
+    )
+
+
+def _complete(half: AdminSession, kind: str, response):
+    """The second factor is given: a new, full session replaces the half-open one."""
+    admin = half.admin
+    sessions.revoke(half)
+    token = sessions.open_session(
+        admin, full=True, ip=request.remote_addr, user_agent=request.user_agent.string
+    )
+    actor = Actor("admin", admin.email, admin.id, admin.role, request.remote_addr)
+    record(actor, "admin.login", target_type="admin", target_id=admin.id, after={"with": kind})
+    return _set_cookie(response, token)
+
+
+@page("/logout", methods=("POST",))
+def logout():
+    audit("admin.logout", target_type="admin", target_id=g.admin.id)
+    sessions.revoke(g.admin_session)
+    response = redirect(url_for("admin.login"))
+    response.delete_cookie(sessions.COOKIE, path="/admin")
+    return response
+
+
+@page("/account/recovery-codes", methods=("POST",))
+def renew_recovery_codes():
+    """Fresh recovery codes for the admin who asks (the old ones stop working)."""
+    codes = users.new_recovery_codes(g.admin)
+    audit("admin.recovery_codes_renewed", target_type="admin", target_id=g.admin.id)
+    return render_template("admin/recovery_codes.html", codes=codes, next=url_for("admin.home"))
