@@ -1,3 +1,10 @@
 """Loads every admin page group (each module registers its views on the blueprint)."""
 
-from portal.admin import audit_log, home, login  # noqa: F401
+from portal.admin import (  # noqa: F401
+    audit_log,
+    dashboard,
+    login,
+    money,
+    money_cashier,
+    money_coupons,
+)

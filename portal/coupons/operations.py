@@ -336,19 +336,18 @@ def resolve_placed(coupon_id: int, barcode: str) -> Coupon:
     return coupon
 
 
+def unknown_condition():
+    """The WHERE clause of unknown coupons: unknown, or placing for too long (the CLI's
+    list, the back office's queue and its dashboard count)."""
+    stale = utcnow() - STALE_PLACING
+    return (Coupon.status == "unknown") | (
+        (Coupon.status == "placing") & (Coupon.created_at < stale)
+    )
+
+
 def unknown_coupons() -> list[Coupon]:
     """Coupons whose placement nobody knows the end of: unknown, or placing for too long."""
-    stale = utcnow() - STALE_PLACING
-    return list(
-        db.session.scalars(
-            select(Coupon)
-            .where(
-                (Coupon.status == "unknown")
-                | ((Coupon.status == "placing") & (Coupon.created_at < stale))
-            )
-            .order_by(Coupon.id)
-        )
-    )
+    return list(db.session.scalars(select(Coupon).where(unknown_condition()).order_by(Coupon.id)))
 
 
 def holder_of(coupon: Coupon) -> wallet.Holder:

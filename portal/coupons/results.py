@@ -123,39 +123,47 @@ class NotRetried(ValueError):
 
 def retry(result_id: int) -> str:
     """Apply a result that was refused for want of balance again (an operator's action):
-    its outcome becomes "applied", or it stays refused with the reason; commits."""
+    its outcome becomes "applied", or it stays refused with the reason; commits (the CLI's
+    door; the back office calls `apply_again` inside its own transaction)."""
     try:
-        found = db.session.get(CouponResult, result_id)
-        if found is None or found.outcome != "refused" or found.coupon_id is None:
-            raise NotRetried(f"result {result_id} is not a refused result of a coupon")
-        lock_barcode(found.barcode)
-        coupon = db.session.scalar(
-            select(Coupon)
-            .where(Coupon.id == found.coupon_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        later = db.session.scalar(
-            select(func.count())
-            .select_from(CouponResult)
-            .where(
-                CouponResult.coupon_id == coupon.id,
-                CouponResult.id > found.id,
-                CouponResult.outcome.in_(("applied", "repeated")),
-            )
-        )
-        if later:
-            raise NotRetried(f"a later result has settled coupon {coupon.id} since")
-        outcome, note = _settle(coupon, _parse(json.loads(found.raw)))
-        if outcome == "applied":
-            found.outcome, found.note = "applied", "applied again by an operator"
-        else:
-            found.note = (note or outcome)[:300]
+        outcome = apply_again(result_id)
         commit()
-        return outcome if outcome == "applied" else f"{outcome}: {note}"
+        return outcome
     except Exception:
         rollback()
         raise
+
+
+def apply_again(result_id: int) -> str:
+    """The rule of `retry`, without its commit: the caller commits (also when the result
+    stays refused: its note then says why). NotRetried changes nothing."""
+    found = db.session.get(CouponResult, result_id)
+    if found is None or found.outcome != "refused" or found.coupon_id is None:
+        raise NotRetried(f"result {result_id} is not a refused result of a coupon")
+    lock_barcode(found.barcode)
+    coupon = db.session.scalar(
+        select(Coupon)
+        .where(Coupon.id == found.coupon_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    later = db.session.scalar(
+        select(func.count())
+        .select_from(CouponResult)
+        .where(
+            CouponResult.coupon_id == coupon.id,
+            CouponResult.id > found.id,
+            CouponResult.outcome.in_(("applied", "repeated")),
+        )
+    )
+    if later:
+        raise NotRetried(f"a later result has settled coupon {coupon.id} since")
+    outcome, note = _settle(coupon, _parse(json.loads(found.raw)))
+    if outcome == "applied":
+        found.outcome, found.note = "applied", "applied again by an operator"
+    else:
+        found.note = (note or outcome)[:300]
+    return outcome if outcome == "applied" else f"{outcome}: {note}"
 
 
 def _apply_one(item) -> tuple[str, str | None]:
