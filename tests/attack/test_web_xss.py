@@ -37,6 +37,8 @@ from tests.attack.web_pages import (
     start_urls,
     watch,
 )
+from tests.admin_helpers import log_in as admin_log_in
+from tests.attack.web_pages import admin_start_urls
 from tests.conftest import submit_form
 from tests.gateway_flows import CUSTOM_FIELDS, login
 from tests.harness.scale import scaled
@@ -337,6 +339,12 @@ def test_payloads_never_become_markup(app, make_player, brand_id, betcore, shift
     for who, browser in (("player", client), ("visitor", app.test_client())):
         found = crawl(browser, urls, limit=len(urls))
         pages |= {f"{url} ({who})": response for url, response in found.items()}
+
+    admin = app.test_client()
+    admin_log_in(app, admin)
+    found = crawl(admin, admin_start_urls(app), limit=scaled(150, 400))
+    admin_pages = {f"{url} (admin)": response for url, response in found.items()}
+    pages |= admin_pages
 
     broken = {url: found for url, r in (answers | pages).items() if (found := injected(r))}
     assert broken == {}

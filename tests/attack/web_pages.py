@@ -71,6 +71,20 @@ def start_urls(app) -> list[str]:
     return urls + list(EXTRA_URLS)
 
 
+def admin_start_urls(app) -> list[str]:
+    """The back office's GET pages without URL arguments (crawled as a logged-in admin;
+    the login steps and what they lead to are left out)."""
+    rules = app.url_map.iter_rules()
+    return sorted(
+        rule.rule
+        for rule in rules
+        if rule.endpoint.startswith("admin.")
+        and "GET" in rule.methods
+        and not rule.arguments
+        and not rule.rule.startswith("/admin/login")
+    )
+
+
 def local_target(base: str, target: str) -> str | None:
     """`target` (a link on page `base`) as a path and query of this site, else None."""
     parts = urlsplit(urljoin("http://localhost" + base, target))
