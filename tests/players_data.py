@@ -54,8 +54,8 @@ def fill_sections(app, player_id: int) -> None:
                                      wallet_transaction_id=move.transaction.id))  # fmt: skip
         db.session.add(SportsBet(transaction_id="betsy-tx-1", player_id=player_id,
                                  currency="EUR", stake=200, coefficient="2.5"))  # fmt: skip
-        db.session.add(Coupon(player_id=player_id, barcode="BARCODE-1", currency="EUR", stake=300,
-                              odds="1.9", rate_mode="accept", lang="en", status="open"))  # fmt: skip
+        coupon = dict(currency="EUR", stake=300, odds="1.9", rate_mode="accept", lang="en")
+        db.session.add(Coupon(player_id=player_id, barcode="BARCODE-1", status="open", **coupon))
         db.session.add(Signature(player_id=player_id, type="tnc", version=3, language="en"))
         db.session.add(PlayerNote(player_id=player_id, author="support@example.com",
                                   text="Called about a refund"))  # fmt: skip

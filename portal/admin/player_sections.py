@@ -87,11 +87,12 @@ def casino_rounds(player: Player, limit: int) -> list[Round]:
     )
     sums = {}
     if bets:
+        kind = CasinoPayment.transaction_type
         query = (
-            select(CasinoPayment.bet_id, CasinoPayment.transaction_type, func.sum(CasinoPayment.amount))
+            select(CasinoPayment.bet_id, kind, func.sum(CasinoPayment.amount))
             .where(CasinoPayment.bet_id.in_([b.bet_id for b in bets]))
-            .group_by(CasinoPayment.bet_id, CasinoPayment.transaction_type)
-        )  # fmt: skip
+            .group_by(CasinoPayment.bet_id, kind)
+        )
         for bet_id, kind, amount in db.session.execute(query):
             stake, payout = sums.get(bet_id, (0, 0))
             if kind == -1:
