@@ -202,8 +202,8 @@ def temporary_password(player_id, password):
 @click.option("--reason", required=True, help="Why: kept in the player's change history.")
 def block_player(player, reason):
     """Block PLAYER (id or email): no login, no play; sessions and CRM login links end."""
-    _block_or_unblock(blocking.block, player, reason)
-    click.echo(f"player {player} blocked; sessions ended")
+    found = _block_or_unblock(blocking.block, player, reason)
+    click.echo(f"player {found.id} blocked; sessions and CRM login links ended")
 
 
 @players.command("unblock")
@@ -211,11 +211,11 @@ def block_player(player, reason):
 @click.option("--reason", required=True, help="Why: kept in the player's change history.")
 def unblock_player(player, reason):
     """Let a blocked PLAYER (id or email) log in and play again."""
-    _block_or_unblock(blocking.unblock, player, reason)
-    click.echo(f"player {player} unblocked")
+    found = _block_or_unblock(blocking.unblock, player, reason)
+    click.echo(f"player {found.id} unblocked (status {found.status})")
 
 
-def _block_or_unblock(operation, player, reason) -> None:
+def _block_or_unblock(operation, player, reason) -> Player:
     found = player_by_id_or_email(player)
     try:
         operation(found, reason=reason, operator="cli")
@@ -223,6 +223,7 @@ def _block_or_unblock(operation, player, reason) -> None:
     except blocking.BlockRefused as exc:
         rollback()
         raise click.ClickException(blocking.WORDS[exc.code]) from None
+    return found
 
 
 def _create_player(brand_id, email, password, currency, login_name, balance=None) -> Player:
