@@ -9,7 +9,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from portal import messages
-from portal.accounts import credentials, documents, mail, operations
+from portal.accounts import blocking, credentials, documents, mail, operations
 from portal.accounts.errors import BrandNotFound, ValidationFailed
 from portal.accounts.models import AdminUser, Brand, OutboundMail, Player
 from portal.admin import users as admin_users
@@ -195,6 +195,35 @@ def temporary_password(player_id, password):
         raise click.ClickException(f"no player with id {player_id}")
     run(credentials.set_temporary_password, player, password)
     click.echo(f"player {player.id} must change the password at the next login")
+
+
+@players.command("block")
+@click.argument("player")
+@click.option("--reason", required=True, help="Why: kept in the player's change history.")
+def block_player(player, reason):
+    """Block PLAYER (id or email): no login, no play; sessions and CRM login links end."""
+    found = _block_or_unblock(blocking.block, player, reason)
+    click.echo(f"player {found.id} blocked; sessions and CRM login links ended")
+
+
+@players.command("unblock")
+@click.argument("player")
+@click.option("--reason", required=True, help="Why: kept in the player's change history.")
+def unblock_player(player, reason):
+    """Let a blocked PLAYER (id or email) log in and play again."""
+    found = _block_or_unblock(blocking.unblock, player, reason)
+    click.echo(f"player {found.id} unblocked (status {found.status})")
+
+
+def _block_or_unblock(operation, player, reason) -> Player:
+    found = player_by_id_or_email(player)
+    try:
+        operation(found, reason=reason, operator="cli")
+        commit()
+    except blocking.BlockRefused as exc:
+        rollback()
+        raise click.ClickException(blocking.WORDS[exc.code]) from None
+    return found
 
 
 def _create_player(brand_id, email, password, currency, login_name, balance=None) -> Player:

@@ -58,13 +58,13 @@ def set_password(player: Player, password: str, *, operator="Player", comment=No
     record_change(player, "password", None, None, comment=comment, operator=operator)
 
 
-def set_temporary_password(player: Player, password: str) -> None:
+def set_temporary_password(player: Player, password: str, *, operator="support") -> None:
     """Support sets a password the player must replace at the next login; every session
     of the player ends."""
     errors = new_password_errors(player, password)
     if errors:
         raise ValidationFailed(errors)
-    set_password(player, password, operator="support", comment="temporary password")
+    set_password(player, password, operator=operator, comment="temporary password")
     player.password_change_required = True
     drop_pending_email(player, comment="temporary password set by support")
     revoke_all_sessions(player)
@@ -172,6 +172,15 @@ def send_activation(player: Player) -> bool:
     mail.send_template(
         player, "activate", "Please confirm your email address", link=_link("/verify-email", token)
     )
+    return True
+
+
+def mark_email_verified(player: Player, *, comment: str, operator: str) -> bool:
+    """Support confirms the address by other means; False when it is verified already."""
+    if player.email_verified_at is not None:
+        return False
+    player.email_verified_at = utcnow()
+    record_change(player, "email_verified", None, player.email, comment=comment, operator=operator)
     return True
 
 

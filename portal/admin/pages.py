@@ -7,4 +7,6 @@ from portal.admin import (  # noqa: F401
     money,
     money_cashier,
     money_coupons,
+    players,
+    players_actions,
 )

@@ -51,21 +51,17 @@ def assign(player, code, currency):
     """Give a fixed bonus to PLAYER (id or email)."""
     found = player_by_id_or_email(player)
     try:
-        bonus = operations.by_code(code)
-        if bonus.amount is None:
-            raise click.ClickException(
-                f"{bonus.code} is a percentage of a deposit: players claim it"
-            )
-        given = operations.grant(found, bonus, (currency or found.active_currency).upper())
+        given = operations.assign(found, code, currency)
         commit()
     except operations.BonusRefused as exc:
         rollback()
+        if exc.code == "percentage":
+            raise click.ClickException(
+                f"{exc.detail} is a percentage of a deposit: players claim it"
+            ) from None
         raise click.ClickException(operations.WORDS.get(exc.code, exc.code)) from None
-    except click.ClickException:
-        rollback()
-        raise
     click.echo(
-        f"player {found.id}: bonus {bonus.code} assigned ({given.id}), wager "
+        f"player {found.id}: bonus {given.bonus.code} assigned ({given.id}), wager "
         f"{given.wagering_required} minor units of {given.currency}"
     )
 

@@ -46,6 +46,7 @@ WORDS = {
     "too_small": "This deposit is too small for the bonus.",
     "used": "You have had this bonus already.",
     "currency": "The player's brand does not offer this currency.",
+    "percentage": "This bonus is a percentage of a deposit: players claim it with one.",
 }
 
 
@@ -128,6 +129,15 @@ def claim(player, code: str, currency: str) -> BonusAssignment:
     if bonus.amount is None:
         raise BonusRefused("needs_deposit", bonus.code)
     return grant(player, bonus, currency)
+
+
+def assign(player, code: str, currency: str | None = None) -> BonusAssignment:
+    """An operator gives a fixed bonus (by code) to the player, in `currency` (default:
+    the player's active one); a percentage bonus comes only with a deposit."""
+    bonus = by_code(code)
+    if bonus.amount is None:
+        raise BonusRefused("percentage", bonus.code)
+    return grant(player, bonus, (currency or player.active_currency).upper())
 
 
 def grant(player, bonus: Bonus, currency: str, *, deposit=None) -> BonusAssignment:

@@ -49,6 +49,7 @@ WORDS = {
     "not_ended": "Your self-exclusion has not ended yet.",
     "indefinite": "An indefinite self-exclusion can only be lifted by our support team.",
     "already_asked": "You have asked already; your account reopens at the time shown.",
+    "not_lower": "An operator may only lower a limit (or set a first one), never raise it.",
 }
 
 
@@ -172,6 +173,32 @@ def set_limit(player, kind, period, currency, value, *, actor=PLAYER, reason=Non
     db.session.flush()
     _reflag(player)
     return LimitView(kind, period, currency, row.value, row.pending_value, row.pending_at)
+
+
+def lower_limit(player, kind, period, currency, value, *, actor, reason) -> LimitView:
+    """An operator tightens a player's limit: a first limit or a lower one, at once. An
+    operator never raises or removes a limit the player set (only the player may, after
+    the cooling-off): LimitInvalid("not_lower")."""
+    if value is None:
+        raise LimitInvalid("not_lower")
+    if kind in rules.MONEY_KINDS and currency not in player.brand.currency_list:
+        raise LimitInvalid("currency", str(currency))
+    _lock(player)
+    now = utcnow()
+    row = db.session.scalar(
+        select(PlayerLimit).where(
+            PlayerLimit.player_id == player.id,
+            PlayerLimit.kind == kind,
+            PlayerLimit.period == period,
+            PlayerLimit.currency == (currency if kind in rules.MONEY_KINDS else ""),
+        )
+    )
+    if row is not None:
+        _mature(row, now)
+        if rules.is_raise(row.value, value):
+            raise LimitInvalid("not_lower", LimitView(kind, period, currency, None, None, None)
+                               .shown(row.value))  # fmt: skip
+    return set_limit(player, kind, period, currency, value, actor=actor, reason=reason)
 
 
 def _held_elsewhere(player, kind: str, period: str, currency: str, now) -> bool:
