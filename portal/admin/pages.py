@@ -1,3 +1,3 @@
 """Loads every admin page group (each module registers its views on the blueprint)."""
 
-from portal.admin import audit_log, home, login, traffic  # noqa: F401
+from portal.admin import audit_log, bets, coupons, home, login, traffic  # noqa: F401
