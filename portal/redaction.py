@@ -23,8 +23,9 @@ SECRET_NAME_PARTS = ("token", "secret", "password", "passwd", "key", "hash", "jw
 # name=value after the start of the text, "?", "&" or ";" (a query string, a request line,
 # a Referer). The value stops at the next separator, space, quote or fragment.
 _PARAMETER = re.compile(r"(?P<lead>^|[?&;])(?P<name>[^=&;?#\s\"']+)=(?P<value>[^&;#\s\"']*)")
-# A path segment that is a secret: what follows these prefixes, up to the next separator.
-_SECRET_SEGMENT = re.compile(r"(?P<lead>/auto-login/)[^/?#\s\"']+")
+# A path segment that is a secret: what follows these prefixes, up to the next separator
+# (the CRM's login links; the coupon service's results webhook, /betcalc/<secret>/api/...).
+_SECRET_SEGMENT = re.compile(r"(?P<lead>/auto-login/|/betcalc/)[^/?#\s\"']+")
 
 
 def is_secret_name(name: str) -> bool:

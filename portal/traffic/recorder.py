@@ -12,9 +12,11 @@ never holds up a vendor. `flush()` writes what is waiting now (tests, shutdown).
 One Recorder per application (`for_app`); its thread starts with the first call.
 """
 
+import atexit
 import logging
 import threading
 import time
+import weakref
 from collections import deque
 
 from flask import Flask
@@ -134,6 +136,14 @@ class Recorder:
 
 
 _create_lock = threading.Lock()
+_live: weakref.WeakSet = weakref.WeakSet()
+
+
+@atexit.register
+def _close_all() -> None:
+    """At the process's exit (a worker stopping): what waits is written, not lost."""
+    for recorder in list(_live):
+        recorder.close()
 
 
 def for_app(app: Flask) -> Recorder:
@@ -146,4 +156,5 @@ def for_app(app: Flask) -> Recorder:
                 recorder = app.extensions[_KEY] = Recorder(
                     app, app.config.get("VENDOR_LOG_BUFFER", CAPACITY)
                 )
+                _live.add(recorder)
     return recorder
