@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if proxies := app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     register_extensions(app)
+    register_traffic_log(app)
     register_blueprints(app)
     register_commands(app)
     register_templates(app)
@@ -63,6 +64,13 @@ def register_extensions(app: Flask) -> None:
     import portal.sportsbook.models  # noqa: F401  (sportsbook tables)
     import portal.traffic.models  # noqa: F401  (the vendor traffic log)
     import portal.wallet.models  # noqa: F401  (the ledger tables)
+
+
+def register_traffic_log(app: Flask) -> None:
+    """Every call on a vendor door goes to the vendor traffic log (portal.traffic)."""
+    from portal.traffic import capture
+
+    capture.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -27,6 +27,7 @@ from portal.limits import cli as limits_cli
 from portal.outbox import cli as outbox_cli
 from portal.payments import cli as payments_cli
 from portal.timeutil import utcnow
+from portal.traffic import cli as traffic_cli
 from portal.wallet import errors as wallet_errors
 from portal.wallet import operations as wallet
 from portal.wallet import queries as wallet_queries
@@ -406,3 +407,4 @@ def register(app: Flask) -> None:
     bonuses_cli.register(app)
     limits_cli.register(app)
     crm_cli.register(app)
+    traffic_cli.register(app)

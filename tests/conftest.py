@@ -115,6 +115,10 @@ def make_app(database_url, tmp_path):
         return app
 
     yield factory
+    from portal.traffic import recorder
+
+    for app in apps:  # the vendor traffic log's writer: its calls in, its thread stopped
+        recorder.for_app(app).close()
     if apps:
         with apps[0].app_context():
             _empty_tables()

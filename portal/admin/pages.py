@@ -2,6 +2,8 @@
 
 from portal.admin import (  # noqa: F401
     audit_log,
+    bets,
+    coupons,
     dashboard,
     login,
     money,
@@ -9,4 +11,5 @@ from portal.admin import (  # noqa: F401
     money_coupons,
     players,
     players_actions,
+    traffic,
 )

@@ -4,11 +4,13 @@ it (with BETCORE's partner token) and retries until BETCORE answers ErrorCode 20
 
 import threading
 import time
+from urllib.parse import urlencode
 
 import requests
 from flask import current_app
 
 from portal.outbox import operations as outbox
+from portal.traffic import capture
 
 PAYMENT_ACCEPT = "/mis-api/api/v2/payments/accept"
 CASHBACK_ACCEPT = "/mis-api/api/v2/cashback-payments/accept"
@@ -48,15 +50,23 @@ def _partner_headers() -> dict:
     with _token_lock:
         token = _tokens.setdefault(key, {})
         if token.get("expires", 0) < time.monotonic():
-            response = requests.post(
-                _url(TOKEN_PATH),
-                data={
-                    "client_id": current_app.config["BETCORE_CLIENT_ID"],
-                    "client_secret": current_app.config["BETCORE_CLIENT_SECRET"],
-                    "grant_type": "client_credentials",
-                },
-                timeout=current_app.config["OUTBOX_HTTP_TIMEOUT"],
-            )
+            form = {
+                "client_id": current_app.config["BETCORE_CLIENT_ID"],
+                "client_secret": current_app.config["BETCORE_CLIENT_SECRET"],
+                "grant_type": "client_credentials",
+            }
+            started, response = time.perf_counter(), None
+            try:
+                response = requests.post(
+                    _url(TOKEN_PATH), data=form, timeout=current_app.config["OUTBOX_HTTP_TIMEOUT"]
+                )
+            finally:  # the traffic log masks the secret and the token
+                capture.outbound(
+                    "betcore", "POST", _url(TOKEN_PATH), request_body=urlencode(form),
+                    response=response, started=started,
+                    error=None if response is not None else "no answer",
+                    request_mimetype="application/x-www-form-urlencoded",
+                )  # fmt: skip
             response.raise_for_status()
             body = response.json()
             lifetime = min(int(body.get("expires_in", 300)) - 30, TOKEN_REUSE_SECONDS)

@@ -11,6 +11,7 @@ have been sent, which the operator reads in `flask coupons unknown`).
 """
 
 import json
+import time
 from dataclasses import dataclass, field
 
 import requests
@@ -23,6 +24,7 @@ from portal.coupons.models import BetcalcSession
 from portal.database import commit, rollback
 from portal.extensions import db
 from portal.timeutil import utcnow
+from portal.traffic import capture
 
 LOGIN_PATH = "/WebServices/BCService.asmx/LogIn/"
 PLACE_PATH = "/bet/place/"
@@ -85,22 +87,37 @@ def login() -> str:
 
 def _send(cookies: dict, data: dict) -> Placed | Refused | Unknown:
     config = current_app.config
+    url = config["BETCALC_API_URL"].rstrip("/") + PLACE_PATH
+    started = time.perf_counter()
     try:
         response = requests.post(
-            config["BETCALC_API_URL"].rstrip("/") + PLACE_PATH,
-            json={"data": data},
-            cookies=cookies,
-            timeout=config["BETCALC_TIMEOUT"],
+            url, json={"data": data}, cookies=cookies, timeout=config["BETCALC_TIMEOUT"]
         )
-    except requests.ConnectTimeout:
+    except requests.RequestException as exc:
+        _log_call(url, {"data": data}, started, None, exc)
+        return _failed(exc)
+    _log_call(url, {"data": data}, started, response)
+    return _answer(response)
+
+
+def _log_call(url: str, body: dict, started: float, response, exc=None) -> None:
+    """The call in the vendor traffic log (masked there: the login's password too)."""
+    error = f"{type(exc).__name__}: {exc}" if exc is not None else None
+    capture.outbound(
+        "betcalc", "POST", url, request_body=json.dumps(body, default=str),
+        response=response, started=started, error=error,
+    )  # fmt: skip
+
+
+def _failed(exc: requests.RequestException) -> Unknown:
+    """What a placement that got no answer means (nothing sent, or maybe placed)."""
+    if isinstance(exc, requests.ConnectTimeout):
         return Unknown("the service did not accept the connection in time (nothing was sent)")
-    except requests.ConnectionError as exc:
+    if isinstance(exc, requests.ConnectionError):
         if _never_connected(exc):
             return Unknown("the service could not be reached (nothing was sent)")
         return Unknown(f"connection lost: {type(exc).__name__}")
-    except requests.RequestException as exc:  # a read timeout: it may have been placed
-        return Unknown(f"no answer: {type(exc).__name__}")
-    return _answer(response)
+    return Unknown(f"no answer: {type(exc).__name__}")  # a read timeout: it may be placed
 
 
 def _answer(response) -> Placed | Refused | Unknown:
@@ -138,15 +155,16 @@ def _kept_cookies() -> dict | None:
 
 def _login() -> dict:
     config = current_app.config
+    url = config["BETCALC_API_URL"].rstrip("/") + LOGIN_PATH
+    body = {"login": str(config["BETCALC_LOGIN"]), "password": config["BETCALC_PASSWORD"]}
+    started = time.perf_counter()
     try:
-        response = requests.post(
-            config["BETCALC_API_URL"].rstrip("/") + LOGIN_PATH,
-            json={"login": str(config["BETCALC_LOGIN"]), "password": config["BETCALC_PASSWORD"]},
-            timeout=config["BETCALC_TIMEOUT"],
-        )
+        response = requests.post(url, json=body, timeout=config["BETCALC_TIMEOUT"])
     except requests.RequestException as exc:
+        _log_call(url, body, started, None, exc)
         reason = f"no answer to the login (nothing was sent): {type(exc).__name__}"
         raise Unreachable(reason) from None
+    _log_call(url, body, started, response)
     try:
         answer = response.json()
     except ValueError:

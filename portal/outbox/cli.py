@@ -4,13 +4,13 @@
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from portal.database import commit
 from portal.extensions import db
+from portal.outbox import operations
 from portal.outbox.models import DEAD, PENDING, SENT, OutboxMessage
 from portal.outbox.worker import run_worker
-from portal.timeutil import utcnow
 
 outbox = AppGroup("outbox", help="Read the outbox of vendor calls; revive dead messages.")
 
@@ -79,14 +79,11 @@ def list_messages(status, kind, limit):
 @outbox.command("retry")
 @click.argument("message_ids", type=int, nargs=-1, required=True)
 def retry_messages(message_ids):
-    """Make dead messages pending again, with a fresh count of attempts."""
-    result = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == DEAD)
-        .values(status=PENDING, attempts=0, next_attempt_at=utcnow())
-    )
+    """Send messages again now: dead ones become pending with a fresh count of attempts,
+    pending ones are due at once (portal.outbox.operations.retry, as the back office)."""
+    changed = operations.retry(message_ids)
     commit()
-    click.echo(f"{result.rowcount} message(s) pending again")
+    click.echo(f"{len(changed)} message(s) pending again")
 
 
 def register(app: Flask) -> None:

@@ -27,6 +27,7 @@ Senders plug in per kind, or per family (the part before the first dot: "betcore
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -40,6 +41,7 @@ from portal.extensions import db
 from portal.outbox.models import DEAD, PENDING, SENT, OutboxMessage
 from portal.sql import prepared
 from portal.timeutil import utcnow
+from portal.traffic import capture
 
 log = logging.getLogger(__name__)
 
@@ -203,6 +205,23 @@ def post(http: requests.Session, claimed: Claimed) -> Outcome:
     """One POST, with no database transaction open. Never raises for the receiver's sake.
     Needs an application context (the settings, the header sources), not the database."""
     timeout = _timeout()
+    started = time.perf_counter()
+    outcome, response = _post(http, claimed, timeout)
+    capture.outbound(
+        claimed.kind.split(".", 1)[0],
+        "POST",
+        claimed.url,
+        request_body=claimed.payload,
+        response=response,
+        started=started,
+        error=outcome.error,
+    )
+    return outcome
+
+
+def _post(http: requests.Session, claimed: Claimed, timeout: float):
+    """`post`'s work: the outcome, and the answer when one came (for the traffic log)."""
+    response = None
     try:
         source = _hook(_header_sources, claimed.kind)
         headers = {
@@ -218,27 +237,27 @@ def post(http: requests.Session, claimed: Claimed) -> Outcome:
             allow_redirects=False,  # a redirected POST would turn into a GET
         )
     except PermanentFailure as exc:
-        return Outcome(False, error=f"refused for good: {exc}", permanent=True)
+        return Outcome(False, error=f"refused for good: {exc}", permanent=True), response
     except requests.RequestException as exc:
-        return Outcome(False, error=f"{type(exc).__name__}: {exc}")
+        return Outcome(False, error=f"{type(exc).__name__}: {exc}"), response
     except Exception as exc:  # a header source failed: retry later
         log.exception("outbox: header source for %s failed", claimed.kind)
-        return Outcome(False, error=f"header source failed: {exc!r}")
+        return Outcome(False, error=f"header source failed: {exc!r}"), response
     code = response.status_code
     if not 200 <= code < 300:
-        return Outcome(False, code, f"HTTP {code}: {response.text[:300]}")
+        return Outcome(False, code, f"HTTP {code}: {response.text[:300]}"), response
     acceptor = _hook(_acceptors, claimed.kind)
     if acceptor is None:
-        return Outcome(True, code)
+        return Outcome(True, code), response
     try:
         accepted = acceptor(response)
     except PermanentFailure as exc:
-        return Outcome(False, code, f"refused for good: {exc}", permanent=True)
+        return Outcome(False, code, f"refused for good: {exc}", permanent=True), response
     except Exception as exc:  # an answer the acceptor cannot read: refused
-        return Outcome(False, code, f"acceptor failed ({exc!r}): {response.text[:300]}")
+        return Outcome(False, code, f"acceptor failed ({exc!r}): {response.text[:300]}"), response
     if accepted:
-        return Outcome(True, code)
-    return Outcome(False, code, f"refused: {response.text[:300]}")
+        return Outcome(True, code), response
+    return Outcome(False, code, f"refused: {response.text[:300]}"), response
 
 
 def record(claimed: Claimed, outcome: Outcome, now: datetime | None = None) -> str:
@@ -290,3 +309,33 @@ def _outcome(claimed: Claimed, outcome: Outcome, now: datetime, config) -> tuple
     level = logging.WARNING if give_up else logging.INFO
     log.log(level, "outbox %s %s #%s: %s", claimed.kind, result, claimed.id, outcome.error)
     return statement, result
+
+
+# --- the operator's side: `flask outbox retry` and the back office's "retry now" -----------
+
+
+def retry(message_ids, now: datetime | None = None) -> list[int]:
+    """Send these messages again now: a dead one becomes pending with a fresh count of
+    attempts; a pending one is due at once (its attempts kept). Sent ones are left alone.
+    Returns the ids changed. Flushes only: the caller commits (and audits)."""
+    now = now or utcnow()
+    ids = [int(i) for i in message_ids]
+    hurried = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(ids),
+            OutboxMessage.status == PENDING,
+            OutboxMessage.next_attempt_at > now,
+        )
+        .values(next_attempt_at=now)
+        .returning(OutboxMessage.id)
+    ).scalars()
+    changed = set(hurried)
+    revived = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.status == DEAD)
+        .values(status=PENDING, attempts=0, next_attempt_at=now)
+        .returning(OutboxMessage.id)
+    ).scalars()
+    changed.update(revived)
+    return sorted(changed)

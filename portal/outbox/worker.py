@@ -86,10 +86,18 @@ CHORE_SECONDS = 60
 def _chores(app: Flask) -> None:
     """The timed work of the running worker besides the outbox (every CHORE_SECONDS):
     bonuses past their days end, their bonus money forfeited (what `flask bonuses expire`
-    does), so no status or vendor balance shows an expired bonus for long."""
+    does), so no status or vendor balance shows an expired bonus for long; and the vendor
+    traffic log's calls past VENDOR_LOG_DAYS deleted (what `flask traffic prune` does)."""
     from portal.bonuses import operations as bonuses
+    from portal.traffic import operations as traffic
 
     with app.app_context():
+        try:
+            traffic.prune()
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("worker: pruning the vendor traffic log failed; trying again later")
         try:
             ended = bonuses.expire_due()
             db.session.commit()

@@ -19,10 +19,10 @@ in `_registered`, describe its callback in the OpenAPI document, and offer it to
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from portal import redaction
 from portal.errors import DomainError
 
 PENDING, SUCCESS, FAILED = "pending", "success", "failed"  # a callback's status
@@ -84,14 +84,10 @@ def names() -> tuple[str, ...]:
 
 def mask(number: str) -> str:
     """A card number as it may be stored: the first six and last four digits."""
-    digits = "".join(c for c in number if c.isdigit())
-    return digits[:6] + "*" * max(len(digits) - 10, 0) + digits[-4:]
-
-
-_CARD_NUMBER = re.compile(r"(?<![0-9])(?:[0-9][ -]?){12,18}[0-9](?![0-9])")
+    return redaction.mask_card_number(number)
 
 
 def masked_card_numbers(text: str) -> str:
     """Text as it may be stored: any run of 13 to 19 digits (a card number, spaces or
-    dashes allowed) masked to its first six and last four digits."""
-    return _CARD_NUMBER.sub(lambda found: mask(found.group()), text)
+    dashes allowed) masked to its first six and last four digits (portal.redaction)."""
+    return redaction.masked_card_numbers(text)

@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import json
 import re
+import time
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -38,6 +39,7 @@ from portal.payments.providers import (
     Payout,
     masked_card_numbers,
 )
+from portal.traffic import capture
 
 _TEXT = re.compile(r"[\x21-\x7e]{1,100}")  # printable ASCII, no spaces
 _AMOUNT = re.compile(r"[0-9]{1,15}(\.[0-9]{1,8})?")
@@ -131,6 +133,7 @@ class SandboxProvider:
                 "token": token,
             }
         ).encode()
+        started, response = time.perf_counter(), None
         try:
             response = requests.post(
                 f"{self.url}/payouts",
@@ -143,13 +146,22 @@ class SandboxProvider:
             )
             answer = response.json()
         except (requests.RequestException, ValueError) as exc:
+            self._log(body, started, response, f"{type(exc).__name__}: {exc}")
             return Payout(PENDING, None, f"no answer: {type(exc).__name__}")
+        self._log(body, started, response)
         status = answer.get("status") if isinstance(answer, dict) else None
         if response.status_code != 200 or status not in (SUCCESS, FAILED):
             return Payout(PENDING, None, f"HTTP {response.status_code}: not the provider's answer")
         return Payout(
             status, _short(answer.get("provider_tx_id"), 100), _short(answer.get("message"), 300)
         )
+
+    def _log(self, body: bytes, started: float, response, error: str | None = None) -> None:
+        """The payout call in the vendor traffic log (its token and card data masked)."""
+        capture.outbound(
+            "payments", "POST", f"{self.url}/payouts", request_body=body, response=response,
+            started=started, error=error,
+        )  # fmt: skip
 
 
 def _short(value, length: int) -> str | None:
