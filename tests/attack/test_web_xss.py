@@ -29,7 +29,9 @@ from portal.payments.models import Deposit, Withdrawal
 from portal.sportsbook import betsy as jws
 from portal.sportsbook import operations as sportsbook
 from portal.wallet import operations as wallet
+from tests.admin_helpers import log_in as admin_log_in
 from tests.attack.web_pages import (
+    admin_start_urls,
     crawl,
     log_in,
     page_problems,
@@ -37,8 +39,6 @@ from tests.attack.web_pages import (
     start_urls,
     watch,
 )
-from tests.admin_helpers import log_in as admin_log_in
-from tests.attack.web_pages import admin_start_urls
 from tests.conftest import submit_form
 from tests.gateway_flows import CUSTOM_FIELDS, login
 from tests.harness.scale import scaled
