@@ -1,3 +1,12 @@
 """Loads every admin page group (each module registers its views on the blueprint)."""
 
-from portal.admin import audit_log, home, login  # noqa: F401
+from portal.admin import (  # noqa: F401
+    admins,
+    audit_log,
+    content,
+    content_messages,
+    home,
+    login,
+    settings,
+    settings_bonuses,
+)
