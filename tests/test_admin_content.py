@@ -3,27 +3,17 @@ as `flask documents publish`), who accepted which version, and operators' texts 
 message codes (an override shows where the message is used; removing it restores the
 built-in text). Changes are for the admin role; finance and support get 403."""
 
-import json
-
 import pytest
 
 from portal import messages
 from portal.accounts import documents, operations
 from portal.accounts.models import Player
 from portal.extensions import db
+from tests.admin_audit import entries as _entries
 from tests.admin_helpers import audit_entries, log_in, post_action
 from tests.conftest import page_text, submit_form
 
 EVIL = "<script>alert(1)</script>"
-
-
-def _entries(app, action):
-    """The audit entries of `action`, with before and after read back from JSON."""
-    found = audit_entries(app, action)
-    for entry in found:
-        for key in ("before", "after"):
-            entry[key] = json.loads(entry[key]) if entry[key] else None
-    return found
 
 
 def _publish(app, brand_id, title="Terms v1", content="Play fair."):
@@ -113,9 +103,7 @@ def test_only_admins_change_content(app, client, brand_id, role):
     data = {"code": "login_failed", "language": "en", "text": "x", "reason": "no"}
     page = "/admin/content/messages"
     assert post_action(client, "/admin/content/messages/set", data, page=page).status_code == 403
-    assert (
-        post_action(client, "/admin/content/messages/remove", data, page=page).status_code == 403
-    )
+    assert post_action(client, "/admin/content/messages/remove", data, page=page).status_code == 403
     assert audit_entries(app, "document.publish") == []
     assert audit_entries(app, "message_text.set") == []
 
