@@ -178,3 +178,31 @@ def test_an_action_without_a_reason_is_refused(app, client, brand_id):
     answer = post_action(client, page, {"languages": "en", "password_max_length": "20"}, page=page)
     assert answer.status_code == 400
     assert _brand(app, brand_id)["password_max_length"] == 15
+
+
+def test_the_cli_uses_the_same_core(app, runner, brand_id):
+    """`flask brands set --languages`, `payments method`, `bonuses edit|offer` go through
+    the operations the pages call (and refuse what the pages refuse)."""
+    result = runner.invoke(args=["brands", "set", str(brand_id), "--languages", "de,en"])
+    assert result.exit_code == 0, result.output
+    assert _brand(app, brand_id)["languages"] == "de,en"
+    result = runner.invoke(args=["brands", "set", str(brand_id), "--languages", "German"])
+    assert result.exit_code != 0 and "language" in result.output
+    limits = ["--min-deposit", "10", "--max-deposit", "5", "--min-withdrawal", "1",
+              "--max-withdrawal", "2"]  # fmt: skip
+    result = runner.invoke(args=["payments", "method", str(brand_id), "sandbox", "EUR", *limits])
+    assert result.exit_code != 0 and "a minimum is above its maximum" in result.output
+    limits[3] = "50"
+    result = runner.invoke(args=["payments", "method", str(brand_id), "sandbox", "EUR", *limits])
+    assert result.exit_code == 0, result.output
+    definition = ["--name", "W", "--amount", "5", "--wagering", "1", "--max-conversion", "5",
+                  "--days", "3"]  # fmt: skip
+    assert runner.invoke(args=["bonuses", "create", "--code", "w1", *definition]).exit_code == 0
+    definition[3] = "8"
+    result = runner.invoke(args=["bonuses", "edit", "W1", *definition])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(args=["bonuses", "offer", "W1", "--off"]).exit_code == 0
+    with app.app_context():
+        bonus = bonuses.definition("w1")
+        assert bonus.amount == "8" and bonus.active is False
+    assert runner.invoke(args=["bonuses", "offer", "NOPE", "--on"]).exit_code != 0
