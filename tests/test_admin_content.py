@@ -185,3 +185,22 @@ def test_the_message_list_filters_and_pages(app, client):
     german = client.get("/admin/content/messages?language=de&code=password_short")
     assert "1 found" in page_text(german)
     assert "1 found" in page_text(client.get("/admin/content/messages?text=zu+kurz.+es"))
+
+
+def test_overrides_are_cached_per_process_and_dropped_when_a_change_ends(app, monkeypatch):
+    from portal import message_texts
+
+    default = messages.TEXTS["en"]["login_failed"]
+    with app.app_context():
+        assert messages.text("login_failed") == default  # loaded and cached
+        message_texts.set_text("login_failed", "en", "Rolled back")
+        db.session.rollback()
+        assert messages.text("login_failed") == default  # the rollback dropped the cache
+        # a change by another process (a plain insert here) shows once the TTL has passed
+        db.session.add(message_texts.MessageText(code="login_failed", language="en", text="B"))
+        db.session.commit()
+        assert messages.text("login_failed") == default
+        monkeypatch.setattr(message_texts, "TTL", 0.0)
+        assert messages.text("login_failed") == "B"
+        assert messages.text("login_failed", "de") == messages.TEXTS["de"]["login_failed"]
+        assert messages.text("LOGIN_FAILED", "fr") == "B"  # unknown language: English's
