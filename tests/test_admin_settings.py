@@ -102,6 +102,8 @@ def test_an_admin_sets_payment_method_limits(app, client, brand_id):
     with app.app_context():
         row = methods.find(brand_id, "sandbox", "EUR")
         assert methods.as_text(row)["min_deposit"] == "5.00"
+    editing = client.get(f"{page}?edit={row.id}").get_data(as_text=True)
+    assert 'value="5.00"' in editing and 'value="1000.00"' in editing
     first, second = entries(app, "payment_method.set")
     assert first["before"] is None and first["after"]["max_deposit"] == "500.00"
     assert second["before"]["min_deposit"] == "10.00" and second["after"]["min_deposit"] == "5.00"

@@ -47,12 +47,15 @@ def settings_brand(brand_id: int):
         query = query.where(PaymentMethod.currency == currency)
     sorts = {"provider": PaymentMethod.provider, "currency": PaymentMethod.currency}
     found = paginate(query, sorts, "provider")
+    editing = db.session.get(PaymentMethod, request.args.get("edit", type=int) or 0)
     return render_template(
         "admin/brand.html",
         brand=brand,
         methods=found,
         limits={row.id: methods.as_text(row) for row in found.items},
         providers=providers.names(),
+        editing=editing if editing is not None and editing.brand_id == brand.id else None,
+        editing_limits=methods.as_text(editing) or {},
     )
 
 
