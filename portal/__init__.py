@@ -58,6 +58,7 @@ def register_extensions(app: Flask) -> None:
     import portal.coupons.models  # noqa: F401  (coupons, the line, results)
     import portal.crm.models  # noqa: F401  (CRM auto-login links)
     import portal.limits.models  # noqa: F401  (responsible gambling)
+    import portal.message_texts  # noqa: F401  (operators' texts for message codes)
     import portal.outbox.models  # noqa: F401  (vendor calls waiting for the worker)
     import portal.payments.models  # noqa: F401  (the cashier: deposits, withdrawals)
     import portal.player.auth  # noqa: F401  (registers the user loader)

@@ -128,8 +128,14 @@ def create_brand(name, currencies, languages, password_max_length, require_verif
     default=None,
     help="The brand reaches Betsy through an aggregator (profile gets operatorUser).",
 )
+@click.option("--languages", help="Comma-separated ISO 639-1 codes; first is the default.")
 def set_brand(
-    brand_id, password_max_length, require_verified_email, reality_check_minutes, via_aggregator
+    brand_id,
+    password_max_length,
+    require_verified_email,
+    reality_check_minutes,
+    via_aggregator,
+    languages,
 ):
     """Change a brand's account settings."""
     brand = run(
@@ -139,6 +145,7 @@ def set_brand(
         require_verified_email=require_verified_email,
         reality_check_minutes=reality_check_minutes,
         via_aggregator=via_aggregator,
+        languages=None if languages is None else [x.lower() for x in _csv(languages)],
     )
     click.echo(
         f"brand {brand.id}: password max {brand.password_max_length}, verified email "

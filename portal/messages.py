@@ -5,6 +5,8 @@ Pages show these texts instead of raw codes; the gateway's message-format endpoi
 code the code base can emit has a text in every language here.
 """
 
+from portal import message_texts
+
 DEFAULT_LANGUAGE = "en"
 
 # Codes that report success; every other code is an error.
@@ -226,10 +228,12 @@ TEXTS: dict[str, dict[str, str]] = {
 
 
 def text(code: str, language: str = DEFAULT_LANGUAGE) -> str:
-    """The text for a code in the language, else in English, else the code itself."""
+    """The text for a code in the language, else in English, else the code itself; an
+    operator's override (portal.message_texts) comes before the built-in text."""
     code = code.lower()
+    overridden = message_texts.overrides()
     for lang in (language, DEFAULT_LANGUAGE):
-        found = TEXTS.get(lang, {}).get(code)
+        found = overridden.get((lang, code)) or TEXTS.get(lang, {}).get(code)
         if found:
             return found
     return code

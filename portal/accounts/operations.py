@@ -72,7 +72,7 @@ def create_brand(
         errors.append(FieldError("name", "name_already_exists"))
     if not currencies or not all(money.is_currency(c) for c in currencies):
         errors.append(FieldError("currencies", "currency_invalid"))
-    if not languages or not all(len(x) == 2 and x.isalpha() and x.islower() for x in languages):
+    if not _languages_valid(languages):
         errors.append(FieldError("languages", "language_invalid"))
     if not 8 <= password_max_length <= 128:
         errors.append(FieldError("password_max_length", "password_max_length_invalid"))
@@ -90,6 +90,10 @@ def create_brand(
     return brand
 
 
+def _languages_valid(languages: list[str]) -> bool:
+    return bool(languages) and all(len(x) == 2 and x.isalpha() and x.islower() for x in languages)
+
+
 def update_brand(
     brand: Brand,
     *,
@@ -97,9 +101,15 @@ def update_brand(
     require_verified_email=None,
     reality_check_minutes=None,
     via_aggregator=None,
+    languages=None,
 ) -> Brand:
     """Change a brand's account settings (None leaves a setting as it is; a reality check
-    of 0 minutes turns it off)."""
+    of 0 minutes turns it off; the first of `languages` is the default). Currencies stay
+    as created: the vendors' hot paths cache them per process (portal.accounts.facts)."""
+    if languages is not None:
+        if not _languages_valid(languages):
+            raise ValidationFailed([FieldError("languages", "language_invalid")])
+        brand.languages = ",".join(dict.fromkeys(languages))
     if password_max_length is not None:
         if not 8 <= password_max_length <= 128:
             raise ValidationFailed(

@@ -14,6 +14,7 @@ from portal.accounts.errors import FieldError, ValidationFailed
 from portal.accounts.models import AdminUser
 from portal.accounts.passwords import hash_password, policy_errors, verify_password
 from portal.admin.models import AdminRecoveryCode, AdminSession
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.timeutil import utcnow
 
@@ -21,6 +22,10 @@ ROLES = ("admin", "finance", "support")
 ISSUER = "Portal back office"
 RECOVERY_CODES = 10
 _UNKNOWN_HASH = hash_password("a password nobody has")  # equal work for unknown emails
+
+
+class LastAdmin(DomainError):
+    """The change would leave no active admin of role admin (nobody could manage admins)."""
 
 
 class SecondFactorRefused(Exception):
@@ -172,15 +177,34 @@ def reset_second_factor(admin: AdminUser) -> None:
 def set_role(admin: AdminUser, role: str) -> None:
     if role not in ROLES:
         raise ValidationFailed([FieldError("role", "role_invalid")])
+    if role != "admin":
+        _keep_an_admin(admin)
     admin.role = role
     db.session.flush()
 
 
 def set_active(admin: AdminUser, active: bool) -> None:
+    if not active:
+        _keep_an_admin(admin)
     admin.is_active = active
     if not active:
         end_sessions(admin)
     db.session.flush()
+
+
+def _keep_an_admin(admin: AdminUser) -> None:
+    """LastAdmin when `admin` is the only active admin of role admin. The active admins'
+    rows are locked (FOR UPDATE) so two admins demoting each other at once cannot both
+    pass: the second waits and then sees the first's change."""
+    if admin.role != "admin" or not admin.is_active:
+        return
+    ids = db.session.scalars(
+        select(AdminUser.id)
+        .where(AdminUser.role == "admin", AdminUser.is_active.is_(True))
+        .with_for_update()
+    ).all()
+    if not set(ids) - {admin.id}:
+        raise LastAdmin("At least one active admin with the role admin must remain.")
 
 
 def end_sessions(admin: AdminUser) -> None:

@@ -1,4 +1,4 @@
-"""Bonus commands: `flask --app app bonuses create|assign|list|expire`."""
+"""Bonus commands: `flask --app app bonuses create|edit|offer|assign|list|expire`."""
 
 import click
 from flask import Flask
@@ -41,6 +41,40 @@ def create(name, code, amount, percent, max_amount, wagering, max_conversion, da
         rollback()
         raise click.ClickException(exc.detail or exc.code) from None
     click.echo(f"bonus {bonus.id}: {bonus.name} (code {bonus.code})")
+
+
+@bonuses_cli.command("edit")
+@click.argument("code")
+@click.option("--name", required=True)
+@click.option("--amount", help="A fixed bonus, e.g. 10.00 (in the player's currency).")
+@click.option("--percent", help="Or a percentage of the deposit it comes with, e.g. 100.")
+@click.option("--max-amount", help="The most a percentage bonus gives.")
+@click.option("--wagering", required=True, help="Multiplier of the bonus to wager, e.g. 30.")
+@click.option("--max-conversion", required=True, help="The most that becomes real money.")
+@click.option("--days", required=True, type=int, help="Days it stays active.")
+def edit(code, **fields):
+    """Change the definition of bonus CODE (assignments already given keep theirs)."""
+    try:
+        bonus = operations.update(operations.definition(code), **fields)
+        commit()
+    except operations.BonusRefused as exc:
+        rollback()
+        raise click.ClickException(exc.detail or exc.code) from None
+    click.echo(f"bonus {bonus.id}: {bonus.name} (code {bonus.code}) changed")
+
+
+@bonuses_cli.command("offer")
+@click.argument("code")
+@click.option("--on/--off", "active", required=True, help="Offer it, or stop offering it.")
+def offer(code, active):
+    """Offer bonus CODE to players (--on) or stop offering it (--off)."""
+    try:
+        bonus = operations.set_active(operations.definition(code), active)
+        commit()
+    except operations.BonusRefused as exc:
+        rollback()
+        raise click.ClickException(exc.detail or exc.code) from None
+    click.echo(f"bonus {bonus.code}: {'offered' if bonus.active else 'off'}")
 
 
 @bonuses_cli.command("assign")

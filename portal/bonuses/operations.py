@@ -56,7 +56,45 @@ def create(
     """A new bonus definition (the caller commits); BonusRefused("definition") says what
     is wrong."""
     code = (code or "").strip().upper()
-    if not name or not name.strip() or not code or len(code) > 50 or len(name) > 100:
+    if not code or len(code) > 50:
+        raise BonusRefused("definition", "a name and a code of at most 50 characters")
+    fields = _definition(name, amount, percent, max_amount, wagering, max_conversion, days)
+    if db.session.scalar(select(Bonus.id).where(Bonus.code == code)) is not None:
+        raise BonusRefused("definition", f"the code {code} is taken")
+    bonus = Bonus(code=code, **fields)
+    db.session.add(bonus)
+    db.session.flush()
+    return bonus
+
+
+def update(
+    bonus: Bonus, *, name, amount=None, percent=None, max_amount=None, wagering,
+    max_conversion, days,
+) -> Bonus:  # fmt: skip
+    """Change a definition (its code stays): the same rules as `create`. Assignments
+    already given keep their amounts (they hold them in minor units)."""
+    fields = _definition(name, amount, percent, max_amount, wagering, max_conversion, days)
+    for key, value in fields.items():
+        setattr(bonus, key, value)
+    db.session.flush()
+    return bonus
+
+
+def set_active(bonus: Bonus, active: bool) -> Bonus:
+    """Offer the bonus again, or stop offering it (assignments already given run on)."""
+    bonus.active = active
+    db.session.flush()
+    return bonus
+
+
+def describe(bonus: Bonus) -> dict:
+    """A definition's fields (for the audit log and the pages)."""
+    keys = ("name", "code", "amount", "percent", "max_amount", "wagering", "max_conversion")
+    return {**{k: getattr(bonus, k) for k in keys}, "days": bonus.days, "active": bonus.active}
+
+
+def _definition(name, amount, percent, max_amount, wagering, max_conversion, days) -> dict:
+    if not name or not name.strip() or len(name) > 100:
         raise BonusRefused("definition", "a name and a code of at most 50 characters")
     if (amount is None) == (percent is None):
         raise BonusRefused("definition", "either an amount or a percentage")
@@ -69,21 +107,23 @@ def create(
     _positive(max_conversion, "max conversion", allow_zero=True)
     if not isinstance(days, int) or not 0 < days <= 3650:
         raise BonusRefused("definition", "days: 1 to 3650")
-    if db.session.scalar(select(Bonus.id).where(Bonus.code == code)) is not None:
-        raise BonusRefused("definition", f"the code {code} is taken")
-    bonus = Bonus(
-        name=name.strip(),
-        code=code,
-        amount=_text(amount),
-        percent=_text(percent),
-        max_amount=_text(max_amount),
-        wagering=_text(wagering),
-        max_conversion=_text(max_conversion),
-        days=days,
-    )
-    db.session.add(bonus)
-    db.session.flush()
-    return bonus
+    return {
+        "name": name.strip(),
+        "amount": _text(amount),
+        "percent": _text(percent),
+        "max_amount": _text(max_amount),
+        "wagering": _text(wagering),
+        "max_conversion": _text(max_conversion),
+        "days": days,
+    }
+
+
+def definition(code: str | None) -> Bonus:
+    """The definition with this code, offered or not."""
+    found = db.session.scalar(select(Bonus).where(Bonus.code == (code or "").strip().upper()))
+    if found is None:
+        raise BonusRefused("unknown", code or "")
+    return found
 
 
 def by_code(code: str | None) -> Bonus:

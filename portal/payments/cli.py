@@ -7,10 +7,9 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from portal import money
-from portal.accounts.models import Brand
 from portal.database import commit, rollback
 from portal.extensions import db
-from portal.payments import deposits, providers, withdrawals
+from portal.payments import deposits, methods, withdrawals
 from portal.payments.models import PENDING, PROCESS, PaymentMethod, Withdrawal
 
 payments_cli = AppGroup("payments", help="Payment methods a brand offers.")
@@ -39,43 +38,10 @@ def set_method(brand_id, provider, currency, **limits):
 
 def method_row(brand_id: int, provider: str, currency: str, limits: dict) -> PaymentMethod:
     """Create or change a payment method (CLI and `flask demo`); the caller commits."""
-    brand = db.session.get(Brand, brand_id)
-    if brand is None:
-        raise click.ClickException(f"no brand {brand_id}")
-    if provider not in providers.names():
-        raise click.ClickException(
-            f"no provider {provider!r} (known: {', '.join(providers.names())})"
-        )
-    if currency not in brand.currency_list:
-        raise click.ClickException(f"brand {brand_id} does not use {currency}")
-    minor = {}
-    for name, text in limits.items():
-        try:
-            value = money.parse_amount(text, currency)
-        except money.InvalidAmount as exc:
-            raise click.ClickException(f"--{name.replace('_', '-')}: {exc}") from None
-        if value <= 0:
-            raise click.ClickException(f"--{name.replace('_', '-')}: must be above zero")
-        minor[name] = money.to_minor(value, currency)
-    if (
-        minor["min_deposit"] > minor["max_deposit"]
-        or minor["min_withdrawal"] > minor["max_withdrawal"]
-    ):
-        raise click.ClickException("a minimum is above its maximum")
-    row = db.session.scalar(
-        select(PaymentMethod).where(
-            PaymentMethod.brand_id == brand_id,
-            PaymentMethod.provider == provider,
-            PaymentMethod.currency == currency,
-        )
-    )
-    if row is None:
-        row = PaymentMethod(brand_id=brand_id, provider=provider, currency=currency)
-        db.session.add(row)
-    for name, value in minor.items():
-        setattr(row, name, value)
-    db.session.flush()
-    return row
+    try:
+        return methods.set_method(brand_id, provider, currency, limits)
+    except methods.MethodRefused as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @payments_cli.command("methods")
