@@ -169,3 +169,10 @@ def test_roles_and_totp_secrets_are_checked_on_creation(app):
         with pytest.raises(ValidationFailed) as failed:
             users.create("x@example.com", PASSWORD, "boss", "not base32!")
         assert {e.field for e in failed.value.errors} == {"role", "totp_secret"}
+
+
+def test_paging_links_keep_any_query_argument(app, client):
+    log_in(app, client)
+    answer = client.get("/admin/audit?endpoint=x&_external=1&sort=action")
+    assert answer.status_code == 200
+    assert "endpoint=x" in answer.get_data(as_text=True)

@@ -2,8 +2,9 @@
 only the sort keys a table offers are taken, anything else falls back to its default."""
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
-from flask import request, url_for
+from flask import request
 from sqlalchemy import Select, func, select
 
 from portal.extensions import db
@@ -28,7 +29,7 @@ class Page:
         """This page's URL with some query arguments changed (filters kept)."""
         args = request.args.to_dict()
         args.update({k: v for k, v in changes.items() if v is not None})
-        return url_for(request.endpoint, **(request.view_args or {}), **args)
+        return request.path + "?" + urlencode(args)  # (any argument name, even "endpoint")
 
     def sort_url(self, key: str) -> str:
         flip = "asc" if self.sort == key and self.direction == "desc" else "desc"
