@@ -176,3 +176,20 @@ def test_paging_links_keep_any_query_argument(app, client):
     answer = client.get("/admin/audit?endpoint=x&_external=1&sort=action")
     assert answer.status_code == 200
     assert "endpoint=x" in answer.get_data(as_text=True)
+
+
+def test_one_half_open_session_may_try_five_codes(make_app):
+    """Codes are limited per half-open session as well as per client address."""
+    app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="100 per minute")
+    client = app.test_client()
+    make_admin(app)
+    _password_step(client, "admin@example.com")
+    page = client.get("/admin/login/second-factor").get_data(as_text=True)
+    data = {"csrf_token": csrf_token(page), "code": "000000"}
+    answers = [client.post("/admin/login/second-factor", data=data).status_code for _ in range(6)]
+    assert answers == [401] * 5 + [429]
+    other = app.test_client()  # another password login: a new session, new attempts
+    _password_step(other, "admin@example.com")
+    page = other.get("/admin/login/second-factor").get_data(as_text=True)
+    data = {"csrf_token": csrf_token(page), "code": "000000"}
+    assert other.post("/admin/login/second-factor", data=data).status_code == 401

@@ -8,6 +8,7 @@ a role not named → 403. Reading pages are open to every role (`READ`); an acti
 its roles. `public` is for the login steps only.
 """
 
+import hashlib
 from urllib.parse import urlsplit
 
 from flask import (
@@ -65,11 +66,20 @@ def action(rule: str, *, roles, endpoint: str | None = None):
     return page(rule, roles=roles, methods=("POST",), endpoint=endpoint)
 
 
-def public(rule: str, *, methods=("GET",), limited: bool = False):
-    """The login steps: no admin session needed; POSTs rate-limited with `limited`."""
+CODE_ATTEMPTS = "5 per 15 minutes"  # second-factor codes tried by one half-open session
+
+
+def public(rule: str, *, methods=("GET",), limited: bool = False, code: bool = False):
+    """The login steps: no admin session needed; POSTs rate-limited with `limited` (per
+    client, LOGIN_RATE_LIMIT) and, for a code step (`code`), per half-open session too,
+    so codes cannot be guessed from many addresses with one password."""
 
     def decorate(view):
         wrapped = transactional(view)
+        if code:
+            wrapped = limiter.limit(
+                CODE_ATTEMPTS, key_func=_session_key, scope="admin-code", methods=["POST"]
+            )(wrapped)
         if limited:
             wrapped = limiter.limit(login_rate_limit, scope="admin-login", methods=["POST"])(
                 wrapped
@@ -103,6 +113,11 @@ def required_reason() -> str:
     if len(reason) > 500:
         abort(400, "The reason can have at most 500 characters.")
     return reason
+
+
+def _session_key() -> str:
+    token = request.cookies.get(sessions.COOKIE) or ""
+    return "admin-session:" + hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _here() -> str:

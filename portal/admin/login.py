@@ -49,7 +49,7 @@ def login():
     return render_template("admin/login.html", next=target, email="")
 
 
-@public("/login/second-factor", methods=("GET", "POST"), limited=True)
+@public("/login/second-factor", methods=("GET", "POST"), limited=True, code=True)
 def second_factor():
     half = _half_session()
     if half is None or half.admin.totp_enrolled_at is None:
@@ -65,7 +65,7 @@ def second_factor():
     return render_template("admin/second_factor.html", next=target)
 
 
-@public("/login/enrol", methods=("GET", "POST"), limited=True)
+@public("/login/enrol", methods=("GET", "POST"), limited=True, code=True)
 def enrol():
     half = _half_session()
     if half is None or half.admin.totp_enrolled_at is not None:

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 import pytest
 import simplejson
+from sqlalchemy import select
 
 from portal.accounts.models import Player
 from portal.bonuses import operations as bonuses
@@ -28,6 +29,8 @@ from portal.extensions import db
 from portal.payments.models import Deposit, Withdrawal
 from portal.sportsbook import betsy as jws
 from portal.sportsbook import operations as sportsbook
+from portal.traffic import recorder
+from portal.traffic.models import VendorCall
 from portal.wallet import operations as wallet
 from tests.admin_helpers import log_in as admin_log_in
 from tests.attack.web_pages import (
@@ -342,9 +345,14 @@ def test_payloads_never_become_markup(app, make_player, brand_id, betcore, shift
         found = crawl(browser, urls, limit=len(urls))
         pages |= {f"{url} ({who})": response for url, response in found.items()}
 
+    recorder.for_app(app).flush()  # the vendor calls above, into the traffic log
     admin = app.test_client()
     admin_log_in(app, admin)
-    found = crawl(admin, admin_start_urls(app), limit=scaled(150, 400))
+    with app.app_context():
+        calls = db.session.scalars(select(VendorCall.id).where(VendorCall.vendor == "betsy"))
+        traffic = [f"/admin/traffic/{call}" for call in calls]
+    seen = [f"/admin/players/{player_id}", f"/admin/bets/coupons/{coupon_id}", *traffic]
+    found = crawl(admin, seen + admin_start_urls(app), limit=scaled(150, 400))
     admin_pages = {f"{url} (admin)": response for url, response in found.items()}
     pages |= admin_pages
 
@@ -363,6 +371,14 @@ def test_payloads_never_become_markup(app, make_player, brand_id, betcore, shift
     assert shows(stored["/bonuses"], payload("bonus name", 100))
     assert shows(answers["/responsible-gambling"], payload("limit"))
     assert shows(stored["login link"], payload("first_name"))
+    # ... and on the back office's pages, as an admin reads them:
+    admin_player = admin_pages[f"/admin/players/{player_id} (admin)"]
+    assert shows(admin_player, payload("first_name"))
+    assert shows(admin_player, payload("reason"))
+    assert shows(admin_pages[f"/admin/bets/coupons/{coupon_id} (admin)"], payload("betCode", 100))
+    assert traffic and all(f"{url} (admin)" in admin_pages for url in traffic)
+    bodies = "".join(admin_pages[f"{url} (admin)"].get_data(as_text=True) for url in traffic)
+    assert "transactionId" in bodies  # Betsy's bodies (with the payloads) are on the pages
 
 
 @pytest.mark.browser
