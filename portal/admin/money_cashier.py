@@ -9,7 +9,6 @@ from portal import money
 from portal.admin.blueprint import FINANCE, action, audit, page, required_reason, safe_next
 from portal.admin.money import common_conditions, distinct_values
 from portal.admin.paging import paginate
-from portal.extensions import db
 from portal.payments import deposits, withdrawals
 from portal.payments.models import PENDING, PROCESS, Deposit, Withdrawal
 
@@ -66,15 +65,6 @@ def _back():
     return redirect(safe_next(target) if target else url_for("admin.withdrawals_queue"))
 
 
-def _locked(withdrawal_id: int) -> Withdrawal | None:
-    return db.session.scalar(
-        select(Withdrawal)
-        .where(Withdrawal.id == withdrawal_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-
-
 @action("/money/withdrawals/<int:withdrawal_id>/approve", roles=FINANCE)
 def approve_withdrawal(withdrawal_id: int):
     """Approve: the core sends the payout between two transactions and commits the
@@ -82,7 +72,7 @@ def approve_withdrawal(withdrawal_id: int):
     under the withdrawal's lock just before, so it commits with the approval itself (or is
     rolled back with it when the core refuses); the payout's answer is flashed."""
     reason = required_reason()
-    withdrawal = _locked(withdrawal_id)
+    withdrawal = withdrawals.locked(withdrawal_id)
     if withdrawal is None or withdrawal.status not in (PENDING, PROCESS):
         flash(f"Withdrawal {withdrawal_id} is not waiting for approval.", "error")
         return _back()
@@ -112,7 +102,7 @@ def approve_withdrawal(withdrawal_id: int):
 def decline_withdrawal(withdrawal_id: int):
     """Decline with the reason (the player reads it): the held money returns."""
     reason = required_reason()
-    withdrawal = _locked(withdrawal_id)
+    withdrawal = withdrawals.locked(withdrawal_id)
     before = _state(withdrawal) if withdrawal is not None else None
     try:
         done = withdrawals.decline(withdrawal_id, reason, _operator())

@@ -96,7 +96,7 @@ def cancel(player_id: int, withdrawal_id: int) -> Withdrawal:
     """The player takes a pending request back; the caller commits. Cancelling again what
     the player cancelled answers alike (a form sent twice, or again after its answer was
     lost), moving nothing."""
-    withdrawal = _locked(withdrawal_id)
+    withdrawal = locked(withdrawal_id)
     if withdrawal is None or withdrawal.player_id != player_id:
         raise CashierRefused("not_pending", str(withdrawal_id))
     if withdrawal.status == CANCELLED:
@@ -108,7 +108,7 @@ def decline(withdrawal_id: int, reason: str, operator: str) -> Withdrawal:
     """An operator refuses a pending request, with a reason; the caller commits."""
     if not (reason or "").strip():
         raise CashierRefused("reason")
-    withdrawal = _locked(withdrawal_id)
+    withdrawal = locked(withdrawal_id)
     if withdrawal is None:
         raise CashierRefused("not_pending", str(withdrawal_id))
     withdrawal.operator = operator
@@ -119,7 +119,7 @@ def approve(withdrawal_id: int, operator: str) -> Withdrawal:
     """An operator approves a pending request (or sends a payout without an answer again):
     the provider is asked between two transactions; commits."""
     try:
-        withdrawal = _locked(withdrawal_id)
+        withdrawal = locked(withdrawal_id)
         if withdrawal is None or withdrawal.status not in (PENDING, PROCESS):
             raise CashierRefused("not_pending", str(withdrawal_id))
         problem = providers.get(withdrawal.provider).payout_problem()
@@ -137,7 +137,7 @@ def approve(withdrawal_id: int, operator: str) -> Withdrawal:
         log.exception("withdrawal %s: the payout failed", withdrawal_id)
         answer = providers.Payout(providers.PENDING, None, f"payout error: {type(exc).__name__}")
     try:
-        withdrawal = _locked(withdrawal_id)
+        withdrawal = locked(withdrawal_id)
         if withdrawal.status == PROCESS:
             _payout_answer(withdrawal, answer)
         commit()
@@ -202,7 +202,8 @@ def _token(withdrawal: Withdrawal) -> str | None:
     )
 
 
-def _locked(withdrawal_id: int) -> Withdrawal | None:
+def locked(withdrawal_id: int) -> Withdrawal | None:
+    """The withdrawal, locked for this transaction and read afresh (None: no such)."""
     return db.session.scalar(
         select(Withdrawal)
         .where(Withdrawal.id == withdrawal_id)
