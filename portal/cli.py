@@ -129,6 +129,7 @@ def create_brand(name, currencies, languages, password_max_length, require_verif
     help="The brand reaches Betsy through an aggregator (profile gets operatorUser).",
 )
 @click.option("--languages", help="Comma-separated ISO 639-1 codes; first is the default.")
+@click.option("--add-currencies", help="Comma-separated codes to add (none is ever removed).")
 def set_brand(
     brand_id,
     password_max_length,
@@ -136,6 +137,7 @@ def set_brand(
     reality_check_minutes,
     via_aggregator,
     languages,
+    add_currencies,
 ):
     """Change a brand's account settings."""
     brand = run(
@@ -146,9 +148,11 @@ def set_brand(
         reality_check_minutes=reality_check_minutes,
         via_aggregator=via_aggregator,
         languages=None if languages is None else [x.lower() for x in _csv(languages)],
+        add_currencies=[x.upper() for x in _csv(add_currencies or "")],
     )
     click.echo(
-        f"brand {brand.id}: password max {brand.password_max_length}, verified email "
+        f"brand {brand.id}: currencies {brand.currencies}, password max "
+        f"{brand.password_max_length}, verified email "
         f"{'required' if brand.require_verified_email else 'optional'}, reality check "
         f"{brand.reality_check_minutes or 'off'}"
     )

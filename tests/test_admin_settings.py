@@ -208,3 +208,41 @@ def test_the_cli_uses_the_same_core(app, runner, brand_id):
         bonus = bonuses.definition("w1")
         assert bonus.amount == "8" and bonus.active is False
     assert runner.invoke(args=["bonuses", "offer", "NOPE", "--on"]).exit_code != 0
+
+
+def test_an_admin_adds_a_currency_that_players_can_use_at_once(app, client, brand_id, make_player):
+    """Currencies are added (never removed); the process that added one forgets its cached
+    currencies when the change commits, so a player's wallet takes the new one at once."""
+    from portal.accounts import facts
+    from portal.accounts.models import Player
+    from portal.wallet import operations as wallet
+
+    player_id = make_player(email="gbp@example.com")
+    with app.app_context():
+        assert "GBP" not in facts.player_currencies(player_id)  # cached now
+    log_in(app, client, "admin")
+    page = f"/admin/settings/brands/{brand_id}"
+    form = {"languages": "en", "password_max_length": "15", "add_currencies": "gbp, EUR",
+            "reason": "UK launch"}  # fmt: skip
+    assert post_action(client, page, form, page=page).status_code == 302
+    with app.app_context():
+        assert operations.get_brand(brand_id).currencies.endswith(",GBP")
+        assert operations.get_brand(brand_id).currencies.count("EUR") == 1
+        player = db.session.get(Player, player_id)
+        wallet.adjust(player, "GBP", "5.00", reason="welcome", operator="t", external_id="g1")
+        db.session.commit()
+    [entry] = entries(app, "brand.update")
+    assert "GBP" not in entry["before"]["currencies"] and "GBP" in entry["after"]["currencies"]
+    bad = dict(form, add_currencies="XXX1")
+    refused = post_action(client, page, bad, page=page)
+    assert refused.status_code == 400
+    result = app.test_cli_runner().invoke(
+        args=["brands", "set", str(brand_id), "--add-currencies", "chf"]
+    )
+    assert result.exit_code == 0 and result.output.startswith(f"brand {brand_id}: currencies ")
+    assert operations_currencies(app, brand_id)[-1] == "CHF"
+
+
+def operations_currencies(app, brand_id):
+    with app.app_context():
+        return operations.get_brand(brand_id).currency_list

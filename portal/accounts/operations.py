@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from portal import money
-from portal.accounts import credentials, documents, validation
+from portal.accounts import credentials, documents, facts, validation
 from portal.accounts.errors import (
     BrandNotFound,
     FieldError,
@@ -24,7 +24,7 @@ from portal.accounts.errors import (
 from portal.accounts.models import Brand, LoginEvent, Player
 from portal.accounts.passwords import hash_password, needs_rehash, verify_password
 from portal.accounts.sessions import open_session
-from portal.database import end_unwritten_transaction
+from portal.database import after_commit, end_unwritten_transaction
 from portal.extensions import db
 from portal.limits import rules
 from portal.timeutil import utcnow
@@ -102,10 +102,17 @@ def update_brand(
     reality_check_minutes=None,
     via_aggregator=None,
     languages=None,
+    add_currencies=None,
 ) -> Brand:
     """Change a brand's account settings (None leaves a setting as it is; a reality check
-    of 0 minutes turns it off; the first of `languages` is the default). Currencies stay
-    as created: the vendors' hot paths cache them per process (portal.accounts.facts)."""
+    of 0 minutes turns it off; the first of `languages` is the default). Currencies can be
+    added, never removed (players keep balances in them); other processes see an added
+    one within facts.CURRENCIES_TTL."""
+    if add_currencies:
+        if not all(money.is_currency(c) for c in add_currencies):
+            raise ValidationFailed([FieldError("currencies", "currency_invalid")])
+        brand.currencies = ",".join(dict.fromkeys([*brand.currency_list, *add_currencies]))
+        after_commit(facts.forget_currencies)
     if languages is not None:
         if not _languages_valid(languages):
             raise ValidationFailed([FieldError("languages", "language_invalid")])

@@ -1,5 +1,6 @@
-"""Settings: brands (languages, password maximum, email verification, reality checks,
-through accounts.operations.update_brand as `flask brands set`) and their payment
+"""Settings: brands (currencies added, never removed; languages, password maximum, email
+verification, reality checks, through accounts.operations.update_brand as `flask brands
+set`) and their payment
 methods' limits (payments.methods.set_method, as `flask payments method`)."""
 
 from flask import flash, redirect, render_template, request, url_for
@@ -74,6 +75,9 @@ def settings_brand_update(brand_id: int):
             require_verified_email=form.get("require_verified_email") == "1",
             reality_check_minutes=form_int("reality_check_minutes", required=False) or 0,
             via_aggregator=form.get("via_aggregator") == "1",
+            add_currencies=[
+                x.strip().upper() for x in form.get("add_currencies", "").split(",") if x.strip()
+            ],
         )
     except ValidationFailed as exc:
         refuse(exc)
