@@ -59,40 +59,53 @@ def _answered(response):
         endpoint = request.path
         if request.query_string:
             endpoint += "?" + request.query_string.decode("latin-1")
+        # Only the raw pieces are taken here; the writer's thread masks them (_inbound_row).
+        raw = (request.headers.get("Authorization", ""), *_raw_request_body())
+        answer = _raw_response_body(response)
+        at = utcnow()
+        status, method = response.status_code, request.method
         recorder.for_app(current_app._get_current_object()).record(
-            row(
-                vendor,
-                "in",
-                request.method,
-                endpoint,
-                response.status_code,
-                duration,
-                _request_body(),
-                _response_body(response),
-            )
+            lambda: _inbound_row(at, vendor, method, endpoint, status, duration, raw, answer)
         )
     except Exception:
         log.exception("traffic log: could not record %s %s", request.method, request.path)
     return response
 
 
-def _request_body() -> str | None:
+def _raw_request_body() -> tuple[str, str]:
+    """(body text, mimetype) as the door received it (a form as key=value pairs)."""
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        body = "&".join(f"{k}={v}" for k, v in request.form.items(multi=True))
+        return body, "application/x-www-form-urlencoded"
+    try:
+        raw = request.get_data(cache=True)
+    except Exception as exc:  # e.g. over the size limit: the door refused it
+        raw = f"[body not read: {type(exc).__name__}]".encode()
+    return raw.decode("utf-8", "replace"), request.mimetype
+
+
+def _raw_response_body(response) -> tuple[bytes | str, str]:
+    if response.is_streamed or response.direct_passthrough:
+        return "[streamed]", ""
+    return response.get_data(), response.mimetype or ""
+
+
+def _inbound_row(at, vendor, method, endpoint, status, duration, raw, answer) -> dict:
+    authorization, body, mimetype = raw
+    found = row(vendor, "in", method, endpoint, status, duration,
+                _request_body(authorization, body, mimetype), _response_body(*answer))  # fmt: skip
+    found["at"] = at
+    return found
+
+
+def _request_body(authorization: str, body: str, mimetype: str) -> str | None:
     parts = []
-    authorization = request.headers.get("Authorization", "")
     if authorization:
         scheme, _, credentials = authorization.partition(" ")
         parts.append(f"Authorization: {scheme} [redacted]")
         if claims := _claims(credentials.strip()):
             parts.append(f"JWT claims: {claims}")
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        body = "&".join(f"{k}={v}" for k, v in request.form.items(multi=True))
-        mimetype = "application/x-www-form-urlencoded"
-    else:
-        try:
-            raw = request.get_data(cache=True)
-        except Exception as exc:  # e.g. over the size limit: the door refused it
-            raw = f"[body not read: {type(exc).__name__}]".encode()
-        body, mimetype = raw.decode("utf-8", "replace"), request.mimetype
+    if mimetype != "application/x-www-form-urlencoded":
         try:  # BETCORE may send the JWT as the body, a JSON string
             token = json.loads(body) if body.startswith('"') else None
         except ValueError:
@@ -115,10 +128,10 @@ def _claims(token: str) -> str | None:
     return redaction.mask_body(json.dumps(claims, default=str), "application/json")
 
 
-def _response_body(response) -> str | None:
-    if response.is_streamed or response.direct_passthrough:
-        return "[streamed]"
-    return redaction.mask_body(response.get_data(), response.mimetype or "")
+def _response_body(body, mimetype: str) -> str | None:
+    if body == "[streamed]":
+        return body
+    return redaction.mask_body(body, mimetype)
 
 
 def row(vendor, direction, method, endpoint, status, duration_ms, request_body,
@@ -146,21 +159,19 @@ def outbound(vendor: str, method: str, url: str, *, request_body=None, response=
     context; never raises."""
     try:
         duration = None if started is None else int((time.perf_counter() - started) * 1000)
-        answer = None
+        status = answer = answer_type = None
         if response is not None:
-            answer = redaction.mask_body(response.content, response.headers.get("Content-Type", ""))
-        recorder.for_app(current_app._get_current_object()).record(
-            row(
-                vendor,
-                "out",
-                method,
-                url,
-                None if response is None else response.status_code,
-                duration,
-                redaction.mask_body(request_body, request_mimetype),
-                answer,
-                error,
-            )
-        )
+            status, answer = response.status_code, response.content
+            answer_type = response.headers.get("Content-Type", "")
+        at = utcnow()
+
+        def made() -> dict:  # masked by the writer's thread
+            masked = None if answer is None else redaction.mask_body(answer, answer_type)
+            sent = redaction.mask_body(request_body, request_mimetype)
+            found = row(vendor, "out", method, url, status, duration, sent, masked, error)
+            found["at"] = at
+            return found
+
+        recorder.for_app(current_app._get_current_object()).record(made)
     except Exception:
         log.exception("traffic log: could not record %s %s", method, url)

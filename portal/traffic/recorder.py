@@ -2,8 +2,9 @@
 background thread.
 
 A vendor's call must not wait for its own log row, nor send one more SQL statement (the
-doors have statement budgets: tests/test_statement_counts.py). So `record` only appends a
-dict (already masked) to a bounded deque; a daemon thread writes what is there every
+doors have statement budgets: tests/test_statement_counts.py), nor its thread spend time
+masking bodies. So `record` only appends a row, or a function that makes it (the masking
+then runs in the writer), to a bounded deque; a daemon thread writes what is there every
 FLUSH_SECONDS, or at once when the buffer is half full, in one transaction, on an engine
 of its own (one connection at most, handed back after IDLE_SECONDS without calls). A full
 buffer drops its oldest call and counts it (`dropped`): a database that is down or slow
@@ -49,8 +50,9 @@ class Recorder:
 
     # --- the request's side: never blocks on the database -------------------------------
 
-    def record(self, row: dict) -> None:
-        """Keep one call (the VendorCall columns, masked) for the next batch."""
+    def record(self, row) -> None:
+        """Keep one call for the next batch: its VendorCall columns (masked), or a function
+        without arguments that returns them (called by the writer)."""
         with self._lock:
             if self._closed:
                 return
@@ -80,6 +82,7 @@ class Recorder:
             with self._lock:
                 batch = list(self._buffer)
                 self._buffer.clear()
+            batch = [made for made in map(_made, batch) if made is not None]
             if not batch:
                 return 0
             try:
@@ -158,3 +161,14 @@ def for_app(app: Flask) -> Recorder:
                 )
                 _live.add(recorder)
     return recorder
+
+
+def _made(item) -> dict | None:
+    """A buffered call as its row (a function is called now); None if making it failed."""
+    if not callable(item):
+        return item
+    try:
+        return item()
+    except Exception:
+        log.exception("traffic log: could not make a call's row; dropped")
+        return None
