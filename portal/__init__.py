@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import Flask, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from portal import config as config_module
 from portal import errors, health, money
@@ -32,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     register_extensions(app)
     register_traffic_log(app)
+    app.url_map.converters["int"] = BoundedInt  # before any route is added
     register_blueprints(app)
     register_commands(app)
     register_templates(app)
@@ -40,6 +42,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     health.init_app(app)  # last: /healthz is answered in front of every other layer
     return app
+
+
+class BoundedInt(IntegerConverter):
+    """`<int:...>` in a route: at most 2**31 - 1, the largest id of our tables (a larger
+    one matches no route: 404, not a database error); a column of 64-bit vendor ids says
+    `<int(max=9223372036854775807):...>`."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def register_extensions(app: Flask) -> None:

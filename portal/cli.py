@@ -300,6 +300,8 @@ def demo():
     if admin is None:  # enrolled with a fresh secret, printed below, for any authenticator app
         secret = pyotp.random_base32()
         admin = run(admin_users.create, admin_email, admin_password, "admin", secret)
+    elif admin.totp_enrolled_at is None:  # a demo made before two-factor login existed
+        run(admin_users.enrol, admin, pyotp.random_base32())
     click.echo(f"brand  {brand.id}: {brand.name} ({brand.currencies})")
     click.echo(f"player {email} / {password} (login name: demo)")
     click.echo(f"admin  {admin_email} / {admin_password} at /admin")

@@ -56,6 +56,10 @@ def _activity(app, brand_id, make_player, clock):
                 VendorCall(direction="out", vendor="betcalc", method="POST", endpoint="/a",
                            status=200, at=now),
                 VendorCall(direction="out", vendor="betcalc", method="POST", endpoint="/a",
+                           status=404, at=now),  # our call refused: failed
+                VendorCall(direction="in", vendor="betsy", method="POST", endpoint="/b",
+                           status=400, at=now),  # a vendor's bad request: our answer
+                VendorCall(direction="out", vendor="betcalc", method="POST", endpoint="/a",
                            status=503, at=now - timedelta(hours=2)),
             ]
         )  # fmt: skip
@@ -85,10 +89,10 @@ def test_the_dashboard_adds_up_known_activity(app, client, brand_id, make_player
     assert "30.00 EUR" in cells["withdrawals-waiting"]
     assert cells["unknown-coupons"] == "1 unknown coupons"
     assert re.sub(r"\s+", " ", cells["outbox"]) == "1 outbox messages pending 1 dead"
-    assert cells["failed-calls"].startswith("3 failed vendor calls in the last hour")
+    assert cells["failed-calls"].startswith("4 failed vendor calls in the last hour")
     html = page.get_data(as_text=True)
     assert "&lt;betsy&gt;: 1" in html and "<betsy>" not in html
-    assert "betcalc: 2" in html
+    assert "betcalc: 3" in html
 
 
 def test_the_dashboard_draws_daily_ggr_and_deposits_as_svg(

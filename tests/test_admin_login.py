@@ -193,3 +193,55 @@ def test_one_half_open_session_may_try_five_codes(make_app):
     page = other.get("/admin/login/second-factor").get_data(as_text=True)
     data = {"csrf_token": csrf_token(page), "code": "000000"}
     assert other.post("/admin/login/second-factor", data=data).status_code == 401
+
+
+def test_one_code_sent_twice_at_the_same_moment_logs_in_once(app):
+    """Each TOTP step is taken by one statement: of two simultaneous uses, one wins."""
+    import threading
+
+    admin_id = make_admin(app)
+    code = code_for(app, admin_id)
+    barrier, results = threading.Barrier(2), []
+
+    def use():
+        with app.app_context():
+            postgres = db.engine.dialect.name == "postgresql"
+            if not postgres:  # SQLite's transactions take turns (portal.database)
+                barrier.wait(10)
+            admin = db.session.get(AdminUser, admin_id)
+            if postgres:  # both have read the admin before either takes the step
+                barrier.wait(10)
+            try:
+                results.append(users.check_code(admin, code))
+                db.session.commit()
+            except users.SecondFactorRefused:
+                results.append("refused")
+                db.session.rollback()
+
+    threads = [threading.Thread(target=use) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(results) == ["refused", "totp"]
+
+
+def test_an_admin_gets_ten_wrong_codes_an_hour_from_anywhere(make_app):
+    """New sessions (and addresses) do not buy more guesses: the eleventh wrong code for
+    one admin is refused before it is checked, and every wrong one is audited."""
+    app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="1000 per minute")
+    admin_id = make_admin(app)
+    answers = []
+    for attempt in range(11):
+        client = app.test_client()
+        _password_step(client, "admin@example.com")
+        page = client.get("/admin/login/second-factor").get_data(as_text=True)
+        data = {"csrf_token": csrf_token(page), "code": f"{attempt:06d}"}
+        answers.append(client.post("/admin/login/second-factor", data=data).status_code)
+    assert answers == [401] * 10 + [429]
+    assert len(audit_entries(app, "admin.login_code_refused")) == 10
+    client = app.test_client()  # the right code is refused too until the hour is over
+    _password_step(client, "admin@example.com")
+    page = client.get("/admin/login/second-factor").get_data(as_text=True)
+    data = {"csrf_token": csrf_token(page), "code": code_for(app, admin_id)}
+    assert client.post("/admin/login/second-factor", data=data).status_code == 429

@@ -272,7 +272,7 @@ def test_adjust_a_balance_once_per_form(app, client, make_player):
     assert _post(client, player_id, "adjust", form).status_code == 302  # the same form again
     with app.app_context():
         assert wallet_queries.balance(_player(app, player_id), "EUR").real == 12.5
-    entry = _entries(app, "player.adjust_balance")[0]
+    [entry] = _entries(app, "player.adjust_balance")  # the repeat moved and wrote nothing
     assert entry["target_id"] == str(player_id) and entry["reason"] == "compensation"
     assert entry["before"]["real"] == "0.00" and entry["after"]["real"] == "12.50"
     debit = {**form, "direction": "debit", "amount": "100", "key": "form-2"}

@@ -415,3 +415,32 @@ def test_the_webhook_secret_the_payment_signature_and_card_numbers_stay_out(make
     assert '"card": "[redacted]"' in next(c for c in rows if c.vendor == "payments").request_body
     assert "card 411111******1111" in next(c for c in rows if c.vendor == "betcalc").request_body
     assert "/betcalc/[redacted]/api/bet/result" in {c.endpoint for c in rows}
+
+
+def test_a_vendor_body_with_nul_and_lone_surrogates_is_logged_escaped(make_app):
+    """Neither database stores NUL (PostgreSQL) or lone surrogates (UTF-8): the log shows
+    them escaped instead of losing the call (or the batch it was written with)."""
+    app = make_app()
+    body = b'{"token": "t0ken-secret", "transactionId": "a\\u0000b", "requestId": "\\ud800x"}'
+    app.test_client().post(
+        "/betsy/payment/bet", data=body, headers={"Content-Type": "application/json"}
+    )
+    app.test_client().post("/betsy/user/balance", json={"userId": "2"})
+    found = calls(app, vendor="betsy")
+    assert [call.endpoint for call in found] == ["/betsy/payment/bet", "/betsy/user/balance"]
+    logged = found[0].request_body
+    assert "t0ken-secret" not in logged and "\x00" not in logged  # masked, then stored
+    assert "\\ud800" in logged
+    assert recorder.for_app(app).dropped == 0
+
+
+def test_a_row_the_database_refuses_costs_only_itself(make_app):
+    app = make_app()
+    log = recorder.for_app(app)
+    good = capture.row("crm", "in", "GET", "/crm/players", 200, 1, None, None)
+    bad = dict(good, vendor=None)  # NOT NULL
+    log.record(good)
+    log.record(bad)
+    log.record(dict(good, endpoint="/crm/logins"))
+    assert log.flush() == 2 and log.dropped == 1
+    assert [call.endpoint for call in calls(app)] == ["/crm/players", "/crm/logins"]

@@ -90,3 +90,46 @@ def test_operator_commands_write_one_entry_each_with_secrets_masked(app):
     runner.invoke(args=["brands", "list"])  # reads only: no entry
     assert len(audit_entries(app)) == 1
     assert _verify(app)[0] == 0
+
+
+def test_parallel_writers_keep_one_unbroken_chain(app):
+    """Admins and operators act at the same moment: every entry is chained after exactly
+    one other (the head row is locked by each writer), on both databases."""
+    import threading
+
+    barrier = threading.Barrier(4)
+    errors = []
+
+    def write(worker: int):
+        try:
+            with app.app_context():
+                actor = chain.Actor("admin", f"w{worker}@example.com")
+                barrier.wait(10)
+                for number in range(8):
+                    chain.record(actor, "test.parallel", target_id=f"{worker}-{number}")
+                    db.session.commit()
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    code, output = _verify(app)
+    assert code == 0 and "intact: 32 entries" in output
+
+
+def test_a_deleted_head_is_reported_and_the_log_goes_on(app):
+    from portal.audit.models import AuditHead
+
+    _write(app, 3)
+    with app.app_context():
+        db.session.execute(delete(AuditHead))
+        db.session.commit()
+    code, output = _verify(app)
+    assert code == 1 and "head is missing" in output
+    _write(app, 1)  # a new entry follows the newest one; the chain is whole again
+    assert _verify(app)[0] == 0
+    assert [e["seq"] for e in audit_entries(app)] == [1, 2, 3, 4]

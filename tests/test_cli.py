@@ -363,3 +363,17 @@ def test_mail_deliver_without_a_mail_server_is_an_error(make_app, brand_id):
     assert result.output == "Error: MAIL_SERVER is not set: mails are kept in the outbox\n"
     with app.app_context():
         assert db.session.scalars(select(OutboundMail.status)).all() == ["kept"]
+
+
+def test_demo_enrols_a_demo_admin_made_before_two_factor_login(runner, app):
+    from portal.admin import users
+
+    with app.app_context():
+        users.create("admin@example.com", "admin1234", "admin")  # not enrolled
+        db.session.commit()
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        admin = db.session.scalars(select(AdminUser)).one()
+        assert admin.totp_enrolled_at is not None
+        assert f"TOTP secret {admin.totp_secret}" in result.output

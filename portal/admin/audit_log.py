@@ -1,20 +1,12 @@
 """The audit log page: every entry, filtered by who, what, which target and when."""
 
-from datetime import datetime, timedelta
-
 from flask import render_template, request
 from sqlalchemy import select
 
+from portal.admin.args import day, day_after
 from portal.admin.blueprint import page
 from portal.admin.paging import paginate
 from portal.audit.models import AuditEntry
-
-
-def _day(name: str):
-    try:
-        return datetime.strptime(request.args.get(name, ""), "%Y-%m-%d")
-    except ValueError:
-        return None
 
 
 @page("/audit")
@@ -31,10 +23,10 @@ def audit_log():
         query = query.where(AuditEntry.target_id == args["target_id"].strip())
     if args.get("kind") in ("admin", "cli", "system"):
         query = query.where(AuditEntry.actor_kind == args["kind"])
-    if (start := _day("from")) is not None:
+    if (start := day("from")) is not None:
         query = query.where(AuditEntry.at >= start)
-    if (end := _day("to")) is not None:
-        query = query.where(AuditEntry.at < end + timedelta(days=1))
+    if (end := day("to")) is not None:
+        query = query.where(AuditEntry.at < day_after(end))
     sorts = {"seq": AuditEntry.seq, "actor": AuditEntry.actor, "action": AuditEntry.action}
     entries = paginate(query, sorts, "seq")
     return render_template("admin/audit.html", entries=entries)

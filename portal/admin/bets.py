@@ -2,11 +2,10 @@
 sportsbook bets (Betsy) with selections and settlement history. Coupons and the coupon line
 are in portal.admin.coupons."""
 
-from datetime import datetime, timedelta
-
 from flask import abort, render_template, request
 from sqlalchemy import or_, select
 
+from portal.admin import args
 from portal.admin.blueprint import page
 from portal.admin.paging import paginate
 from portal.casino.models import CasinoBet, CasinoPayment
@@ -18,26 +17,20 @@ from portal.wallet.models import Transaction
 CASINO_TYPES = {-1: "stake", 1: "win", 2: "refund", 3: "cashback"}
 
 
-def day(name: str):
-    try:
-        return datetime.strptime(request.args.get(name, ""), "%Y-%m-%d")
-    except ValueError:
-        return None
-
-
 def number(name: str) -> int | None:
     """A whole-number filter; None when empty. A non-number matches nothing (-1)."""
     value = request.args.get(name, "").strip()
     if not value:
         return None
-    return int(value) if value.isdigit() and len(value) < 19 else -1
+    found = args.number(value, limit=args.MAX_BIG)
+    return -1 if found is None else found
 
 
 def dated(query, column):
-    if (start := day("from")) is not None:
+    if (start := args.day("from")) is not None:
         query = query.where(column >= start)
-    if (end := day("to")) is not None:
-        query = query.where(column < end + timedelta(days=1))
+    if (end := args.day("to")) is not None:
+        query = query.where(column < args.day_after(end))
     return query
 
 
@@ -61,7 +54,7 @@ def bets():
     return render_template("admin/bets_casino.html", bets=found)
 
 
-@page("/bets/casino/<int:bet_id>")
+@page("/bets/casino/<int(max=9223372036854775807):bet_id>")
 def casino_bet(bet_id: int):
     bet = db.session.scalar(select(CasinoBet).where(CasinoBet.bet_id == bet_id))
     payments = db.session.execute(

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from portal.accounts import documents
 from portal.accounts.errors import ValidationFailed
 from portal.accounts.models import Brand, Document, Player, Signature
+from portal.admin import args
 from portal.admin.blueprint import ADMIN, action, audit, page, required_reason
 from portal.admin.paging import paginate
 from portal.admin.refusals import form_int, refuse
@@ -18,11 +19,7 @@ def _brands() -> list[Brand]:
     return list(db.session.scalars(select(Brand).order_by(Brand.id)))
 
 
-def _arg_int(name: str) -> int | None:
-    try:
-        return int(request.args.get(name, ""))
-    except ValueError:
-        return None
+_arg_int = args.arg_number
 
 
 @page("/content")
@@ -115,8 +112,8 @@ def content_signatures():
         query = query.where(Signature.type == request.args["type"])
     if (version := _arg_int("version")) is not None:
         query = query.where(Signature.version == version)
-    if (player := request.args.get("player", "").strip()).isdigit():
-        query = query.where(Signature.player_id == int(player))
+    if (player := args.arg_number("player")) is not None:
+        query = query.where(Signature.player_id == player)
     elif player:
         query = query.where(Player.email_key.contains(player.lower()))
     sorts = {"signed": Signature.signed_at, "version": Signature.version, "player": Player.email}

@@ -5,6 +5,7 @@ this process, within message_texts.TTL seconds in the others."""
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from portal import message_texts, messages
+from portal.admin.args import arg_number
 from portal.admin.blueprint import ADMIN, action, audit, page, required_reason
 from portal.admin.paging import PER_PAGE, Page
 from portal.admin.refusals import refuse
@@ -32,10 +33,7 @@ def _list_page(rows: list[dict]) -> Page:
     direction = "desc" if request.args.get("dir") == "desc" else "asc"
     rows = sorted(rows, key=lambda r: (r[sort], r["code"], r["language"]),
                   reverse=direction == "desc")  # fmt: skip
-    try:
-        number = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        number = 1
+    number = max(1, min(arg_number("page") or 1, 100_000))
     start = (number - 1) * PER_PAGE
     return Page(rows[start : start + PER_PAGE], number, PER_PAGE, len(rows), sort, direction)
 

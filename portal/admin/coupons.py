@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from portal.admin import args
 from portal.admin.bets import dated, number, statuses
 from portal.admin.blueprint import ADMIN, action, audit, page, required_reason
 from portal.admin.paging import paginate
@@ -23,7 +24,8 @@ def coupons():
     if (player := number("player")) is not None:
         query = query.where(Coupon.player_id == player)
     if wanted := request.args.get("bet", "").strip():
-        by_id = int(wanted) if wanted.isdigit() and len(wanted) < 19 else -1
+        by_id = args.number(wanted)
+        by_id = -1 if by_id is None else by_id
         query = query.where(or_(Coupon.id == by_id, Coupon.barcode == wanted))
     if status := request.args.get("status", "").strip():
         query = query.where(Coupon.status == status)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import render_template, request
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
 from portal import money
 from portal.accounts.models import LoginEvent, Player
@@ -163,7 +163,12 @@ def operations_figures(now: datetime) -> dict:
         select(VendorCall.vendor, func.count())
         .where(
             VendorCall.at >= now - timedelta(hours=1),
-            or_(VendorCall.status.is_(None), VendorCall.status >= 500),
+            # no answer or a server error; our own calls also count a refusal (4xx)
+            or_(
+                VendorCall.status.is_(None),
+                VendorCall.status >= 500,
+                and_(VendorCall.direction == "out", VendorCall.status >= 400),
+            ),
         )
         .group_by(VendorCall.vendor)
         .order_by(VendorCall.vendor)

@@ -5,13 +5,25 @@ import io
 
 import qrcode
 import qrcode.image.svg
-from flask import current_app, flash, g, make_response, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from limits import parse
 from markupsafe import Markup
 
 from portal.admin import sessions, users
 from portal.admin.blueprint import audit, page, public, safe_next
 from portal.admin.models import AdminSession
 from portal.audit.chain import Actor, record
+from portal.extensions import limiter
 
 
 def _set_cookie(response, token: str):
@@ -56,9 +68,11 @@ def second_factor():
         return redirect(url_for("admin.login"))
     target = safe_next(request.values.get("next"))
     if request.method == "POST":
+        _refuse_after_many_wrong_codes(half.admin)
         try:
             kind = users.check_code(half.admin, request.form.get("code", ""))
         except users.SecondFactorRefused:
+            _wrong_code(half.admin)
             flash("That code is not right (or was used already). Try the next one.", "error")
             return render_template("admin/second_factor.html", next=target), 401
         return _complete(half, kind, redirect(target))
@@ -73,9 +87,11 @@ def enrol():
     admin = half.admin
     secret = users.enrolment_secret(admin)
     if request.method == "POST":
+        _refuse_after_many_wrong_codes(admin)
         try:
             users.check_code(admin, request.form.get("code", ""))
         except users.SecondFactorRefused:
+            _wrong_code(admin)
             flash("That code is not right. Check the time on your phone and try again.", "error")
             return _enrol_page(admin, secret), 401
         codes = users.new_recovery_codes(admin)
@@ -83,6 +99,26 @@ def enrol():
         page_ = render_template("admin/recovery_codes.html", codes=codes, next=target)
         return _complete(half, "enrolment", make_response(page_))
     return _enrol_page(admin, secret)
+
+
+WRONG_CODES = parse("10 per hour")  # wrong second-factor codes per admin, from anywhere
+
+
+def _refuse_after_many_wrong_codes(admin) -> None:
+    """429 once an admin's codes were wrong WRONG_CODES times, whatever the addresses and
+    sessions they came from (the per-client and per-session limits are in blueprint)."""
+    if current_app.config.get("RATELIMIT_ENABLED", True) and not limiter.limiter.test(
+        WRONG_CODES, "admin-wrong-codes", str(admin.id)
+    ):
+        abort(429, "Too many wrong codes for this account: try again in an hour.")
+
+
+def _wrong_code(admin) -> None:
+    """Count the wrong code and write it to the audit log (who tried, from where)."""
+    if current_app.config.get("RATELIMIT_ENABLED", True):
+        limiter.limiter.hit(WRONG_CODES, "admin-wrong-codes", str(admin.id))
+    actor = Actor("admin", admin.email, admin.id, admin.role, request.remote_addr)
+    record(actor, "admin.login_code_refused", target_type="admin", target_id=admin.id)
 
 
 def _enrol_page(admin, secret: str):

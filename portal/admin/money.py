@@ -4,12 +4,12 @@ to resolve live in money_cashier and money_coupons; the filters they share live 
 
 import csv
 import io
-from datetime import datetime, timedelta
 
 from flask import Response, current_app, render_template, request
 from sqlalchemy import func, select
 
 from portal import money
+from portal.admin import args
 from portal.admin.blueprint import FINANCE, audit, page
 from portal.admin.paging import paginate
 from portal.coupons.models import CouponResult
@@ -29,17 +29,10 @@ CSV_COLUMNS = (
 # --- filters shared by the money pages ------------------------------------------------------
 
 
-def day_arg(name: str) -> datetime | None:
-    """A `YYYY-MM-DD` query argument as a datetime (midnight UTC), or None."""
-    try:
-        return datetime.strptime(request.args.get(name, "").strip(), "%Y-%m-%d")
-    except ValueError:
-        return None
+day_arg = args.day  # a `YYYY-MM-DD` query argument as a datetime (midnight UTC), or None
 
 
-def int_arg(name: str) -> int | None:
-    text = request.args.get(name, "").strip()
-    return int(text) if text.isdigit() and len(text) < 18 else None
+int_arg = args.arg_number
 
 
 def currency_arg() -> str | None:
@@ -78,7 +71,7 @@ def common_conditions(model, *, created=None) -> tuple[list, list, str | None]:
     if (start := day_arg("from")) is not None:
         conditions.append(created >= start)
     if (end := day_arg("to")) is not None:
-        conditions.append(created < end + timedelta(days=1))
+        conditions.append(created < args.day_after(end))
     if (low := minor_arg("min", currency, problems)) is not None:
         conditions.append(func.abs(model.amount) >= low)
     if (high := minor_arg("max", currency, problems)) is not None:

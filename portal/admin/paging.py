@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from flask import request
 from sqlalchemy import Select, func, select
 
+from portal.admin.args import arg_number
 from portal.extensions import db
 
 PER_PAGE = 50
@@ -45,10 +46,7 @@ def paginate(query: Select, sorts: dict, default: str, *, per_page: int = PER_PA
     direction = "asc" if request.args.get("dir") == "asc" else "desc"
     column = sorts[sort]
     ordered = query.order_by(column.asc() if direction == "asc" else column.desc())
-    try:
-        number = max(1, min(int(request.args.get("page", 1)), 100_000))
-    except ValueError:
-        number = 1
+    number = max(1, min(arg_number("page") or 1, 100_000))
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     limited = ordered.limit(per_page).offset((number - 1) * per_page)
     result = db.session.execute(limited)

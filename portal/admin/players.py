@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 
 from portal.accounts.models import Brand, Player
 from portal.admin import player_sections
+from portal.admin.args import number
 from portal.admin.blueprint import page
 from portal.admin.paging import paginate
 from portal.extensions import db
@@ -34,8 +35,8 @@ def _search(query, text: str):
         .contains(needle, autoescape=True),
         Player.phone.contains(text.replace(" ", ""), autoescape=True),
     ]  # fmt: skip
-    if text.isascii() and text.isdigit() and len(text) < 10:
-        fields.append(Player.id == int(text))
+    if (player_id := number(text)) is not None:
+        fields.append(Player.id == player_id)
     return query.where(or_(*fields))
 
 
@@ -45,8 +46,8 @@ def players():
     query = select(Player, Brand.name).join(Brand, Brand.id == Player.brand_id)
     if args.get("q", "").strip():
         query = _search(query, args["q"])
-    if args.get("brand", "").isdigit():
-        query = query.where(Player.brand_id == int(args["brand"]))
+    if (brand := number(args.get("brand"))) is not None:
+        query = query.where(Player.brand_id == brand)
     status = args.get("status")
     if status in STATUSES:
         query = query.where(Player.status == status)

@@ -18,6 +18,7 @@ from portal.accounts import blocking, credentials
 from portal.accounts.errors import ValidationFailed
 from portal.accounts.models import PlayerSession
 from portal.accounts.sessions import revoke_all_sessions, revoke_session
+from portal.admin.args import number
 from portal.admin.blueprint import ADMIN, FINANCE, SUPPORT, action, audit, required_reason
 from portal.admin.models import PlayerNote
 from portal.admin.players import get_player
@@ -144,7 +145,8 @@ def revoke_sessions(player_id: int):
         )
     ).all()
     if session_id:
-        session = db.session.get(PlayerSession, int(session_id)) if session_id.isdigit() else None
+        found = number(session_id)
+        session = db.session.get(PlayerSession, found) if found is not None else None
         if session is None or session.player_id != player.id or session.revoked_at is not None:
             abort(400, "No such live session of this player.")
         revoke_session(session)
@@ -288,6 +290,8 @@ def adjust_balance(player_id: int):
             external_id=f"admin:{key}",
             account_kind=kind,
         )
+    if movement.replayed:  # the same form again: nothing moved, nothing new to audit
+        return _done(player, "This adjustment was already made; nothing moved again.", "balances")
     new = wallet_queries.balance(player, currency)
     _record("adjust_balance", player,
             {"currency": currency, "real": str(old.real), "bonus": str(old.bonus)},

@@ -15,13 +15,15 @@ def refuse(exc: Exception):
 
 
 def form_int(name: str, *, required: bool = True) -> int | None:
-    """An integer field of the form: 400 when it is not one."""
+    """A whole-number field of the form (0 to 2**31 - 1): 400 when it is not one."""
     from flask import request
+
+    from portal.admin.args import number
 
     text = (request.form.get(name) or "").strip()
     if not text and not required:
         return None
-    try:
-        return int(text)
-    except ValueError:
+    value = number(text)
+    if value is None:
         abort(400, f"{name.replace('_', ' ')}: a whole number")
+    return value

@@ -2,12 +2,11 @@
 (vendor calls waiting for the worker), with "retry now" (portal.outbox.operations.retry,
 as `flask outbox retry`)."""
 
-from datetime import datetime, timedelta
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from portal import redaction
+from portal.admin.args import day, day_after
 from portal.admin.blueprint import FINANCE, action, audit, page, required_reason
 from portal.admin.paging import paginate
 from portal.extensions import db
@@ -17,13 +16,6 @@ from portal.traffic import capture, recorder
 from portal.traffic.models import VendorCall
 
 STATUS_CLASSES = ("2xx", "3xx", "4xx", "5xx", "none")
-
-
-def _day(name: str):
-    try:
-        return datetime.strptime(request.args.get(name, ""), "%Y-%m-%d")
-    except ValueError:
-        return None
 
 
 def _filtered_calls():
@@ -41,10 +33,10 @@ def _filtered_calls():
         query = query.where(VendorCall.status >= low, VendorCall.status < low + 100)
     if endpoint := args.get("url", "").strip():
         query = query.where(VendorCall.endpoint.contains(endpoint, autoescape=True))
-    if (start := _day("from")) is not None:
+    if (start := day("from")) is not None:
         query = query.where(VendorCall.at >= start)
-    if (end := _day("to")) is not None:
-        query = query.where(VendorCall.at < end + timedelta(days=1))
+    if (end := day("to")) is not None:
+        query = query.where(VendorCall.at < day_after(end))
     return query
 
 

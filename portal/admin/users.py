@@ -7,7 +7,7 @@ import secrets
 import time
 
 import pyotp
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from portal.accounts import validation
 from portal.accounts.errors import FieldError, ValidationFailed
@@ -60,6 +60,15 @@ def create(email: str, password: str, role: str = "admin", totp_secret: str | No
     return admin
 
 
+def enrol(admin: AdminUser, secret: str) -> None:
+    """Enrol the admin with this base32 secret (the operator hands it over)."""
+    if not _valid_secret(secret):
+        raise ValidationFailed([FieldError("totp_secret", "totp_secret_invalid")])
+    admin.totp_secret, admin.totp_enrolled_at = _normal_secret(secret), utcnow()
+    admin.totp_last_step = None
+    db.session.flush()
+
+
 def _normal_secret(secret: str) -> str:
     return secret.replace(" ", "").upper()
 
@@ -108,14 +117,27 @@ def check_code(admin: AdminUser, code: str, *, at: float | None = None) -> str:
     code = (code or "").replace(" ", "").strip()
     if not admin.totp_secret or not code or len(code) > 20:
         raise SecondFactorRefused()
-    if code.isdigit() and len(code) == 6:
+    if code.isascii() and code.isdigit() and len(code) == 6:
         step = _matching_step(admin.totp_secret, code, at)
-        if step is None or (admin.totp_last_step is not None and step <= admin.totp_last_step):
+        if step is None:
             raise SecondFactorRefused()
-        admin.totp_last_step = step
-        if admin.totp_enrolled_at is None:
-            admin.totp_enrolled_at = utcnow()
-        db.session.flush()
+        # One statement takes the step: of two logins with the same code at the same
+        # moment, the second waits for the first's row lock and then matches no row.
+        taken = db.session.execute(
+            update(AdminUser)
+            .where(
+                AdminUser.id == admin.id,
+                or_(AdminUser.totp_last_step.is_(None), AdminUser.totp_last_step < step),
+            )
+            .values(
+                totp_last_step=step,
+                totp_enrolled_at=func.coalesce(AdminUser.totp_enrolled_at, utcnow()),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        db.session.expire(admin, ["totp_last_step", "totp_enrolled_at"])
+        if taken.rowcount != 1:
+            raise SecondFactorRefused()
         return "totp"
     if admin.totp_enrolled_at is None:
         raise SecondFactorRefused()  # recovery codes exist only after enrolment

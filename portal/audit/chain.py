@@ -10,6 +10,7 @@ log. Whoever can write the database but lacks the key cannot forge a consistent 
 import hashlib
 import hmac
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +22,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from portal.audit.models import AuditEntry, AuditHead
 from portal.extensions import db
 from portal.timeutil import utcnow
+
+log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 HASHED = (
@@ -81,12 +84,30 @@ def record(
 
 
 def _locked_head() -> AuditHead:
+    """The head row, locked until the caller's commit. A missing head (a new database, or
+    someone deleted it) is made from the newest entry, so the log goes on; `verify`
+    reports a missing head while it is missing, and the warning is logged."""
+    head = _select_head()
+    if head is not None:
+        return head
+    newest = db.session.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    if newest is not None:
+        log.warning("audit log: the chain's head was missing; made from entry %d", newest.seq)
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(insert(AuditHead).values(id=1, seq=0, hash=GENESIS).on_conflict_do_nothing())
+    values = (
+        dict(id=1, seq=newest.seq, hash=newest.hash) if newest else dict(id=1, seq=0, hash=GENESIS)
+    )
+    db.session.execute(insert(AuditHead).values(**values).on_conflict_do_nothing())
+    return _select_head()
+
+
+def _select_head() -> AuditHead | None:
     return db.session.scalars(
         select(AuditHead).where(AuditHead.id == 1).with_for_update()
         .execution_options(populate_existing=True)
-    ).one()  # fmt: skip
+    ).one_or_none()  # fmt: skip
 
 
 def entry_hash(entry: AuditEntry) -> str:
@@ -121,7 +142,9 @@ def verify() -> tuple[int, list[str]]:
             problems.append(f"entry {entry.seq} was changed (its hash does not match)")
         expected, previous = entry.seq + 1, entry.hash
     head = db.session.get(AuditHead, 1)
-    if head is not None and (head.seq, head.hash) != (expected - 1, previous):
+    if head is None and count:
+        problems.append("the chain's head is missing (the newest entries may be deleted)")
+    elif head is not None and (head.seq, head.hash) != (expected - 1, previous):
         problems.append(
             f"entries {expected}-{head.seq} deleted (the newest entry is {expected - 1})"
             if head.seq >= expected

@@ -11,6 +11,7 @@ and what came back (the outbox, the coupon service's client, the payment provide
 import json
 import logging
 import time
+from urllib.parse import urlencode
 
 import jwt
 from flask import Flask, current_app, g, request
@@ -75,7 +76,7 @@ def _answered(response):
 def _raw_request_body() -> tuple[str, str]:
     """(body text, mimetype) as the door received it (a form as key=value pairs)."""
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        body = "&".join(f"{k}={v}" for k, v in request.form.items(multi=True))
+        body = urlencode(list(request.form.items(multi=True)))
         return body, "application/x-www-form-urlencoded"
     try:
         raw = request.get_data(cache=True)
@@ -136,19 +137,29 @@ def _response_body(body, mimetype: str) -> str | None:
 
 def row(vendor, direction, method, endpoint, status, duration_ms, request_body,
         response_body, error=None) -> dict:  # fmt: skip
-    """One VendorCall row's columns; the endpoint and error masked like the bodies."""
+    """One VendorCall row's columns; the endpoint and error masked like the bodies, and
+    every text storable (a vendor's NUL or lone surrogate shown escaped)."""
     return {
         "at": utcnow(),
-        "vendor": vendor[:20],
+        "vendor": storable(vendor)[:20],
         "direction": direction,
-        "method": (method or "")[:10],
-        "endpoint": redaction.mask_text(endpoint)[:500],
+        "method": storable(method or "")[:10],
+        "endpoint": storable(redaction.mask_text(endpoint))[:500],
         "status": status,
         "duration_ms": duration_ms,
-        "request_body": request_body,
-        "response_body": response_body,
-        "error": redaction.mask_text(error)[:500] if error else None,
+        "request_body": storable(request_body),
+        "response_body": storable(response_body),
+        "error": storable(redaction.mask_text(error))[:500] if error else None,
     }
+
+
+def storable(text):
+    """`text` as both databases store it: lone surrogates as \\udXXX, NUL as \\x00."""
+    if text is None:
+        return None
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
 
 
 def outbound(vendor: str, method: str, url: str, *, request_body=None, response=None,

@@ -77,7 +77,8 @@ class Recorder:
 
     def flush(self) -> int:
         """Write every call waiting now; returns how many were written. Never raises: a
-        batch that cannot be written is logged and dropped (counted)."""
+        batch that cannot be written is written call by call, and a call that cannot be
+        written is logged and dropped (counted)."""
         with self._write_lock:
             with self._lock:
                 batch = list(self._buffer)
@@ -85,17 +86,22 @@ class Recorder:
             batch = [made for made in map(_made, batch) if made is not None]
             if not batch:
                 return 0
-            try:
-                with Session(self._bind()) as session, session.begin():
-                    session.execute(insert(VendorCall), batch)
-            except Exception:
-                log.exception("traffic log: could not write %d call(s); dropped", len(batch))
-                with self._lock:
-                    self.dropped += len(batch)
-                return 0
+            written = self._write(batch)
+            if written < len(batch):  # one bad row must not cost the others: one at a time
+                written = sum(self._write([row]) for row in batch)
             with self._lock:
-                self.written += len(batch)
-            return len(batch)
+                self.written += written
+                self.dropped += len(batch) - written
+            return written
+
+    def _write(self, rows: list[dict]) -> int:
+        try:
+            with Session(self._bind()) as session, session.begin():
+                session.execute(insert(VendorCall), rows)
+        except Exception:
+            log.exception("traffic log: could not write %d call(s)", len(rows))
+            return 0
+        return len(rows)
 
     def close(self) -> None:
         """Write what waits, stop the thread and let go of the connection."""
