@@ -124,3 +124,21 @@ def test_player_text_is_escaped_on_search_and_player_page(app, client, make_play
 def test_an_unknown_player_is_404(app, client):
     log_in(app, client, "support")
     assert client.get("/admin/players/999999").status_code == 404
+
+
+def test_sections_with_a_list_of_their_own_link_to_it_for_this_player(app, client, make_player):
+    from bs4 import BeautifulSoup
+
+    player_id = make_player(email="rich@example.com")
+    fill_sections(app, player_id)
+    log_in(app, client, "support")
+    soup = BeautifulSoup(
+        client.get(f"/admin/players/{player_id}").get_data(as_text=True), "html.parser"
+    )
+    for name in ("deposits", "withdrawals", "sports_bets", "coupons", "casino_rounds"):
+        link = soup.find("a", attrs={"data-testid": f"all-{name}"})
+        assert link is not None, name
+        assert f"player={player_id}" in link["href"], name
+        answer = client.get(link["href"])
+        assert answer.status_code == 200, name
+        assert " found" in page_text(answer) and "0 found" not in page_text(answer), name
