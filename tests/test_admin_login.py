@@ -245,3 +245,19 @@ def test_an_admin_gets_ten_wrong_codes_an_hour_from_anywhere(make_app):
     page = client.get("/admin/login/second-factor").get_data(as_text=True)
     data = {"csrf_token": csrf_token(page), "code": code_for(app, admin_id)}
     assert client.post("/admin/login/second-factor", data=data).status_code == 429
+
+
+def test_new_recovery_codes_need_a_current_code(app, client):
+    admin_id = log_in(app, client, "support")
+    page = client.get("/admin/account")
+    assert page.status_code == 200 and "Recovery codes left" in page_text(page)
+    token = csrf_token(page.get_data(as_text=True))
+    refused = client.post("/admin/account/recovery-codes", data={"csrf_token": token})
+    assert refused.status_code == 302 and not audit_entries(app, "admin.recovery_codes_renewed")
+    data = {"csrf_token": token, "code": code_for(app, admin_id)}
+    made = client.post("/admin/account/recovery-codes", data=data)
+    assert (
+        len(re.findall(r"<code>[0-9a-f]{8}-[0-9a-f]{8}</code>", made.get_data(as_text=True))) == 10
+    )
+    [entry] = audit_entries(app, "admin.recovery_codes_renewed")
+    assert entry["target_id"] == str(admin_id)

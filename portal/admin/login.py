@@ -156,9 +156,22 @@ def logout():
     return response
 
 
+@page("/account")
+def account():
+    """The admin's own account: role, two-factor state, recovery codes left."""
+    return render_template("admin/account.html", codes_left=users.recovery_codes_left(g.admin))
+
+
 @page("/account/recovery-codes", methods=("POST",))
 def renew_recovery_codes():
-    """Fresh recovery codes for the admin who asks (the old ones stop working)."""
+    """Fresh recovery codes for the admin who asks with a current code from the app (a
+    session alone is not enough: the old codes stop working)."""
+    try:
+        if users.check_code(g.admin, request.form.get("code", "")) != "totp":
+            raise users.SecondFactorRefused()
+    except users.SecondFactorRefused:
+        flash("Enter a current code from your authenticator app.", "error")
+        return redirect(url_for("admin.account"))
     codes = users.new_recovery_codes(g.admin)
     audit("admin.recovery_codes_renewed", target_type="admin", target_id=g.admin.id)
     return render_template("admin/recovery_codes.html", codes=codes, next=url_for("admin.home"))
