@@ -112,8 +112,9 @@ def content_signatures():
         query = query.where(Signature.type == request.args["type"])
     if (version := _arg_int("version")) is not None:
         query = query.where(Signature.version == version)
-    if (player := args.arg_number("player")) is not None:
-        query = query.where(Signature.player_id == player)
+    player = request.args.get("player", "").strip()
+    if (player_id := args.number(player)) is not None:
+        query = query.where(Signature.player_id == player_id)
     elif player:
         query = query.where(Player.email_key.contains(player.lower()))
     sorts = {"signed": Signature.signed_at, "version": Signature.version, "player": Player.email}
