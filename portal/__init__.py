@@ -108,7 +108,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.payments import pages as cashier_pages  # noqa: F401 (routes on the player door)
     from portal.payments.views import bp as payments
     from portal.payments.views import render_http_error as render_payments_error
-    from portal.player import account, gating, recovery, views, wallet  # noqa: F401 (routes)
+    from portal.player import account, documents, gating, recovery, views, wallet  # noqa: F401
     from portal.player.blueprint import bp as player
     from portal.sportsbook import pages as sportsbook_pages  # noqa: F401 (routes)
     from portal.sportsbook.views import bp as betsy

@@ -58,6 +58,10 @@ DEMO_DOCUMENTS = [
     ("privacy", "en", "Privacy Policy"),
     ("privacy", "de", "Datenschutzerklärung"),
 ]
+DEMO_FOOTER = dict(
+    legal_text="Demo site: not a licensed operator. Licence line shown here in production.",
+    contact_email="support@example.com",
+)
 DEMO_DOCUMENT_TEXT = {
     "en": "Demo text. Play responsibly; you must be 18 or older. We keep your data safe.",
     "de": "Demotext. Spiele verantwortungsvoll; du musst mindestens 18 sein.",
@@ -130,6 +134,8 @@ def create_brand(name, currencies, languages, password_max_length, require_verif
 )
 @click.option("--languages", help="Comma-separated ISO 639-1 codes; first is the default.")
 @click.option("--add-currencies", help="Comma-separated codes to add (none is ever removed).")
+@click.option("--legal-text", help="The footer's licence line ('' removes it).")
+@click.option("--contact-email", help="The footer's contact address ('' removes it).")
 def set_brand(
     brand_id,
     password_max_length,
@@ -138,6 +144,8 @@ def set_brand(
     via_aggregator,
     languages,
     add_currencies,
+    legal_text,
+    contact_email,
 ):
     """Change a brand's account settings."""
     brand = run(
@@ -149,6 +157,8 @@ def set_brand(
         via_aggregator=via_aggregator,
         languages=None if languages is None else [x.lower() for x in _csv(languages)],
         add_currencies=[x.upper() for x in _csv(add_currencies or "")],
+        legal_text=legal_text,
+        contact_email=contact_email,
     )
     click.echo(
         f"brand {brand.id}: currencies {brand.currencies}, password max "
@@ -283,6 +293,7 @@ def demo():
                 content=DEMO_DOCUMENT_TEXT[language],
                 version=1,
             )
+        run(operations.update_brand, brand, **DEMO_FOOTER)
     email, password = DEMO_PLAYER
     if not db.session.scalar(
         select(Player.id).where(Player.brand_id == brand.id, Player.email_key == email)

@@ -127,6 +127,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "version_already_published": "This version is already published in this language.",
         "reality_check_minutes_invalid": "The reality check interval must be 0 to 1440 minutes.",
         "role_invalid": "The role must be admin, finance or support.",
+        "legal_text_long": "The legal text can have at most 500 characters.",
         "totp_secret_invalid": "The TOTP secret must be base32 (16 to 64 characters).",
     },
     "de": {
@@ -222,6 +223,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "version_already_published": "Diese Version ist in dieser Sprache schon veröffentlicht.",
         "reality_check_minutes_invalid": "Das Intervall muss zwischen 0 und 1440 Minuten liegen.",
         "role_invalid": "Die Rolle muss admin, finance oder support sein.",
+        "legal_text_long": "Der Rechtstext darf höchstens 500 Zeichen haben.",
         "totp_secret_invalid": "Das TOTP-Geheimnis muss base32 sein (16 bis 64 Zeichen).",
     },
 }

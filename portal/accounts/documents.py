@@ -88,6 +88,19 @@ def latest(brand: Brand, doc_type: str, language: str) -> Document | None:
     return found.get(language) or found.get(brand.default_language) or next(iter(found.values()))
 
 
+def versions(brand: Brand, doc_type: str, language: str) -> list[Document]:
+    """Every published version of a document type, newest first, one per version: in
+    `language` where it exists, else in the brand's default language, else any."""
+    chosen: dict[int, Document] = {}
+    rank = {language: 0, brand.default_language: 1}
+    query = select(Document).where(Document.brand_id == brand.id, Document.type == doc_type)
+    for document in db.session.scalars(query):
+        held = chosen.get(document.version)
+        if held is None or rank.get(document.language, 2) < rank.get(held.language, 2):
+            chosen[document.version] = document
+    return [chosen[v] for v in sorted(chosen, reverse=True)]
+
+
 def unsigned_types(player: Player) -> list[str]:
     """The document types whose latest version the player has not signed, in TYPES order."""
     signed = {

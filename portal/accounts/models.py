@@ -43,6 +43,9 @@ class Brand(Timestamped, db.Model):
     # The brand reaches Betsy through an aggregator: the profile then names our own
     # player in customFields.operatorUser (seed 001).
     via_aggregator: Mapped[bool] = mapped_column(default=False)
+    # The footer of every page: the licence line and where players write to.
+    legal_text: Mapped[str | None] = mapped_column(String(500))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
 
     @property
     def currency_list(self) -> list[str]:

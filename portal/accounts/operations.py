@@ -103,6 +103,8 @@ def update_brand(
     via_aggregator=None,
     languages=None,
     add_currencies=None,
+    legal_text=None,
+    contact_email=None,
 ) -> Brand:
     """Change a brand's account settings (None leaves a setting as it is; a reality check
     of 0 minutes turns it off; the first of `languages` is the default). Currencies can be
@@ -113,6 +115,15 @@ def update_brand(
             raise ValidationFailed([FieldError("currencies", "currency_invalid")])
         brand.currencies = ",".join(dict.fromkeys([*brand.currency_list, *add_currencies]))
         after_commit(facts.forget_currencies)
+    if legal_text is not None:  # "" removes it
+        if len(legal_text) > 500:
+            raise ValidationFailed([FieldError("legal_text", "legal_text_long")])
+        brand.legal_text = legal_text.strip() or None
+    if contact_email is not None:  # "" removes it
+        contact_email = contact_email.strip()
+        if contact_email and validation.email_errors(contact_email, is_test=True):
+            raise ValidationFailed([FieldError("contact_email", "invalid_email")])
+        brand.contact_email = contact_email or None
     if languages is not None:
         if not _languages_valid(languages):
             raise ValidationFailed([FieldError("languages", "language_invalid")])

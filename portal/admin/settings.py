@@ -25,6 +25,8 @@ def _brand_settings(brand: Brand) -> dict:
         "require_verified_email": brand.require_verified_email,
         "reality_check_minutes": brand.reality_check_minutes,
         "via_aggregator": brand.via_aggregator,
+        "legal_text": brand.legal_text,
+        "contact_email": brand.contact_email,
     }
 
 
@@ -75,6 +77,8 @@ def settings_brand_update(brand_id: int):
             require_verified_email=form.get("require_verified_email") == "1",
             reality_check_minutes=form_int("reality_check_minutes", required=False) or 0,
             via_aggregator=form.get("via_aggregator") == "1",
+            legal_text=form.get("legal_text", ""),
+            contact_email=form.get("contact_email", ""),
             add_currencies=[
                 x.strip().upper() for x in form.get("add_currencies", "").split(",") if x.strip()
             ],

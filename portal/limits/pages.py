@@ -25,6 +25,7 @@ from portal.timeutil import utcnow
 
 OPEN_WHILE_EXCLUDED = {
     "player.responsible_gambling",
+    "player.document",
     "player.cashier",  # (the deposit form is hidden; posting it is sent here)
     "player.withdraw",
     "player.cancel_withdrawal",

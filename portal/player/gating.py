@@ -27,6 +27,8 @@ ALWAYS_OPEN = {
     # (portal/limits/reality.py)
     "player.responsible_gambling_status",
     "player.acknowledge_reality_check",
+    # the texts a pending step asks the player to accept
+    "player.document",
 }
 
 
