@@ -120,7 +120,7 @@ def test_step_two_requires_names_birth_date_and_country(app, client, brand_id):
         ({"lastName": "  "}, ("lastName", "last_name_required")),
         ({"birthDate": ""}, ("birthDate", "birthdate_required")),
         ({"birthDate": "2015-01-01"}, ("birthDate", "underage")),
-        ({"birthDate": "1990-02-30"}, ("birthDate", "birthdate_invalid")),
+        ({"birthDate": "1990-02-30"}, ("birthDate", "birthdate_not_exist")),
         ({"country": "XX"}, ("country", "country_invalid")),
         ({"gender": "X"}, ("gender", "gender_invalid")),
         ({"zipCode": "1" * 21}, ("zipCode", "zip_code_invalid")),

@@ -263,7 +263,7 @@ def test_the_18th_birthday_is_old_enough(client, brand_id, john):
     ("body", "error"),
     [
         ({"birthdate": "01.01.2000"}, ("birthdate", "birthdate_invalid")),
-        ({"birthdate": "2000-02-30"}, ("birthdate", "birthdate_invalid")),
+        ({"birthdate": "2000-02-30"}, ("birthdate", "birthdate_not_exist")),
         ({"birthdate": "1899-12-31"}, ("birthdate", "birthdate_invalid")),
         ({"birthdate": "2999-01-01"}, ("birthdate", "birthdate_invalid")),
         ({"birthdate": 20000101}, ("birthdate", "birthdate_invalid")),
@@ -321,7 +321,7 @@ def test_every_invalid_field_is_reported_and_nothing_is_saved(app, client, brand
     assert response.status_code == 400
     assert [(e["field"], e["errorCode"]) for e in response.json["result"]] == [
         ("firstName", "first_name_invalid"),
-        ("birthdate", "birthdate_invalid"),
+        ("birthdate", "birthdate_not_exist"),  # month 13
         ("gender", "gender_invalid"),
         ("country", "country_invalid"),
         ("phone", "phone_invalid"),

@@ -95,7 +95,11 @@ def test_details_are_saved_with_history(app, logged_in):
     ("page_field", "value", "api_field", "code"),
     [("birthdate", "2015-01-01", "birthdate", "underage"),
      ("birthdate", "01.04.1990", "birthdate", "birthdate_invalid"),
+     ("birthdate", "2015-02-30", "birthdate", "birthdate_not_exist"),
      ("phone", "call me", "phone", "phone_invalid"),
+     ("first_name", "J0hn!", "firstName", "first_name_invalid"),
+     ("last_name", "Lee <3", "lastName", "last_name_invalid"),
+     ("zip_code", "<svg/", "zipPostalCode", "zip_code_invalid"),
      ("city", "x" * 100 + "y", "city", "city_invalid")],
 )  # fmt: skip
 def test_details_page_and_api_give_the_same_verdict(
@@ -116,6 +120,32 @@ def test_details_page_and_api_give_the_same_verdict(
     assert [e["errorCode"] for e in api.json["result"]] == [code]
     assert page.status_code == 422
     assert messages.text(code) in page_text(page)
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "zip_code"),
+    [("Zoë", "O'Brien-Łukasz", "SW1A 1AA"),
+     ("小龙", "李", "10115"),
+     ("José María", "D’Arcy", "1010-a")],
+)  # fmt: skip
+def test_names_in_any_script_and_postal_codes_are_accepted(
+    app, client, make_player, first, last, zip_code
+):
+    make_player()
+    log_in(client)
+    details = {"first_name": first, "last_name": last, "zip_code": zip_code, "language": "en"}
+    assert submit_form(client, "/account", details).status_code == 302
+    page = client.get("/account").get_data(as_text=True)
+    assert first in page and zip_code in page
+
+
+def test_an_impossible_date_is_called_so(client, make_player):
+    make_player()
+    log_in(client)
+    page = submit_form(client, "/account", {"birthdate": "2015-02-30", "language": "en"})
+    assert page.status_code == 422
+    assert "This date does not exist." in page_text(page)
+    assert "YYYY-MM-DD" not in page_text(page).replace("Date of birth (YYYY-MM-DD)", "")
 
 
 # --- registration step two and gating --------------------------------------------------

@@ -1,12 +1,13 @@
 """Personal details, registration step two and custom fields (seed 002).
 
 Field codes: first_name_required/_invalid, last_name_required/_invalid,
-birthdate_required/_invalid, underage, gender_invalid, country_required/_invalid,
+birthdate_required/_invalid/_not_exist, underage, gender_invalid, country_required/_invalid,
 city_invalid, address_invalid, zip_code_invalid, phone_invalid, language_invalid,
 custom_field_invalid.
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -87,7 +88,12 @@ def validate_details(player: Player, given: dict, *, required=()) -> Details:
             elif value is not None:
                 values[attribute] = None
             continue
-        if not isinstance(value, str) or len(value.strip()) > limit:
+        shape = _SHAPES.get(name)
+        if (
+            not isinstance(value, str)
+            or len(value.strip()) > limit
+            or (shape is not None and not shape(value.strip()))
+        ):
             errors.append(FieldError(name, f"{code}_invalid"))
         else:
             values[attribute] = value.strip()
@@ -133,12 +139,32 @@ def _birthdate(value):
         return FieldError("birthdate", "birthdate_invalid")
     try:
         born = date.fromisoformat(text)
-    except ValueError:
-        return FieldError("birthdate", "birthdate_invalid")
+    except ValueError:  # the shape is right: 2015-02-30, 1990-13-01
+        return FieldError("birthdate", "birthdate_not_exist")
     today = utcnow().date()
     if born.year < 1900 or born > today:
         return FieldError("birthdate", "birthdate_invalid")
     return born if rules.age_on(born, today) >= MINIMUM_AGE else FieldError("birthdate", "underage")
+
+
+_NAME_MARKS = frozenset(" '\u2019-")  # space, apostrophes (' and ’), hyphen
+
+
+def _is_name(text: str) -> bool:
+    """Letters of any script (with their combining marks), spaces, apostrophes, hyphens;
+    at least one letter; no digits or symbols ("J0hn!" is not a name, "Zoë O'Brien-Łukasz"
+    and "李 小龙" are)."""
+    kinds = [unicodedata.category(c)[0] for c in text]
+    marks_ok = all(k in "LM" or c in _NAME_MARKS for c, k in zip(text, kinds, strict=True))
+    return "L" in kinds and marks_ok
+
+
+def _is_postal_code(text: str) -> bool:
+    """Letters, digits, spaces and hyphens, with at least one letter or digit."""
+    return any(c.isalnum() for c in text) and all(c.isalnum() or c in " -" for c in text)
+
+
+_SHAPES = {"firstName": _is_name, "lastName": _is_name, "zipPostalCode": _is_postal_code}
 
 
 def _gender(value):
