@@ -12,6 +12,7 @@ tests/reliability/test_bank_two_instances.py.
 
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -31,18 +32,25 @@ ATTEMPTS = 60
 LIMIT = 10
 
 
-def login_attempts(url: str, brand_id: int) -> list[int]:
+def login_attempts(url: str, brand_id: int, *, slow: bool = False) -> list[int]:
     """ATTEMPTS login requests from one client IP, 12 at a time, each on a new connection
     (so gunicorn hands them to different workers). Their bodies are not JSON, so each is
-    answered 400 at once instead of spending an Argon2 hash: the limit counts requests."""
+    answered 400 at once instead of spending an Argon2 hash: the limit counts requests.
+    `slow`: each body arrives in two parts 0.2 s apart, so a sync worker stays busy with
+    one attempt (after the limit counted it) while the next ones go to other workers."""
     barrier = threading.Barrier(12)
+
+    def body(n):
+        yield b"attempt "
+        time.sleep(0.2)
+        yield str(n).encode()
 
     def attempt(n):
         if n < 12:
             barrier.wait()
         response = requests.post(
             f"{url}/gateway/login/1/{brand_id}/player",
-            data=f"attempt {n}",
+            data=body(n) if slow else f"attempt {n}",
             headers={"Connection": "close", "Content-Type": "text/plain"},
             timeout=60,
         )
@@ -73,7 +81,7 @@ def test_without_a_shared_store_each_worker_counts_alone(database_url, brand_id)
         database_url, RATELIMIT_STORAGE_URI="memory://", LOGIN_RATE_LIMIT=f"{LIMIT} per minute"
     )
     with Gunicorn(env, workers=WORKERS, worker_class="sync") as server:
-        statuses = login_attempts(server.url, brand_id)
+        statuses = login_attempts(server.url, brand_id, slow=True)
     assert statuses.count(400) > LIMIT, statuses
     assert "each worker counts the login limit on its own" in server.log()
 
