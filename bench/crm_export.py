@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))  # portal, tests.harness and bench.* from this tre
 
 import gunicorn  # noqa: E402
 
+from bench.args import positive  # noqa: E402
 from bench.crmexport import proc, run  # noqa: E402
 from bench.httpbench import report  # noqa: E402
 from tests.harness.postgres import PostgresUnavailable  # noqa: E402
@@ -142,10 +143,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument(
-        "--rows", type=_positive, help="rows of the large window; the small one has a tenth "
+        "--rows", type=positive, help="rows of the large window; the small one has a tenth "
         "(1,000,000; --quick: 10,000)"
     )  # fmt: skip
-    parser.add_argument("--players", type=_positive, help="players the rows belong to (5,000)")
+    parser.add_argument("--players", type=positive, help="players the rows belong to (5,000)")
     parser.add_argument(
         "--quick", action="store_true",
         help="a smoke run: 1,000 and 10,000 rows of 100 players, every body parsed (--verify)",
@@ -155,7 +156,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help="keep each body and parse it: columns, every row once (for small sizes)",
     )  # fmt: skip
     parser.add_argument(
-        "--time-limit", type=_positive, help="seconds for the whole run (3,600; --quick: 300)"
+        "--time-limit", type=positive, help="seconds for the whole run (3,600; --quick: 300)"
     )
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     args = parser.parse_args(argv)
@@ -165,13 +166,6 @@ def parse(argv: list[str]) -> argparse.Namespace:
             setattr(args, name, value)
     args.verify = args.verify or args.quick
     return args
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return value
 
 
 def _progress(text: str) -> None:

@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))  # portal, tests.harness and bench.httpbench from 
 
 import gunicorn  # noqa: E402
 
+from bench.args import positive  # noqa: E402
 from bench.httpbench import report, runner, scenarios, wrk_load  # noqa: E402
 from tests.harness.postgres import PostgresUnavailable  # noqa: E402
 
@@ -104,10 +105,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--seconds", type=_positive, help="timed seconds per scenario (10)")
+    parser.add_argument("--seconds", type=positive, help="timed seconds per scenario (10)")
     parser.add_argument("--warmup", type=int, help="warm-up seconds before each scenario (2)")
-    parser.add_argument("--connections", type=_positive, default=16, help="concurrent (16)")
-    parser.add_argument("--workers", type=_positive, default=4, help="gunicorn workers (4)")
+    parser.add_argument("--connections", type=positive, default=16, help="concurrent (16)")
+    parser.add_argument("--workers", type=positive, default=4, help="gunicorn workers (4)")
     parser.add_argument(
         "--worker-class",
         choices=["gthread", "sync"],
@@ -115,9 +116,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help="gunicorn worker class (sync, as the issue measured; production: gthread)",
     )
     parser.add_argument(
-        "--threads", type=_positive, default=8, help="threads per gthread worker (8)"
+        "--threads", type=positive, default=8, help="threads per gthread worker (8)"
     )
-    parser.add_argument("--players", type=_positive, help="players, spread over (50)")
+    parser.add_argument("--players", type=positive, help="players, spread over (50)")
     parser.add_argument(
         "--quick",
         action="store_true",
@@ -152,13 +153,6 @@ def parse(argv: list[str]) -> argparse.Namespace:
     if args.warmup < 0:
         parser.error("--warmup: 0 or more seconds")
     return args
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return value
 
 
 def _generator(choice: str) -> tuple[str, str]:

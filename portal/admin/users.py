@@ -176,12 +176,10 @@ def new_recovery_codes(admin: AdminUser) -> list[str]:
 
 
 def recovery_codes_left(admin: AdminUser) -> int:
-    return len(
-        db.session.scalars(
-            select(AdminRecoveryCode.id).where(
-                AdminRecoveryCode.admin_id == admin.id, AdminRecoveryCode.used_at.is_(None)
-            )
-        ).all()
+    return db.session.scalar(
+        select(func.count()).where(
+            AdminRecoveryCode.admin_id == admin.id, AdminRecoveryCode.used_at.is_(None)
+        )
     )
 
 
