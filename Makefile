@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test lint format setup test-setup reliability test-floors bench
+.PHONY: run test lint format setup test-setup reliability test-floors bench translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,3 +67,15 @@ bench: setup
 		  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1; } || \
 		echo "could not install wrk: the Python load generator will be used"; }
 	$(BIN)/python bench/http_load.py --database both $(BENCH_ARGS)
+
+## Extract the texts to translate from the code and templates into translations/messages.pot,
+## merge them into each language's messages.po (new ones empty: translate them there), and
+## compile the catalogs the site reads (messages.mo, kept in git). tests/test_translations.py
+## fails while a text has no German translation or a compiled catalog is stale.
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k ngettext:1,2 -k lazy_ngettext:1,2
+translations: test-setup
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
+		--project portal --copyright-holder "the portal" -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations \
+		--ignore-obsolete --no-fuzzy-matching
+	$(BIN)/pybabel compile -d translations --statistics

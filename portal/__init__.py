@@ -108,7 +108,15 @@ def register_blueprints(app: Flask) -> None:
     from portal.payments import pages as cashier_pages  # noqa: F401 (routes on the player door)
     from portal.payments.views import bp as payments
     from portal.payments.views import render_http_error as render_payments_error
-    from portal.player import account, documents, gating, recovery, views, wallet  # noqa: F401
+    from portal.player import (  # noqa: F401
+        account,
+        documents,
+        gating,
+        language,
+        recovery,
+        views,
+        wallet,
+    )
     from portal.player.blueprint import bp as player
     from portal.sportsbook import pages as sportsbook_pages  # noqa: F401 (routes)
     from portal.sportsbook.views import bp as betsy
@@ -141,10 +149,10 @@ def register_commands(app: Flask) -> None:
 
 
 def register_templates(app: Flask) -> None:
-    from portal import messages
+    from portal import i18n, messages
 
     app.jinja_env.globals["message_text"] = messages.text
-    app.jinja_env.filters["amount"] = lambda value: format(value, "f")  # 0.00000001, not 1E-8
+    i18n.init_app(app)  # gettext, the `amount` and `when` filters in the page's locale
     app.jinja_env.filters["minor"] = money.format_amount
 
 

@@ -29,6 +29,7 @@ ALWAYS_OPEN = {
     "player.acknowledge_reality_check",
     # the texts a pending step asks the player to accept
     "player.document",
+    "player.choose_language",
 }
 
 

@@ -8,6 +8,7 @@ from portal.accounts.errors import InvalidCredentials, PlayerBlocked, Validation
 from portal.accounts.sessions import open_session, resolve_session, revoke_session
 from portal.database import transactional
 from portal.extensions import limiter, login_rate_limit
+from portal.i18n import page_language
 from portal.limits.pages import restricted_mode_start
 from portal.player.auth import SessionUser
 from portal.player.blueprint import bp, client, safe_next, show_errors, site_brand, text
@@ -41,7 +42,7 @@ def register():
                 password=form.password.data,
                 login_name=form.login_name.data,
                 currency=form.currency.data,
-                language=brand.default_language,
+                language=page_language(),
                 over18=form.over18.data,
                 terms_accepted=form.accept_terms.data,
                 client=client(),

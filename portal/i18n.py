@@ -1,0 +1,129 @@
+"""Languages, locale formats and time zones of the player door (Flask-Babel).
+
+Every text of the player pages and mails is marked for gettext (`_()` in templates,
+`gettext`/`lazy_gettext` in Python) and translated in `translations/<lang>/LC_MESSAGES/
+messages.po`; `make translations` extracts new texts and compiles the catalogs, and
+tests/test_translations.py fails while a text has no German translation or a compiled
+catalog is stale. The back office (/admin) and the vendor doors stay English.
+
+Which language a page is in: a logged-in player's own language setting; otherwise the
+visitor's choice from the language switch (cookie `portal_lang`, a year); otherwise the
+browser's Accept-Language among the brand's languages; otherwise the brand's default.
+Times are shown in the player's time zone (a setting, UTC by default); exports stay UTC.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo, available_timezones
+
+from babel import Locale
+from babel.numbers import format_decimal
+from flask import Flask, g, has_request_context, request
+from flask_babel import Babel, format_datetime, get_locale, get_timezone
+
+LANGUAGE_COOKIE = "portal_lang"
+SUPPORTED = ("en", "de")
+DEFAULT = "en"
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+babel = Babel()
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    babel.init_app(app, locale_selector=select_language, timezone_selector=select_time_zone)
+    app.jinja_env.filters["amount"] = amount
+    app.jinja_env.filters["when"] = when
+    app.jinja_env.globals["page_language"] = page_language
+    app.jinja_env.globals["language_name"] = language_name
+    app.jinja_env.globals["site_languages"] = site_languages
+
+
+def site_languages() -> list[str]:
+    """The languages the site offers: the site brand's, as far as catalogs exist."""
+    from portal.accounts.errors import BrandNotFound
+    from portal.player.blueprint import site_brand
+
+    try:
+        offered = site_brand().language_list
+    except BrandNotFound:
+        offered = [DEFAULT]
+    return [code for code in offered if code in SUPPORTED] or [DEFAULT]
+
+
+def select_language() -> str:
+    if not has_request_context():
+        return DEFAULT
+    chosen = getattr(g, "portal_language", None)
+    if chosen:
+        return chosen
+    from flask_login import current_user
+
+    if request.blueprint not in ("player", None):
+        return DEFAULT  # back office, vendor doors: English
+    if getattr(current_user, "is_authenticated", False):
+        language = current_user.player.language
+        if language in SUPPORTED:
+            return language
+    offered = site_languages()
+    cookie = request.cookies.get(LANGUAGE_COOKIE)
+    if cookie in offered:
+        return cookie
+    return request.accept_languages.best_match(offered) or offered[0]
+
+
+def select_time_zone() -> str:
+    if not has_request_context():
+        return "UTC"
+    from flask_login import current_user
+
+    if getattr(current_user, "is_authenticated", False):
+        zone = getattr(current_user.player, "time_zone", None)
+        if zone:
+            return zone
+    return "UTC"
+
+
+def page_language() -> str:
+    return str(get_locale() or DEFAULT)
+
+
+def language_name(code: str) -> str:
+    """A language's name in itself ("Deutsch"), as a switch shows it."""
+    return Locale.parse(code).get_display_name(code).capitalize()
+
+
+def amount(value) -> str:
+    """An amount in the page's locale with the digits it has (102.00 → "102,00" in
+    German); never exponent notation."""
+    if value is None:
+        return ""
+    value = Decimal(value)
+    places = max(0, -value.as_tuple().exponent) if value.is_finite() else 0
+    pattern = "#,##0" + ("." + "0" * places if places else "")
+    return format_decimal(value, format=pattern, locale=get_locale() or DEFAULT)
+
+
+def when(value: datetime | None, style: str = "medium") -> str:
+    """A moment (stored as naive UTC) in the page's locale and the player's time zone."""
+    if value is None:
+        return ""
+    return format_datetime(value, style)
+
+
+def time_zones() -> list[str]:
+    return sorted(available_timezones())
+
+
+def valid_time_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ValueError, KeyError, OSError):
+        return False
+    return name in available_timezones()
+
+
+def current_time_zone_name() -> str:
+    return str(get_timezone() or "UTC")
