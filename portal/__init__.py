@@ -113,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
         documents,
         gating,
         language,
+        lobby,
         recovery,
         views,
         wallet,

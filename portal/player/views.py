@@ -1,4 +1,4 @@
-"""Player pages: home, register, log in, log out."""
+"""Player pages: register, log in, log out (the lobby at `/` is portal/player/lobby.py)."""
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
@@ -19,12 +19,6 @@ def start_web_session(token: str) -> None:
     """A fresh Flask session for the new login (no fixation), holding only the token."""
     session.clear()
     login_user(SessionUser(resolve_session(token), token))
-
-
-@bp.get("/")
-@transactional
-def home():
-    return render_template("player/home.html", brand=site_brand())
 
 
 @bp.route("/register", methods=["GET", "POST"])
