@@ -118,12 +118,14 @@ def register_blueprints(app: Flask) -> None:
         views,
         wallet,
     )
+    from portal.player.balance import bp as live_balance
     from portal.player.blueprint import bp as player
     from portal.sportsbook import pages as sportsbook_pages  # noqa: F401 (routes)
     from portal.sportsbook.views import bp as betsy
     from portal.sportsbook.views import render_http_error as render_betsy_error
 
     app.register_blueprint(player)
+    app.register_blueprint(live_balance)
     app.register_blueprint(gateway)
     app.register_blueprint(betcore)
     app.register_blueprint(betsy)

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from portal.casino import operations
 from portal.database import transactional
+from portal.player.balance import live_balance
 from portal.player.blueprint import bp as player_pages
 from portal.player.blueprint import site_brand
 
@@ -39,10 +40,15 @@ def casino():
         player = current_user.player
         language = player.language
         token = operations.issue_token(player, player.active_currency, DEFAULT_TAG_ID)
-    url = webframe_url(
-        token=token, language=language, game=request.args.get("game"), tag_id=DEFAULT_TAG_ID
+    game = request.args.get("game") or None
+    url = webframe_url(token=token, language=language, game=game, tag_id=DEFAULT_TAG_ID)
+    return render_template(
+        "casino/casino.html",
+        frame_url=url,
+        tag_id=DEFAULT_TAG_ID,
+        game_page=url_for("player.casino", game=game),
+        live=live_balance(url),
     )
-    return render_template("casino/casino.html", frame_url=url, tag_id=DEFAULT_TAG_ID)
 
 
 @player_pages.get("/casino/sandbox-missing")

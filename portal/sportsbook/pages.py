@@ -6,6 +6,7 @@ from flask import current_app, render_template, url_for
 from flask_login import current_user
 
 from portal.database import transactional
+from portal.player.balance import live_balance
 from portal.player.blueprint import bp as player_pages
 from portal.player.blueprint import site_brand
 from portal.sportsbook import operations
@@ -27,9 +28,8 @@ def sportsbook():
         player = current_user.player
         language = player.language
         token = operations.issue_token(player, player.active_currency)
-    return render_template(
-        "sportsbook/sportsbook.html", frame_url=iframe_url(token=token, language=language)
-    )
+    url = iframe_url(token=token, language=language)
+    return render_template("sportsbook/sportsbook.html", frame_url=url, live=live_balance(url))
 
 
 @player_pages.get("/sportsbook/unavailable")
