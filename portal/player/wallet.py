@@ -1,13 +1,17 @@
-"""Player wallet pages: balances, history, the active currency."""
+"""Player wallet pages: balances, the history in words (portal/player/history_words.py),
+the active currency."""
 
 from datetime import datetime, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from portal.accounts import operations
 from portal.accounts.errors import ValidationFailed
 from portal.database import transactional
+from portal.player import history_words
 from portal.player.blueprint import bp, text
 from portal.player.forms import ButtonForm
 from portal.wallet import queries
@@ -28,27 +32,27 @@ KINDS = (
     "bonus_forfeit",
 )
 LABELS = {
-    "stake": "Bet",
-    "win": "Win",
-    "refund": "Bet returned",
-    "reversal": "Win taken back",
-    "jackpot": "Jackpot",
-    "cashback": "Cashback",
-    "adjustment": "Adjustment",
-    "deposit": "Deposit",
-    "withdrawal": "Withdrawal",
-    "withdrawal_return": "Withdrawal returned",
-    "bonus": "Bonus",
-    "bonus_conversion": "Bonus converted to real money",
-    "bonus_forfeit": "Bonus forfeited",
+    "stake": _l("Bet"),
+    "win": _l("Win"),
+    "refund": _l("Bet returned"),
+    "reversal": _l("Win taken back"),
+    "jackpot": _l("Jackpot"),
+    "cashback": _l("Cashback"),
+    "adjustment": _l("Adjustment"),
+    "deposit": _l("Deposit"),
+    "withdrawal": _l("Withdrawal"),
+    "withdrawal_return": _l("Withdrawal returned"),
+    "bonus": _l("Bonus"),
+    "bonus_conversion": _l("Bonus converted to real money"),
+    "bonus_forfeit": _l("Bonus forfeited"),
 }
 
 
 def label(transaction) -> str:
-    """How a player reads a transaction ("Bet lost" for a zero payout)."""
+    """How a player reads a transaction's kind ("Bet lost" for a zero payout)."""
     if transaction.kind == "win" and transaction.amount == 0:
-        return "Bet lost"
-    return LABELS.get(transaction.kind, transaction.kind)
+        return _("Bet lost")
+    return str(LABELS.get(transaction.kind, transaction.kind))
 
 
 @bp.get("/wallet")
@@ -71,7 +75,8 @@ def switch_currency():
         except ValidationFailed as exc:
             flash(text(exc.errors[0].code), "warning")
         else:
-            flash(f"You now play in {current_user.player.active_currency}.", "success")
+            currency = current_user.player.active_currency
+            flash(_("You now play in %(currency)s.", currency=currency), "success")
     return redirect(url_for("player.wallet"))
 
 
@@ -82,7 +87,7 @@ def _date(name: str) -> datetime | None:
     try:
         return datetime.strptime(value, "%Y-%m-%d")
     except ValueError:
-        abort(400, f"{name} must be a date (YYYY-MM-DD).")
+        abort(400, _("%(name)s must be a date (YYYY-MM-DD).", name=name))
 
 
 @bp.get("/wallet/history")
@@ -93,10 +98,10 @@ def history():
     currency = request.args.get("currency") or None
     kind = request.args.get("kind") or None
     if currency not in (None, *player.brand.currency_list) or kind not in (None, *KINDS):
-        abort(400, "Unknown currency or kind.")
+        abort(400, _("Unknown currency or kind."))
     page = request.args.get("page", "1")
     if not (page.isascii() and page.isdigit()) or not 0 < int(page) < 100_000:
-        abort(400, "page must be a positive number.")
+        abort(400, _("page must be a positive number."))
     since, until = _date("from"), _date("to")
     result = queries.history(
         player,
@@ -112,6 +117,7 @@ def history():
         labels=LABELS,
         player=player,
         result=result,
+        rows=history_words.describe(result.items),
         kinds=KINDS,
         filters={
             "currency": currency or "",
