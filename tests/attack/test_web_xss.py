@@ -177,7 +177,7 @@ def sign_and_send(client, method: str, path: str, body: dict):
 def vendor_bets(app, betcore, player_id: int, payload: Payloads) -> str:
     """Betsy places and settles a bet whose transaction id and metadata are payloads;
     BETCORE sends payloads as bet data; an operator adjusts with one as the reason.
-    Returns Betsy's transaction id (the history shows it)."""
+    Returns Betsy's transaction id (the bet's page shows it)."""
     client = app.test_client()
     with app.app_context():
         player = db.session.get(Player, player_id)
@@ -344,6 +344,7 @@ def test_payloads_never_become_markup(app, make_player, brand_id, betcore, shift
     stored = {url: pages[url] for url in shown}
     stored["deposit"] = pages["/cashier/deposits/DXSS"]
     stored["coupon"] = pages[f"/coupons/{coupon_id}"]
+    stored["sports bet"] = pages["/sportsbook/bets/1"]  # (linked from the history)
     stored["login link"] = pages[link]
     reflected = "?" + urlencode({name: payload(name) for name in REFLECTED})
     urls = [url.split("?")[0] + reflected for url in start_urls(app)]
@@ -366,7 +367,8 @@ def test_payloads_never_become_markup(app, make_player, brand_id, betcore, shift
     assert broken == {}
     # ... and the payloads did reach the pages (as text):
     assert shows(stored["/account"], payload("first_name"))
-    assert shows(stored["/wallet/history"], tx)  # Betsy's transaction id
+    assert shows(stored["/wallet/history"], payload("outcome"))  # the bet in words
+    assert shows(stored["sports bet"], tx)  # Betsy's transaction id, on the bet's page
     assert shows(stored["/wallet/history"], payload("reason"))
     assert shows(stored["/"], login_name)  # the header greets the player by login name
     assert shows(stored["/coupons"], payload("line title", 300))  # the slip
