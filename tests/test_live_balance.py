@@ -13,6 +13,7 @@ from portal.player import balance as live
 from portal.wallet import operations as wallet
 from tests.conftest import submit_form
 from tests.harness.statements import StatementCounter
+from tests.test_coupons_flow import OVER, open_account_and_line, served  # noqa: F401
 
 BUDGET = 5  # BEGIN, the web session, its player, the balance, COMMIT
 
@@ -131,3 +132,23 @@ def test_the_casino_guest_links_come_back_to_the_game(client, brand_id):
     html = BeautifulSoup(client.get("/casino?game=lucky-dice").get_data(True), "html.parser")
     assert html.find("a", href="/login?next=/casino?game%3Dlucky-dice")
     assert html.find("a", href="/register?next=/casino?game%3Dlucky-dice")
+
+
+def test_after_a_coupon_the_page_shows_the_new_balance(app, client, make_player, served):  # noqa: F811
+    """A bet on the portal's own page (the bet slip) loads a new page: its header is the
+    balance after the stake."""
+    player_id = make_player()
+    with app.app_context():
+        open_account_and_line(player_id)  # 100.00 EUR
+    log_in(client)
+    placed = submit_form(
+        client,
+        "/coupons",
+        {"selection": OVER, "stake": "12.50", "place": "1"},
+        follow_redirects=True,
+    )
+    html = BeautifulSoup(placed.get_data(as_text=True), "html.parser")
+    assert "Your coupon is placed." in html.get_text()
+    header = html.select_one('[data-testid="header-balance"]').get_text(strip=True)
+    assert header == "87.50 EUR"
+    assert client.get("/balance.json").get_json()["shown"] == "87.50 EUR"
