@@ -13,6 +13,8 @@ import secrets
 from decimal import Decimal, InvalidOperation
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -25,19 +27,45 @@ from portal.player.blueprint import bp
 from portal.player.forms import ButtonForm
 
 STATUS_WORDS = {
-    "placing": "Being placed",
-    "open": "Open",
-    "won": "Won",
-    "lost": "Lost",
-    "returned": "Returned",
-    "refused": "Refused",
-    "unknown": "Awaiting confirmation",
+    "placing": _l("Being placed"),
+    "open": _l("Open"),
+    "won": _l("Won"),
+    "lost": _l("Lost"),
+    "returned": _l("Returned"),
+    "refused": _l("Refused"),
+    "unknown": _l("Awaiting confirmation"),
 }
 SERVICE_REFUSALS = {
-    1: "The bookmaker did not accept these selections (one may be blocked or repeated).",
-    2: "The odds have changed.",
-    3: "An outcome is no longer offered.",
-    99: "The bookmaker could not take coupons just now.",
+    1: _l("The bookmaker did not accept these selections (one may be blocked or repeated)."),
+    2: _l("The odds have changed."),
+    3: _l("An outcome is no longer offered."),
+    99: _l("The bookmaker could not take coupons just now."),
+}
+# why the slip could not become a coupon (operations.REASONS), as the page says it
+REASON_WORDS = {
+    "no_selection": _l("Pick at least one outcome."),
+    "bad_selection": _l("A selection is not in the format of the bet slip."),
+    "one_per_match": _l("Pick at most one outcome per match."),
+    "not_offered": _l("An outcome is no longer offered: reload the bet slip."),
+    "odds_moved": _l("The odds of an outcome have changed: check them and place again."),
+    "bad_stake": _l("Enter a stake greater than zero."),
+    "bad_mode": _l("Choose whether changed odds are accepted."),
+    "currency": _l("Your currency cannot be used on the bet slip."),
+    "funds": _l("Your balance is too low for this stake."),
+    "blocked": _l("Your account may not place bets."),
+    "limit": _l("This stake would cross a limit you set."),
+    "unavailable": _l("Coupons cannot be placed just now."),
+    "odds_too_high": _l("The total odds of these selections are too high for one coupon."),
+    "bad_slip": _l("The bet slip has expired: reload it and place again."),
+}
+# a result the calculation service posted (its Status), and what the portal did with it
+RESULT_WORDS = {2: _l("won"), 3: _l("returned"), 4: _l("lost")}
+APPLIED_WORDS = {
+    "applied": _l("applied"),
+    "repeated": _l("repeated"),
+    "recorded": _l("recorded"),
+    "unknown": _l("unknown"),
+    "refused": _l("refused"),
 }
 
 
@@ -56,7 +84,7 @@ def place_coupon():
     mode = request.form.get("rate_mode", "reject")
     if not form.validate_on_submit():
         rollback()
-        flash("The form has expired: please try again.", "warning")
+        flash(_("The form has expired: please try again."), "warning")
         return redirect(url_for("player.coupons"))
     if "preview" in request.form:
         page = _slip(chosen, stake, mode)
@@ -75,11 +103,13 @@ def place_coupon():
     coupon_id, status = coupon.id, coupon.status
     db.session.commit()
     if status == "open":
-        flash("Your coupon is placed.", "success")
+        flash(_("Your coupon is placed."), "success")
     elif status == "unknown":
         flash(
-            "The bookmaker has not confirmed your coupon yet. Your stake is held until it "
-            "does; you will see the coupon's state here.",
+            _(
+                "The bookmaker has not confirmed your coupon yet. Your stake is held until it "
+                "does; you will see the coupon's state here."
+            ),
             "warning",
         )
     return redirect(url_for("player.coupon", coupon_id=coupon_id))
@@ -115,6 +145,8 @@ def coupon(coupon_id: int):
         potential=_potential,
         refusal=_service_refusal(found),
         retry=_retry(found),
+        result_words=RESULT_WORDS,
+        applied_words=APPLIED_WORDS,
         form=ButtonForm(),
         slip_key=new_slip_key(),
     )
@@ -171,7 +203,9 @@ def _potential(coupon: Coupon) -> str:
 
 
 def _refusal_words(exc: operations.CouponRefused) -> str:
-    words = operations.REASONS.get(exc.code, "The coupon could not be placed.")
+    if exc.code == "too_many":
+        return _("A coupon holds at most %(count)s selections.", count=operations.MAX_SELECTIONS)
+    words = str(REASON_WORDS.get(exc.code) or _("The coupon could not be placed."))
     if exc.code == "odds_moved" and exc.detail:
         words += f" ({exc.detail})"
     if exc.code in ("blocked", "limit") and exc.detail:  # which limit, what is still allowed
@@ -184,8 +218,8 @@ def _service_refusal(coupon: Coupon) -> str | None:
         return None
     words = SERVICE_REFUSALS.get(coupon.refusal_code)
     if words is None:  # the login was refused, or a code the service does not document
-        words = "The bookmaker did not accept the coupon."
-    return words + " Your stake has been returned."
+        words = _l("The bookmaker did not accept the coupon.")
+    return _("%(reason)s Your stake has been returned.", reason=words)
 
 
 def _retry(coupon: Coupon) -> list[dict] | None:
