@@ -76,6 +76,9 @@ def test_a_visitor_picks_a_game_logs_in_and_a_round_moves_the_header(
     no_sideways_scroll(page)
     shot(page, f"lobby-visitor-{size}")
 
+    expect(game.get_by_role("link", name="Register to play")).to_have_attribute(
+        "href", "/register?next=/casino?game%3Dlucky-dice"
+    )
     game.get_by_role("link", name="Log in to play").click()
     page.get_by_label("Email or login name").fill("demo")
     page.get_by_label("Password").fill("demo1234")
