@@ -197,15 +197,15 @@ def test_cashier_and_bonus_rows_say_their_state(app, brand_id, client, make_play
             db.session.commit()
     log_in(client)
     found = {r["kind"]: r for r in rows(client.get("/wallet/history"))}
-    assert found["deposit"]["words"] == "Deposit by VISA 424242******4242 Result: Completed"
+    assert found["deposit"]["words"] == "Deposit by VISA 424242******4242 State: Completed"
     assert found["deposit"]["reference"] == reference
     assert found["deposit"]["href"] == f"/cashier/deposits/{reference}"
     withdrawal = found["withdrawal"]
     assert "Withdrawal to 424242******4242" in withdrawal["words"]
-    assert "Waiting for approval" in withdrawal["words"]
+    assert "State: Waiting for approval" in withdrawal["words"]
     assert withdrawal["reference"] == f"Withdrawal {withdrawal_id}"
     assert "Bonus Free ten granted" in found["bonus"]["words"]
-    assert "Active" in found["bonus"]["words"]
+    assert "State: Active" in found["bonus"]["words"]
 
 
 def test_an_adjustment_says_its_reason(app, client, make_player):

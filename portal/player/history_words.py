@@ -87,6 +87,7 @@ class Row:
     status: str | None = None  # the result's code (data-result on the row)
     reference: str | None = None  # short and readable ("Round 12", "Coupon 7")
     url: str | None = None  # the page showing it
+    is_state: bool = False  # `result` is a payment's or bonus's state, not a bet's result
 
 
 def describe(transactions: list[Transaction]) -> list[Row]:
@@ -311,7 +312,7 @@ def _deposits(rows) -> dict:
         state = str(PAYMENT_STATES.get(deposit.status, deposit.status))
         url = url_for("player.deposit_state", reference=deposit.reference)
         for t in wanted[deposit.reference]:
-            described[t.id] = Row(t, words, state, deposit.status, deposit.reference, url)
+            described[t.id] = Row(t, words, state, deposit.status, deposit.reference, url, True)
     return described
 
 
@@ -328,7 +329,7 @@ def _withdrawals(rows) -> dict:
                 words = _("Withdrawal to %(account)s returned", account=to or "-")
             else:
                 words = _("Withdrawal to %(account)s", account=to or "-")
-            described[t.id] = Row(t, words, state, found.status, reference, url)
+            described[t.id] = Row(t, words, state, found.status, reference, url, True)
     return described
 
 
@@ -351,7 +352,7 @@ def _bonuses(rows) -> dict:
                 words = _("Bonus %(name)s: the bonus money left goes back", name=name)
             else:
                 words = _("Bonus %(name)s granted", name=name)
-            described[t.id] = Row(t, words, state, found.status, None, url)
+            described[t.id] = Row(t, words, state, found.status, None, url, True)
     return described
 
 
