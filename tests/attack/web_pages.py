@@ -26,6 +26,9 @@ HTML_BLUEPRINTS = ("player", "api_docs")  # the player door; the API docs for in
 EXTRA_URLS = (
     "/wallet/history?currency=EUR&kind=stake&from=2000-01-01&to=2100-01-01",
     "/casino?game=dice",
+    "/casino?game=lucky-dice",
+    "/sportsbook/bets/1",  # a bet's and a round's page: the player's own only (else 404)
+    "/casino/rounds/1",
     "/auto-login/0-not-a-link",  # a CRM campaign's login link, refused (a live one: XSS test)
 )
 # Attributes whose value a browser follows or runs as a URL.
