@@ -36,6 +36,7 @@ from flask_babel import (
     force_locale,
     format_date,
     format_datetime,
+    format_time,
     get_locale,
     get_timezone,
 )
@@ -149,9 +150,14 @@ def amount(value, currency: str | None = None) -> str:
 
 
 def when(value: datetime | None, style: str = "medium") -> str:
-    """A moment (stored as naive UTC) in the page's locale and the player's time zone."""
+    """A moment (stored as naive UTC) in the page's locale and the player's time zone.
+    `style`: Babel's short/medium/long/full, or "minutes" (the medium date with the time
+    to the minute: "Dec 1, 2026, 1:16 PM", "01.12.2026, 13:16")."""
     if value is None:
         return ""
+    if style == "minutes":
+        joined = (get_locale() or Locale.parse(DEFAULT)).datetime_formats["medium"]
+        return joined.format(format_time(value, "short"), format_date(value, "medium"))
     return format_datetime(value, style)
 
 
