@@ -6,13 +6,14 @@ here, so the test does not wait for the site's catalog to be translated."""
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
-from flask_babel import force_locale, get_domain, gettext
+from flask_babel import force_locale, gettext
 from sqlalchemy import delete, select
 
 from portal.accounts import credentials
 from portal.accounts.models import OutboundMail, Player
 from portal.extensions import db
 from tests.gateway_flows import register
+from tests.pseudo_catalog import forget_loaded_catalogs
 
 GERMAN = {
     "Hello %(name)s,": "Hallo %(name)s,",
@@ -38,16 +39,9 @@ def german_app(make_app, tmp_path):
     with (folder / "messages.mo").open("wb") as target:
         write_mo(target, catalog)
     app = make_app(BABEL_TRANSLATION_DIRECTORIES=str(tmp_path / "translations"))
-    _forget_loaded_catalogs(app)
+    forget_loaded_catalogs(app)
     yield app
-    _forget_loaded_catalogs(app)
-
-
-def _forget_loaded_catalogs(app) -> None:
-    """Flask-Babel keeps loaded catalogs per locale for every app of the process: another
-    app's German must not stand in for this one's."""
-    with app.app_context():
-        get_domain().cache.clear()
+    forget_loaded_catalogs(app)
 
 
 @pytest.fixture
@@ -58,7 +52,7 @@ def two_players(german_app, make_brand, make_player):
     with german_app.app_context():  # (their welcome mails came from another app)
         db.session.execute(delete(OutboundMail))
         db.session.commit()
-    _forget_loaded_catalogs(german_app)
+    forget_loaded_catalogs(german_app)
     return german, english
 
 

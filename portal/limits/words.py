@@ -4,7 +4,9 @@ locale). Refusals are said the same way by the bet slip, the cashier and the gam
 (`refusal_words`, `limit_words`). Outside a page (the CLI, a vendor door) they are English.
 """
 
+import re
 from datetime import datetime
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -194,9 +196,26 @@ def change_subject(change) -> str:
 
 
 def change_value(value: str | None) -> str:
+    """A history row's value, stored as the core says it ("none", "5 bets", "30 minutes",
+    "2000.00 EUR", "24h", "timeout"), in the page's language."""
     if value is None:
         return ""
-    return str(DURATION_WORDS.get(value, EXCLUSION_WORDS.get(value, value)))
+    if value in DURATION_WORDS or value in EXCLUSION_WORDS:
+        return str(DURATION_WORDS.get(value) or EXCLUSION_WORDS[value])
+    if value == "none":
+        return _("none")
+    if found := _STORED_COUNT.fullmatch(value):
+        count = int(found[1])
+        if found[2].startswith("minute"):
+            return minutes(count)
+        return ngettext("%(num)d bet", "%(num)d bets", count)
+    if found := _STORED_MONEY.fullmatch(value):
+        return f"{i18n.amount(Decimal(found[1]))} {found[2]}"
+    return value
+
+
+_STORED_COUNT = re.compile(r"(\d+) (minutes?|bets?)")
+_STORED_MONEY = re.compile(r"(\d+(?:\.\d+)?) ([A-Z]{3,5})")
 
 
 def actor(name: str) -> str:
