@@ -100,7 +100,7 @@ def responsible_gambling():
 
 
 def _words(exc: LimitInvalid) -> str:
-    said = _({**WORDS, **PAGE_WORDS}.get(exc.code, N_("This cannot be done.")))
+    said = _({**WORDS, **PAGE_WORDS}.get(exc.code, PAGE_WORDS["other"]))
     if exc.code == "already_excluded":
         if exc.detail == "indefinite":
             said += " " + _("It has no end date.")
@@ -123,6 +123,7 @@ def _moment(detail: str) -> str:
 PAGE_WORDS = {
     "confirm": N_("Please tick the box to confirm that you understand."),
     "nothing_to_remove": N_("You have no such limit to remove."),
+    "other": N_("This cannot be done."),
 }
 
 

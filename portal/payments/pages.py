@@ -19,6 +19,7 @@ from sqlalchemy import select
 from portal import i18n
 from portal.database import commit, rollback, transactional
 from portal.extensions import db
+from portal.i18n import N_
 from portal.limits import checks
 from portal.limits import words as limit_words
 from portal.payments import deposits, withdrawals
@@ -170,6 +171,9 @@ def _deposit_rooms(player, methods) -> dict:
     return rooms
 
 
+OTHER_REFUSAL = N_("The cashier could not do this.")
+
+
 def _words(exc: deposits.CashierRefused) -> str:
     """The refusal in the page's language: the core's texts are marked for the catalogs
     (its details are said by portal.limits.words in the page's language already)."""
@@ -177,7 +181,7 @@ def _words(exc: deposits.CashierRefused) -> str:
         return _(exc.detail)
     if exc.code in ("blocked", "limit") and exc.detail:  # why, and what is still allowed
         return exc.detail
-    words = _(deposits.WORDS.get(exc.code, i18n.N_("The cashier could not do this.")))
+    words = _(deposits.WORDS.get(exc.code, OTHER_REFUSAL))
     if exc.code in ("below_min", "above_max"):
         words += f" ({_shown_amount(exc.detail)})."
     return words
