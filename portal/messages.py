@@ -64,6 +64,7 @@ TEXTS: dict[str, dict[str, str]] = {
         # registration
         "currency_invalid": "This currency is not offered.",
         "language_invalid": "This language is not offered.",
+        "time_zone_invalid": "This time zone is not known: choose one from the list.",
         "over18_required": "You must confirm that you are over 18.",
         "tnc_required": "Please accept the terms and conditions.",
         "first_name_required": "Please enter your first name.",
@@ -164,6 +165,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "general_failure": "Dieser Link gilt nicht mehr. Bitte fordere einen neuen an.",
         "currency_invalid": "Diese Währung wird nicht angeboten.",
         "language_invalid": "Diese Sprache wird nicht angeboten.",
+        "time_zone_invalid": "Diese Zeitzone ist unbekannt: bitte eine aus der Liste wählen.",
         "over18_required": "Bitte bestätige, dass du über 18 bist.",
         "tnc_required": "Bitte akzeptiere die Geschäftsbedingungen.",
         "first_name_required": "Bitte gib deinen Vornamen ein.",

@@ -46,6 +46,11 @@ def exclude(client, kind, duration=None, reason="", confirm=True, **kwargs):
     return post(client, data | ({"confirm": "y"} if confirm else {}), **kwargs)
 
 
+def said(text: str) -> str:
+    """A text as the page shows it to a reader (white space of any kind as one space)."""
+    return " ".join(text.split())
+
+
 def flashes(response) -> list[str]:
     soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
     return [" ".join(p.get_text(" ").split()) for p in soup.select("p.flash")]
@@ -145,7 +150,7 @@ def test_a_lower_limit_applies_at_once_and_a_raise_or_removal_after_a_day(app, c
 
     set_limit(client, "deposit", "200")
     with app.app_context():
-        due = words.when(db.session.scalar(select(PlayerLimit.pending_at)))
+        due = said(words.when(db.session.scalar(select(PlayerLimit.pending_at))))
     page = client.get(RG)
     assert flashes(page) == [
         f"Deposit limit per 24 hours (EUR) rises to 200.00 EUR on {due}, after a 24-hour "
@@ -246,7 +251,7 @@ def test_a_time_out_logs_out_and_the_next_login_explains_and_restricts(
     answer = exclude(client, "timeout", "24h", reason="a break")
     assert (answer.status_code, answer.headers["Location"]) == (302, "/login")
     with app.app_context():
-        until = words.when(db.session.scalar(select(Exclusion.ends_at)))
+        until = said(words.when(db.session.scalar(select(Exclusion.ends_at))))
         assert db.session.scalar(select(PlayerSession.revoked_at)) is not None
     login_page = client.get("/login")
     assert flashes(login_page) == [
@@ -300,7 +305,7 @@ def test_a_self_exclusion_cannot_be_shortened_from_the_page(app, client, player)
     log_in(client)
     exclude(client, "self-exclusion", "1y")
     with app.app_context():
-        ends = words.when(db.session.scalar(select(Exclusion.ends_at)))
+        ends = said(words.when(db.session.scalar(select(Exclusion.ends_at))))
     log_in(client)
     page = client.get(RG)
     assert flashes(page) == [
@@ -310,10 +315,10 @@ def test_a_self_exclusion_cannot_be_shortened_from_the_page(app, client, player)
     assert until == f"{ends}, then until you ask to come back"
     answer = exclude(client, "timeout", "6w")
     assert answer.status_code == 422
-    said = f"{operations.WORDS['already_excluded']} It applies until {ends}."
-    assert said in page_text(answer)
+    refusal = f"{operations.WORDS['already_excluded']} It applies until {ends}."
+    assert refusal in page_text(answer)
     shorter = exclude(client, "self-exclusion", "6m")
-    assert shorter.status_code == 422 and said in page_text(shorter)
+    assert shorter.status_code == 422 and refusal in page_text(shorter)
     assert counts(app)[2] == 1
     assert player_row(app, player).status == "self_excluded"
     refused = post(client, {"action": "reopen"})  # (not ended yet)
@@ -326,7 +331,7 @@ def test_a_self_exclusion_cannot_be_shortened_from_the_page(app, client, player)
 
 def table_until(page) -> str:
     soup = BeautifulSoup(page.get_data(as_text=True), "html.parser")
-    return soup.find(attrs={"data-testid": "exclusion-until"}).get_text()
+    return said(soup.find(attrs={"data-testid": "exclusion-until"}).get_text())
 
 
 def test_an_indefinite_self_exclusion_says_so(app, client, player):
@@ -381,7 +386,7 @@ def test_asking_to_reopen_after_the_end_lets_the_player_play_a_day_later(
 
     answer = post(client, {"action": "reopen"}, follow_redirects=True)
     with app.app_context():
-        reopen = words.when(db.session.scalar(select(Exclusion.reopen_at)))
+        reopen = said(words.when(db.session.scalar(select(Exclusion.reopen_at))))
     assert flashes(answer) == [f"Thank you. Your account reopens on {reopen}."]
     assert table_until(answer) == f"{reopen} (you asked to reopen your account)"
     assert 'data-testid="reopen-form"' not in answer.get_data(as_text=True)
@@ -447,7 +452,7 @@ def test_the_history_shows_who_changed_what_and_when(app, client, player, clock)
         operations.set_limit(holder, "bets", "week", "", 5, actor="operator:ann", reason="call")
         db.session.commit()
         times = [
-            c.created_at.strftime("%Y-%m-%d %H:%M")
+            said(words.when(c.created_at))
             for c in db.session.scalars(select(LimitChange).order_by(LimitChange.id.desc()))
         ]
     log_in(client)

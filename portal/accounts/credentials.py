@@ -8,6 +8,7 @@ it, and the old address gets a link that cancels (or undoes) the change.
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -86,7 +87,7 @@ def change_password(
     set_password(player, new)
     drop_pending_email(player, comment="password changed")
     revoke_all_sessions(player, keep=keep)
-    mail.send_template(player, "password_changed", "Your password was changed")
+    mail.send_template(player, "password_changed", _l("Your password was changed"))
 
 
 def request_password_reset(brand, email: str | None) -> None:
@@ -105,7 +106,7 @@ def request_password_reset(brand, email: str | None) -> None:
     mail.send_template(
         player,
         "password_reset",
-        "Reset your password",
+        _l("Reset your password"),
         link=_link("/reset-password", token).replace("?token=", "?hash="),
         minutes=current_app.config["PASSWORD_RESET_MINUTES"],
     )
@@ -140,7 +141,7 @@ def reset_password(brand, token: str | None, new: str | None, *, channel: str, c
     player.email_verified_at = player.email_verified_at or utcnow()  # the link proved it
     drop_pending_email(player, comment="password reset")
     revoke_all_sessions(player)
-    mail.send_template(player, "password_changed", "Your password was changed")
+    mail.send_template(player, "password_changed", _l("Your password was changed"))
     excluded = rules.player_excluded(player, utcnow())
     if player.is_blocked or (excluded and channel != "web"):
         return player, None
@@ -159,7 +160,9 @@ def send_welcome(player: Player) -> None:
             player, "activate", player.email, lifetime=_lifetime("ACTIVATION_TOKEN_MINUTES")
         )
         link = _link("/verify-email", token)
-    mail.send_template(player, "welcome", f"Welcome to {player.brand.name}", link=link)
+    mail.send_template(
+        player, "welcome", _l("Welcome to %(brand)s", brand=player.brand.name), link=link
+    )
 
 
 def send_activation(player: Player) -> bool:
@@ -170,7 +173,10 @@ def send_activation(player: Player) -> bool:
         player, "activate", player.email, lifetime=_lifetime("ACTIVATION_TOKEN_MINUTES")
     )
     mail.send_template(
-        player, "activate", "Please confirm your email address", link=_link("/verify-email", token)
+        player,
+        "activate",
+        _l("Please confirm your email address"),
+        link=_link("/verify-email", token),
     )
     return True
 
@@ -213,15 +219,17 @@ def request_email_change(
     cancel = tokens.issue(
         player, "email_cancel", player.email, lifetime=timedelta(days=30), retire=False
     )
-    mail.send(
-        new_email,
-        "Confirm your new email address",
-        mail.render("email_change_confirm", player=player, link=_link("/confirm-email", confirm)),
+    mail.send_template(
+        player,
+        "email_change_confirm",
+        _l("Confirm your new email address"),
+        to=new_email,
+        link=_link("/confirm-email", confirm),
     )
     mail.send_template(
         player,
         "email_change_notice",
-        "Your email address is being changed",
+        _l("Your email address is being changed"),
         new_email=new_email,
         link=_link("/cancel-email-change", cancel),
     )

@@ -6,6 +6,10 @@ cannot stall it, and answer times do not tell whether a mail was sent (forgot-pa
 would otherwise reveal which addresses have accounts). A failure leaves the mail
 "failed" for `flask --app app mail deliver`. Without MAIL_SERVER mails are kept in the
 outbox, where developers (`flask --app app mail list`) and admins read them.
+
+Templated mails (templates/email/*.txt, texts in the message catalogs) are written, with
+their subjects, in the recipient player's language: also when a vendor call, the CLI or
+the back office sends them (no page language applies then).
 """
 
 import smtplib
@@ -15,6 +19,7 @@ from email.message import EmailMessage
 from flask import current_app, render_template
 from sqlalchemy import select, update
 
+from portal import i18n
 from portal.accounts.models import OutboundMail, Player
 from portal.database import after_commit
 from portal.extensions import db
@@ -45,13 +50,14 @@ def _deliver_in_background(app, ids: list[int]) -> threading.Thread:
     return thread
 
 
-def render(template: str, **context) -> str:
-    return render_template(f"email/{template}.txt", **context)
-
-
-def send_template(player: Player, template: str, subject: str, **context) -> OutboundMail:
-    """A templated mail to the player's current address."""
-    return send(player.email, subject, render(template, player=player, **context))
+def send_template(
+    player: Player, template: str, subject, *, to: str | None = None, **context
+) -> OutboundMail:
+    """A templated mail to the player's current address (or `to`), in the player's
+    language; `subject` is a lazy text (`lazy_gettext`), translated here."""
+    with i18n.in_language_of(player):
+        body = render_template(f"email/{template}.txt", player=player, **context)
+        return send(to or player.email, str(subject), body)
 
 
 def deliver(ids: list[int] | None = None) -> tuple[int, int]:

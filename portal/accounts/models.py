@@ -91,6 +91,8 @@ class Player(Timestamped, db.Model):
     currency: Mapped[str] = mapped_column(String(5))  # chosen at registration
     active_currency: Mapped[str] = mapped_column(String(5))
     language: Mapped[str] = mapped_column(String(5))
+    # IANA time zone the pages show times in (portal/i18n.py); exports stay UTC
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     is_test: Mapped[bool] = mapped_column(default=False)
     btag: Mapped[str | None] = mapped_column(String(100))
     bonus_code: Mapped[str | None] = mapped_column(String(100))

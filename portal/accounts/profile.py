@@ -3,6 +3,7 @@
 Field codes: first_name_required/_invalid, last_name_required/_invalid,
 birthdate_required/_invalid/_not_exist, underage, gender_invalid, country_required/_invalid,
 city_invalid, address_invalid, zip_code_invalid, phone_invalid, language_invalid,
+time_zone_invalid (`timeZone`: an IANA name, the zone the pages show times in),
 custom_field_invalid.
 """
 
@@ -14,6 +15,7 @@ from datetime import date
 from babel import Locale
 from sqlalchemy import func
 
+from portal import i18n
 from portal.accounts.credentials import record_change
 from portal.accounts.errors import FieldError, ValidationFailed
 from portal.accounts.models import Player, PlayerCustomField
@@ -121,6 +123,12 @@ def validate_details(player: Player, given: dict, *, required=()) -> Details:
             errors.append(FieldError("language", "language_invalid"))
         else:
             values["language"] = language
+    zone = given.get("timeZone")
+    if zone is not None:
+        if isinstance(zone, str) and i18n.valid_time_zone(zone.strip()):
+            values["time_zone"] = zone.strip()
+        else:
+            errors.append(FieldError("timeZone", "time_zone_invalid"))
     excluded = rules.player_excluded(player, utcnow())
     for channel, value in (given.get("optOut") or {}).items():
         if channel not in OPT_OUTS or not isinstance(value, bool):

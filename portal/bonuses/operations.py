@@ -23,6 +23,7 @@ from portal.accounts import facts
 from portal.bonuses.models import ACTIVE, COMPLETED, EXPIRED, FORFEITED, Bonus, BonusAssignment
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.i18n import N_
 from portal.timeutil import utcnow
 from portal.wallet import operations as wallet
 from portal.wallet.models import BONUS, REAL, Account
@@ -40,13 +41,13 @@ class BonusRefused(DomainError):
 
 
 WORDS = {
-    "unknown": "This bonus code is not valid.",
-    "active": "You already have an active bonus in this currency.",
-    "needs_deposit": "This bonus is given with a deposit: enter its code in the cashier.",
-    "too_small": "This deposit is too small for the bonus.",
-    "used": "You have had this bonus already.",
-    "currency": "The player's brand does not offer this currency.",
-    "percentage": "This bonus is a percentage of a deposit: players claim it with one.",
+    "unknown": N_("This bonus code is not valid."),
+    "active": N_("You already have an active bonus in this currency."),
+    "needs_deposit": N_("This bonus is given with a deposit: enter its code in the cashier."),
+    "too_small": N_("This deposit is too small for the bonus."),
+    "used": N_("You have had this bonus already."),
+    "currency": N_("The player's brand does not offer this currency."),
+    "percentage": N_("This bonus is a percentage of a deposit: players claim it with one."),
 }
 
 

@@ -2,10 +2,11 @@
 form to claim a code (POST /bonuses with CSRF, field `code`)."""
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from portal import money
 from portal.bonuses import operations
 from portal.bonuses.models import BonusAssignment
 from portal.database import commit, rollback, transactional
@@ -15,10 +16,10 @@ from portal.player.forms import ButtonForm
 from portal.wallet import queries
 
 STATE_WORDS = {
-    "active": "Active",
-    "completed": "Wagering completed",
-    "expired": "Expired",
-    "forfeited": "Forfeited",
+    "active": _l("Active"),
+    "completed": _l("Wagering completed"),
+    "expired": _l("Expired"),
+    "forfeited": _l("Forfeited"),
 }
 
 
@@ -39,7 +40,6 @@ def bonuses():
         active=[a for a in mine if a.status == "active"],
         history=[a for a in mine if a.status != "active"],
         balance=queries.balance(player, player.active_currency),
-        amount=money.format_amount,
         words=STATE_WORDS,
         form=ButtonForm(),
     )
@@ -50,7 +50,7 @@ def bonuses():
 def claim_bonus():
     if not ButtonForm().validate_on_submit():
         rollback()
-        flash("The form has expired: please try again.", "warning")
+        flash(_("The form has expired: please try again."), "warning")
         return redirect(url_for("player.bonuses"))
     player = current_user.player
     try:
@@ -59,7 +59,8 @@ def claim_bonus():
         commit()
     except operations.BonusRefused as exc:
         rollback()
-        flash(operations.WORDS.get(exc.code, "This bonus cannot be claimed."), "warning")
+        said = operations.WORDS.get(exc.code)
+        flash(_(said) if said else _("This bonus cannot be claimed."), "warning")
         return redirect(url_for("player.bonuses"))
-    flash(f"{name} is yours: it is in your bonus balance.", "success")
+    flash(_("%(bonus)s is yours: it is in your bonus balance.", bonus=name), "success")
     return redirect(url_for("player.bonuses"))

@@ -6,6 +6,7 @@ A link that is unknown, used, revoked or expired, or whose player is blocked, ex
 or closed, logs nobody in: the page says so and points to the normal login."""
 
 from flask import redirect, render_template, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.accounts.models import Player
@@ -18,12 +19,12 @@ from portal.player.forms import ButtonForm
 from portal.player.views import start_web_session
 
 MESSAGES = {
-    "unknown": "This login link is not valid.",
-    "used": "This login link has already been used.",
-    "revoked": "This login link is no longer valid: a newer one was sent, or it was withdrawn.",
-    "expired": "This login link has expired.",
-    "blocked": "This account cannot be logged in with a link.",
-    "excluded": "This account cannot be logged in with a link.",
+    "unknown": _l("This login link is not valid."),
+    "used": _l("This login link has already been used."),
+    "revoked": _l("This login link is no longer valid: a newer one was sent, or it was withdrawn."),
+    "expired": _l("This login link has expired."),
+    "blocked": _l("This account cannot be logged in with a link."),
+    "excluded": _l("This account cannot be logged in with a link."),
 }
 STATUS = {"unknown": 404, "used": 410, "revoked": 410, "expired": 410}
 

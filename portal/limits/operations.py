@@ -13,6 +13,7 @@ from portal import money
 from portal.accounts.models import Player
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.i18n import N_
 from portal.limits import rules
 from portal.limits.models import Exclusion, LimitChange, PlayerLimit
 from portal.timeutil import utcnow
@@ -32,24 +33,24 @@ class LimitInvalid(DomainError):
 
 
 WORDS = {
-    "kind": "Choose a limit: deposit, loss, stake, bets or session.",
-    "period": "Choose a period this limit has.",
-    "currency": "Choose one of your currencies.",
-    "amount": "Enter a positive amount in the currency's digits.",
-    "count": "Enter a whole number of bets, at least 1.",
-    "minutes": f"Enter whole minutes, from 1 to {MAX_SESSION_MINUTES}.",
-    "duration": "Choose one of the offered periods.",
-    "reason": "Please tell us why (at most 500 characters).",
-    "already_excluded": "This would end sooner than the exclusion that already applies.",
-    "close_while_excluded": (
+    "kind": N_("Choose a limit: deposit, loss, stake, bets or session."),
+    "period": N_("Choose a period this limit has."),
+    "currency": N_("Choose one of your currencies."),
+    "amount": N_("Enter a positive amount in the currency's digits."),
+    "count": N_("Enter a whole number of bets, at least 1."),
+    "minutes": N_("Enter whole minutes, from 1 to 1440."),  # (MAX_SESSION_MINUTES)
+    "duration": N_("Choose one of the offered periods."),
+    "reason": N_("Please tell us why (at most 500 characters)."),
+    "already_excluded": N_("This would end sooner than the exclusion that already applies."),
+    "close_while_excluded": N_(
         "Your account is closed to play already: you can close it once your exclusion ends."
     ),
-    "blocked": "This account is blocked: an exclusion cannot be added until it is unblocked.",
-    "not_excluded": "There is no exclusion to lift.",
-    "not_ended": "Your self-exclusion has not ended yet.",
-    "indefinite": "An indefinite self-exclusion can only be lifted by our support team.",
-    "already_asked": "You have asked already; your account reopens at the time shown.",
-    "not_lower": "An operator may only lower a limit (or set a first one), never raise it.",
+    "blocked": N_("This account is blocked: an exclusion cannot be added until it is unblocked."),
+    "not_excluded": N_("There is no exclusion to lift."),
+    "not_ended": N_("Your self-exclusion has not ended yet."),
+    "indefinite": N_("An indefinite self-exclusion can only be lifted by our support team."),
+    "already_asked": N_("You have asked already; your account reopens at the time shown."),
+    "not_lower": N_("An operator may only lower a limit (or set a first one), never raise it."),
 }
 
 

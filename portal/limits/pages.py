@@ -12,10 +12,14 @@ While an exclusion applies the player may log in on the web, but only the pages 
 OPEN_WHILE_EXCLUDED answer: the others send them here (withdrawing stays possible).
 """
 
+from datetime import datetime
+
 from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from portal.database import commit, rollback, transactional
+from portal.i18n import N_
 from portal.limits import operations, rules, words
 from portal.limits.operations import WORDS, LimitInvalid
 from portal.player.blueprint import bp, site_brand
@@ -83,7 +87,7 @@ def responsible_gambling():
     action = request.form.get("action", "")
     handler = ACTIONS.get(action)
     if handler is None:
-        return _page(failed="form", errors=["Choose one of the forms on this page."]), 422
+        return _page(failed="form", errors=[_("Choose one of the forms on this page.")]), 422
     try:
         return handler(current_user.player, request.form)
     except LimitInvalid as exc:
@@ -96,18 +100,30 @@ def responsible_gambling():
 
 
 def _words(exc: LimitInvalid) -> str:
-    said = {**WORDS, **PAGE_WORDS}.get(exc.code, "This cannot be done.")
+    said = _({**WORDS, **PAGE_WORDS}.get(exc.code, PAGE_WORDS["other"]))
     if exc.code == "already_excluded":
-        ends = "has no end date" if exc.detail == "indefinite" else f"applies until {exc.detail}"
-        said += f" It {ends}."
+        if exc.detail == "indefinite":
+            said += " " + _("It has no end date.")
+        else:
+            said += " " + _("It applies until %(when)s.", when=_moment(exc.detail))
     elif exc.code == "not_ended":
-        said += f" It ends on {exc.detail}."
+        said += " " + _("It ends on %(when)s.", when=_moment(exc.detail))
     return said
 
 
+def _moment(detail: str) -> str:
+    """The core's moment in a refusal ("2026-12-01 13:00 UTC"), as the page says times."""
+    try:
+        moment = datetime.strptime(detail, "%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return detail
+    return words.when(moment)
+
+
 PAGE_WORDS = {
-    "confirm": "Please tick the box to confirm that you understand.",
-    "nothing_to_remove": "You have no such limit to remove.",
+    "confirm": N_("Please tick the box to confirm that you understand."),
+    "nothing_to_remove": N_("You have no such limit to remove."),
+    "other": N_("This cannot be done."),
 }
 
 
@@ -138,7 +154,7 @@ def _exclude(kind):
         commit()  # (before the log-out: a re-run request would find nobody logged in)
         logout_user()  # (the core has revoked the player's sessions)
         session.clear()
-        flash(f"You are logged out. {notice}", "warning")
+        flash(_("You are logged out. %(notice)s", notice=notice), "warning")
         return redirect(url_for("player.login"))
 
     return handler
@@ -146,7 +162,10 @@ def _exclude(kind):
 
 def _reopen(player, _form):
     exclusion = operations.ask_reopen(player)
-    flash(f"Thank you. Your account reopens on {words.when(exclusion.reopen_at)}.", "success")
+    flash(
+        _("Thank you. Your account reopens on %(when)s.", when=words.when(exclusion.reopen_at)),
+        "success",
+    )
     return redirect(url_for("player.responsible_gambling"))
 
 

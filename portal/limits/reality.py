@@ -14,13 +14,14 @@ and it writes only to end a session whose limit is reached.
 from math import ceil
 
 from flask import current_app, flash, g, jsonify, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from portal.accounts import status
 from portal.accounts.models import Player, PlayerSession
 from portal.database import transactional
 from portal.extensions import db
-from portal.limits import operations
+from portal.limits import operations, words
 from portal.player.auth import PASSIVE_ENDPOINTS
 from portal.player.blueprint import bp, safe_next
 from portal.player.forms import ButtonForm
@@ -32,11 +33,15 @@ SHORTEST_POLL = 5  # seconds between polls at least (unless REALITY_CHECK_POLL_S
 
 
 def minutes_text(minutes: int) -> str:
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    """ "15 minutes" in the page's language."""
+    return words.minutes(minutes)
 
 
 def limit_reached_text(minutes: int) -> str:
-    return f"Your session time limit of {minutes_text(minutes)} is reached. You are logged out."
+    return _(
+        "Your session time limit of %(limit)s is reached. You are logged out.",
+        limit=minutes_text(minutes),
+    )
 
 
 def session_limit(web_session: PlayerSession) -> dict | None:
@@ -56,8 +61,8 @@ def status_of(web_session: PlayerSession) -> dict:
     check = None
     if not ended and status.reality_check_due(web_session):
         summary = status.reality_check(web_session)
-        check = {
-            "time_played": summary["time_played"],
+        check = {  # (time played in the page's language; the gateway's stays English)
+            "time_played": words.duration(int(summary["h"]) * 60 + int(summary["min"])),
             "total_bets": _amount(summary["total_bets"]),
             "total_wins": _amount(summary["total_wins"]),
             "profit": _amount(summary["profit"]),

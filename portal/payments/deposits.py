@@ -24,6 +24,7 @@ from portal import money
 from portal.accounts import facts
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.i18n import N_
 from portal.limits import checks, rules, words
 from portal.payments import providers
 from portal.payments.models import FAIL, NEW, PROCESS, SUCCESS, Deposit, PaymentMethod
@@ -45,18 +46,18 @@ class CashierRefused(DomainError):
 
 
 WORDS = {
-    "method": "This payment method is not offered in this currency.",
-    "amount": "Enter an amount greater than zero.",
-    "below_min": "The amount is below the minimum of this payment method",
-    "above_max": "The amount is above the maximum of this payment method",
-    "blocked": "Your account may not use the cashier just now.",
-    "limit": "This deposit would cross a deposit limit you set.",
-    "funds": "Your withdrawable balance is too low for this amount.",
-    "requisite": "Choose where the money is paid to.",
-    "not_pending": "This request can no longer be changed.",
-    "bonus_code": "This bonus code is not valid.",
-    "reason": "Give a reason.",
-    "provider": "The payment provider cannot pay out just now.",
+    "method": N_("This payment method is not offered in this currency."),
+    "amount": N_("Enter an amount greater than zero."),
+    "below_min": N_("The amount is below the minimum of this payment method"),
+    "above_max": N_("The amount is above the maximum of this payment method"),
+    "blocked": N_("Your account may not use the cashier just now."),
+    "limit": N_("This deposit would cross a deposit limit you set."),
+    "funds": N_("Your withdrawable balance is too low for this amount."),
+    "requisite": N_("Choose where the money is paid to."),
+    "not_pending": N_("This request can no longer be changed."),
+    "bonus_code": N_("This bonus code is not valid."),
+    "reason": N_("Give a reason."),
+    "provider": N_("The payment provider cannot pay out just now."),
 }
 
 

@@ -8,13 +8,18 @@ returns them to GET /cashier/deposits/<reference>. POST /cashier/withdraw and PO
 /cashier/withdrawals/<id>/cancel (CSRF).
 """
 
+from decimal import Decimal, InvalidOperation
+
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from portal import money
+from portal import i18n
 from portal.database import commit, rollback, transactional
 from portal.extensions import db
+from portal.i18n import N_
 from portal.limits import checks
 from portal.limits import words as limit_words
 from portal.payments import deposits, withdrawals
@@ -23,13 +28,13 @@ from portal.player.blueprint import bp
 from portal.player.forms import ButtonForm
 
 STATE_WORDS = {
-    "new": "Waiting for the payment",
-    "process": "Being processed",
-    "success": "Completed",
-    "fail": "Failed",
-    "pending": "Waiting for approval",
-    "cancelled": "Cancelled",
-    "declined": "Declined",
+    "new": _l("Waiting for the payment"),
+    "process": _l("Being processed"),
+    "success": _l("Completed"),
+    "fail": _l("Failed"),
+    "pending": _l("Waiting for approval"),
+    "cancelled": _l("Cancelled"),
+    "declined": _l("Declined"),
 }
 
 
@@ -99,7 +104,7 @@ def withdraw():
         page = _page(values)
         rollback()
         return page, 422
-    flash("Your withdrawal is requested: the amount is held until it is paid.", "success")
+    flash(_("Your withdrawal is requested: the amount is held until it is paid."), "success")
     return redirect(url_for("player.cashier", _anchor=f"withdrawal-{asked_id}"))
 
 
@@ -115,7 +120,7 @@ def cancel_withdrawal(withdrawal_id: int):
         rollback()
         flash(_words(exc), "warning")
         return redirect(url_for("player.cashier"))
-    flash("Your withdrawal is cancelled: the amount is back in your balance.", "success")
+    flash(_("Your withdrawal is cancelled: the amount is back in your balance."), "success")
     return redirect(url_for("player.cashier"))
 
 
@@ -124,7 +129,7 @@ def _expired_form():
     if ButtonForm().validate_on_submit():
         return None
     rollback()
-    flash("The form has expired: please try again.", "warning")
+    flash(_("The form has expired: please try again."), "warning")
     return redirect(url_for("player.cashier"))
 
 
@@ -150,11 +155,10 @@ def _page(values=None):
         withdrawals=asked,
         values=values or {},
         words=STATE_WORDS,
-        amount=money.format_amount,
         currency=player.active_currency,
         form=ButtonForm(),
         deposit_rooms=_deposit_rooms(player, methods),
-        period_words=limit_words.WINDOW_WORDS,
+        room_words=limit_words.deposit_room,
     )
 
 
@@ -167,12 +171,26 @@ def _deposit_rooms(player, methods) -> dict:
     return rooms
 
 
+OTHER_REFUSAL = N_("The cashier could not do this.")
+
+
 def _words(exc: deposits.CashierRefused) -> str:
-    words = deposits.WORDS.get(exc.code, "The cashier could not do this.")
-    if exc.code in ("below_min", "above_max"):
-        words += f" ({exc.detail})."
+    """The refusal in the page's language: the core's texts are marked for the catalogs
+    (its details are said by portal.limits.words in the page's language already)."""
     if exc.code == "bonus_code" and exc.detail:  # why this code is not for the player now
-        words = exc.detail
+        return _(exc.detail)
     if exc.code in ("blocked", "limit") and exc.detail:  # why, and what is still allowed
-        words = exc.detail
+        return exc.detail
+    words = _(deposits.WORDS.get(exc.code, OTHER_REFUSAL))
+    if exc.code in ("below_min", "above_max"):
+        words += f" ({_shown_amount(exc.detail)})."
     return words
+
+
+def _shown_amount(detail: str) -> str:
+    """ "1234.50 EUR" (the core's detail) in the page's locale: "1.234,50 EUR"."""
+    figure, _space, currency = detail.partition(" ")
+    try:
+        return f"{i18n.amount(Decimal(figure))} {currency}".strip()
+    except InvalidOperation:
+        return detail

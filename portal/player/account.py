@@ -2,6 +2,7 @@
 
 from babel import Locale
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.accounts import credentials, documents, profile
@@ -16,6 +17,8 @@ from portal.player.forms import (
     PasswordChangeForm,
     SelectChoice,
     TermsForm,
+    country_choices,
+    time_zone_choices,
 )
 
 
@@ -25,9 +28,12 @@ def _details_form(player) -> DetailsForm:
         SelectChoice(code, Locale.parse(code).get_display_name(code).capitalize())
         for code in player.brand.language_list
     ]
+    form.country.choices = country_choices()
+    form.time_zone.choices = time_zone_choices()
     if request.method != "POST":
         form.birthdate.data = player.birthdate.isoformat() if player.birthdate else ""
         form.language.data = player.language
+        form.time_zone.data = player.time_zone
     return form
 
 
@@ -48,7 +54,7 @@ def account():
             show_errors(form, exc)
         else:
             profile.update_details(player, details, comment="changed on the account page")
-            flash("Your details are saved.", "success")
+            flash(_("Your details are saved."), "success")
             return redirect(url_for("player.account"))
     return render_template("player/account.html", form=form, player=player), _status(form)
 
@@ -65,7 +71,7 @@ def registration_details():
         except ValidationFailed as exc:
             show_errors(form, exc)
         else:
-            flash("Thank you, your registration is complete.", "success")
+            flash(_("Thank you, your registration is complete."), "success")
             return redirect(url_for("player.home"))
     return render_template("player/registration_details.html", form=form), _status(form)
 
@@ -131,7 +137,7 @@ def terms():
     form = TermsForm()
     if pending and form.validate_on_submit():
         documents.sign_all(player, language=player.language, ip=client().ip)
-        flash("Thank you for accepting.", "success")
+        flash(_("Thank you for accepting."), "success")
         return redirect(url_for("player.home"))
     return render_template("player/terms.html", form=form, pending=pending), _status(form)
 

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, has_request_context, request, url_for
 from flask_login import current_user
 
-from portal import messages
+from portal import i18n, messages
 from portal.accounts import operations
 from portal.accounts.errors import BrandNotFound, ValidationFailed
 from portal.player.forms import CORE_FIELDS
@@ -40,7 +40,7 @@ def client() -> operations.Client:
 def language() -> str:
     if current_user.is_authenticated:
         return current_user.player.language
-    return messages.DEFAULT_LANGUAGE
+    return i18n.page_language()
 
 
 def text(code: str) -> str:

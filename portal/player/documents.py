@@ -3,28 +3,34 @@
 and list the earlier ones with their dates; `?version=N` shows one of those."""
 
 from flask import Response, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal.accounts import documents
 from portal.database import transactional
 from portal.player.blueprint import bp, language, site_brand
 
-TITLES = {"tnc": "Terms and conditions", "privacy": "Privacy policy"}
+TITLES = {"tnc": _l("Terms and conditions"), "privacy": _l("Privacy policy")}
+NONE_YET = {
+    "tnc": _l("No terms and conditions are published yet."),
+    "privacy": _l("No privacy policy is published yet."),
+}
 
 
 @bp.get("/documents/<doc_type>")
 @transactional
 def document(doc_type: str):
     if doc_type not in documents.TYPES:
-        abort(404, "There is no such document.")
+        abort(404, _("There is no such document."))
     brand = site_brand()
     published = documents.versions(brand, doc_type, language())
     if not published:
-        abort(404, f"No {TITLES[doc_type].lower()} is published yet.")
+        abort(404, str(NONE_YET[doc_type]))
     shown = published[0]
     if (wanted := request.args.get("version", "").strip()) != "":
         found = [d for d in published if str(d.version) == wanted]
         if not found:
-            abort(404, "There is no such version of this document.")
+            abort(404, _("There is no such version of this document."))
         shown = found[0]
     return render_template(
         "player/document.html",

@@ -1,6 +1,8 @@
 """Player forms. They check shape only; the account rules live in accounts/."""
 
 from babel import Locale
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -15,6 +17,7 @@ CORE_FIELDS = {
     "password": "password",
     "currency": "currency",
     "language": "language",
+    "timeZone": "time_zone",
     "over18": "over18",
     "signTNC": "accept_terms",
     "firstName": "first_name",
@@ -34,10 +37,17 @@ CORE_FIELDS = {
 }
 
 
-def country_choices() -> list[SelectChoice]:
-    names = Locale("en").territories
+def country_choices(locale: Locale | None = None) -> list[SelectChoice]:
+    """The countries named (and sorted) in the page's language."""
+    names = (locale or get_locale() or Locale("en")).territories
     countries = sorted(COUNTRIES, key=lambda code: names[code])
     return [SelectChoice("", "—")] + [SelectChoice(code, names[code]) for code in countries]
+
+
+def time_zone_choices() -> list[SelectChoice]:
+    from portal.i18n import time_zones
+
+    return [SelectChoice(zone, zone.replace("_", " ")) for zone in time_zones()]
 
 
 class ButtonForm(FlaskForm):
@@ -59,26 +69,33 @@ class LoginForm(FlaskForm):
 
 
 class DetailsForm(FlaskForm):
-    """Personal details; also registration step two (where four of them are required)."""
+    """Personal details; also registration step two (where four of them are required).
+    The country and time zone choices are set per page (`_details_form`): the zone is
+    checked by the core, which says why a zone is refused."""
 
-    first_name = StringField("First name")
-    last_name = StringField("Last name")
-    birthdate = StringField("Date of birth (YYYY-MM-DD)")
+    first_name = StringField(_l("First name"))
+    last_name = StringField(_l("Last name"))
+    birthdate = StringField(_l("Date of birth (YYYY-MM-DD)"))
     gender = SelectField(
-        "Gender",
-        choices=[SelectChoice("", "—"), SelectChoice("F", "Female"), SelectChoice("M", "Male")],
+        _l("Gender"),
+        choices=[
+            SelectChoice("", "—"),
+            SelectChoice("F", _l("Female")),
+            SelectChoice("M", _l("Male")),
+        ],
         validators=[Optional()],
     )
-    country = SelectField("Country", choices=country_choices(), validators=[Optional()])
-    city = StringField("City")
-    address = StringField("Address")
-    zip_code = StringField("Postal code")
-    phone = StringField("Phone")
-    language = SelectField("Language", validators=[Optional()])
-    opt_out_chat = BooleanField("No chat messages")
-    opt_out_sms = BooleanField("No text messages")
-    opt_out_email = BooleanField("No marketing email")
-    opt_out_phone = BooleanField("No phone calls")
+    country = SelectField(_l("Country"), validators=[Optional()])
+    city = StringField(_l("City"))
+    address = StringField(_l("Address"))
+    zip_code = StringField(_l("Postal code"))
+    phone = StringField(_l("Phone"))
+    language = SelectField(_l("Language"), validators=[Optional()])
+    time_zone = SelectField(_l("Time zone"), validate_choice=False)
+    opt_out_chat = BooleanField(_l("No chat messages"))
+    opt_out_sms = BooleanField(_l("No text messages"))
+    opt_out_email = BooleanField(_l("No marketing email"))
+    opt_out_phone = BooleanField(_l("No phone calls"))
 
     def core_values(self) -> dict:
         """The form as the core's field dict (same keys as the gateway's)."""
@@ -93,6 +110,7 @@ class DetailsForm(FlaskForm):
             "zipPostalCode": self.zip_code.data,
             "phone": self.phone.data,
             "language": self.language.data or None,
+            "timeZone": self.time_zone.data,  # (None when not posted: unchanged)
             "optOut": {
                 c: getattr(self, f"opt_out_{c}").data for c in ("chat", "sms", "email", "phone")
             },
@@ -100,7 +118,7 @@ class DetailsForm(FlaskForm):
 
 
 class EmailChangeForm(FlaskForm):
-    email = EmailField("New email address", validators=[Length(max=300)])
+    email = EmailField(_l("New email address"), validators=[Length(max=300)])
 
 
 class PasswordChangeForm(FlaskForm):

@@ -5,6 +5,8 @@ with CSRF), so mail scanners that prefetch links cannot use them up.
 """
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from portal.accounts import credentials
@@ -66,13 +68,13 @@ def _link_failed():
 
 
 LINKS = {
-    "verify_email": (credentials.activate, "Confirm my email address", "email_verified"),
+    "verify_email": (credentials.activate, _l("Confirm my email address"), "email_verified"),
     "confirm_email": (
         credentials.confirm_email_change,
-        "Confirm my new email address",
+        _l("Confirm my new email address"),
         "email_verified",
     ),
-    "cancel_email_change": (credentials.cancel_email_change, "Cancel the email change", None),
+    "cancel_email_change": (credentials.cancel_email_change, _l("Cancel the email change"), None),
 }
 
 
@@ -91,7 +93,7 @@ def _link_page(endpoint: str):
         message = (
             text(done_code)
             if done_code
-            else ("The change is cancelled. If you did not ask for it, change your password now.")
+            else _("The change is cancelled. If you did not ask for it, change your password now.")
         )
         return render_template("player/link_result.html", ok=True, message=message)
     return render_template("player/link_confirm.html", form=form, button=button)
