@@ -321,3 +321,73 @@ def test_every_player_page_is_audited(app):
     forgotten = routes - audited - set(NOT_PAGES)
     assert not forgotten, f"GET routes neither audited (PAGES) nor NOT_PAGES: {sorted(forgotten)}"
     assert not set(NOT_PAGES) - routes, "NOT_PAGES names routes that are gone"
+
+
+def test_the_header_menu_folds_on_a_phone_and_opens_by_keyboard(chromium, site):
+    """At 390 px the menu hides behind its button (the balance stays in sight); the button
+    opens it by keyboard and says so (aria-expanded); Escape closes it and the focus goes
+    back to the button. The skip link is the first stop of the keyboard and leads to main.
+    Without JavaScript the whole menu shows, wrapped, and the page still fits."""
+    from playwright.sync_api import expect
+
+    from tests.harness.browser import BrowserUnavailable
+    from tests.harness.requirements import unavailable
+
+    if isinstance(chromium, BrowserUnavailable):
+        unavailable(f"Chromium is not available: {chromium.reason}")
+    url, _ = site
+    context = chromium.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    _log_in(page, url, PLAYERS["player"])
+    page.goto(url + "/wallet")
+    menu = page.locator("#site-menu")
+    button = page.locator("button[aria-controls=site-menu]")
+    cashier = menu.locator("a[href='/cashier']")
+    expect(button).to_be_visible()
+    expect(button).to_have_attribute("aria-expanded", "false")
+    expect(cashier).to_be_hidden()
+    expect(page.get_by_test_id("header-balance")).to_be_visible()
+
+    page.keyboard.press("Tab")
+    skip = page.locator("a.skip-link")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Tab")
+    expect(page.locator("a.logo")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(button).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(button).to_have_attribute("aria-expanded", "true")
+    expect(cashier).to_be_visible()
+    page.keyboard.press("Tab")
+    expect(menu.locator("a").first).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(button).to_have_attribute("aria-expanded", "false")
+    expect(button).to_be_focused()
+    expect(cashier).to_be_hidden()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    expect(skip).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main#content")).to_be_focused()
+    context.close()
+
+    desktop = chromium.new_context(viewport={"width": 1366, "height": 900})
+    page = desktop.new_page()
+    _log_in(page, url, PLAYERS["player"])
+    expect(page.locator("button[aria-controls=site-menu]")).to_be_hidden()
+    expect(page.locator("#site-menu a[href='/cashier']")).to_be_visible()
+    desktop.close()
+
+    scriptless = chromium.new_context(
+        viewport={"width": 390, "height": 844}, java_script_enabled=False
+    )
+    page = scriptless.new_page()
+    _log_in(page, url, PLAYERS["player"])
+    for path in ("/wallet", "/cashier", "/wallet/history", "/coupons/mine"):
+        page.goto(url + path)
+        expect(page.locator("button[aria-controls=site-menu]")).to_be_hidden()
+        expect(page.locator("#site-menu a[href='/cashier']")).to_be_visible()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} without JavaScript: {width} px wide"
+    scriptless.close()
