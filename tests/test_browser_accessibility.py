@@ -65,6 +65,7 @@ PAGES = [
     ("visitor", "/register"),
     ("visitor", "/forgot-password"),
     ("visitor", "/reset-password?hash={reset}"),
+    ("visitor", "/reset-password?hash=0-not-a-link"),  # the page of a link that does not work
     ("visitor", "/documents/tnc"),
     ("visitor", "/documents/privacy"),
     ("visitor", "/documents/tnc?version=1"),
