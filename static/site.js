@@ -69,7 +69,11 @@
       table.classList.add("stacking");
     });
     stack();
-    PHONE.addEventListener("change", stack);
+    var waiting = null;
+    window.addEventListener("resize", function () {  // (a phone turned, a window resized)
+      clearTimeout(waiting);
+      waiting = setTimeout(stack, 100);
+    });
   }
 
   // A table wider than its place on a phone shows its rows as blocks; one that fits stays.

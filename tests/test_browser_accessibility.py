@@ -348,6 +348,16 @@ def test_the_header_menu_folds_on_a_phone_and_opens_by_keyboard(chromium, site):
     expect(button).to_have_attribute("aria-expanded", "false")
     expect(cashier).to_be_hidden()
     expect(page.get_by_test_id("header-balance")).to_be_visible()
+    balances = page.get_by_test_id("balances")  # too wide for a phone: rows as blocks
+    expect(balances).to_have_class(re.compile(r"\bstacked\b"))
+    expect(balances.locator("td[data-testid=real-EUR]")).to_have_attribute(
+        "data-label", "Real money"
+    )
+    expect(balances.get_by_role("row")).to_have_count(3)  # (still a table to a screen reader)
+    page.set_viewport_size({"width": 1000, "height": 844})  # a wider screen: a table again
+    expect(balances).not_to_have_class(re.compile(r"\bstacked\b"))
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(balances).to_have_class(re.compile(r"\bstacked\b"))
 
     page.keyboard.press("Tab")
     skip = page.locator("a.skip-link")
@@ -360,6 +370,8 @@ def test_the_header_menu_folds_on_a_phone_and_opens_by_keyboard(chromium, site):
     page.keyboard.press("Enter")
     expect(button).to_have_attribute("aria-expanded", "true")
     expect(cashier).to_be_visible()
+    if shots := os.environ.get("PORTAL_SCREENSHOTS"):
+        page.screenshot(path=f"{shots}/phone-menu-open.png")
     page.keyboard.press("Tab")
     expect(menu.locator("a").first).to_be_focused()
     page.keyboard.press("Escape")
@@ -391,4 +403,6 @@ def test_the_header_menu_folds_on_a_phone_and_opens_by_keyboard(chromium, site):
         expect(page.locator("#site-menu a[href='/cashier']")).to_be_visible()
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"{path} without JavaScript: {width} px wide"
+        if shots:
+            page.screenshot(path=f"{shots}/phone-no-script{_slug('', path)}.png", full_page=True)
     scriptless.close()
