@@ -108,6 +108,15 @@ PAGES = [
     ("excluded", "/cashier"),
     ("excluded", "/wallet"),
 ]
+# Forms audited once more as their errors show: sent empty (the first submit button of main).
+SENT_EMPTY = [
+    ("visitor", "/login"),
+    ("visitor", "/register"),
+    ("visitor", "/forgot-password"),
+    ("player", "/account"),
+    ("player", "/account/password"),
+    ("newcomer", "/register/details"),
+]
 # GET routes of the player blueprint that answer no HTML page of their own.
 NOT_PAGES = {
     "player.favicon": "redirects to the icon",
@@ -300,6 +309,15 @@ def test_every_player_page_passes_the_audit_at_both_sizes(chromium, site):
                 problems += _audit(page, axe, size, state, path)
                 if shots:
                     page.screenshot(path=f"{shots}/{size}-{_slug(state, path)}.png", full_page=True)
+            for who, path in SENT_EMPTY:
+                if who == state:
+                    page.goto(url + path)
+                    with page.expect_navigation():
+                        page.locator("main form button[type=submit]").first.click()
+                    problems += _audit(page, axe, size, state, f"{path} (sent empty)")
+                    if shots:
+                        name = _slug(state, path) + "-errors"
+                        page.screenshot(path=f"{shots}/{size}-{name}.png", full_page=True)
             context.close()
     assert not problems, "\n".join(problems)
 
