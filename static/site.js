@@ -4,8 +4,8 @@
      whether it is open; Escape closes it and gives the focus back to the button). The
      balance stays in sight. Without this script the button stays hidden and the menu
      wraps onto more lines.
-   - Tables (.table) too wide for a phone show each row as a block of "caption: value"
-     lines (a table that fits stays a table): every cell gets
+   - Tables (.table) too wide for their place (on a phone, mostly) show each row as a block
+     of "caption: value" lines (a table that fits stays a table): every cell gets
      its column's heading as data-label (site.css prints it before the value), and the
      table, its rows and cells get their ARIA roles back (a table shown as blocks loses
      them in some browsers). Without this script a wide table scrolls inside its own
@@ -13,7 +13,6 @@
 (function () {
   "use strict";
   var NARROW = window.matchMedia("(max-width: 64rem)");
-  var PHONE = window.matchMedia("(max-width: 40rem)");
 
   function menu() {
     var header = document.querySelector("header.top");
@@ -76,11 +75,12 @@
     });
   }
 
-  // A table wider than its place on a phone shows its rows as blocks; one that fits stays.
+  // A table wider than its place (on a phone, mostly) shows its rows as blocks; one that
+  // fits stays a table.
   function stack() {
     document.querySelectorAll("table.table.stacking").forEach(function (table) {
       table.classList.remove("stacked");
-      if (PHONE.matches && table.scrollWidth > table.parentElement.clientWidth) {
+      if (table.scrollWidth > table.parentElement.clientWidth + 1) {
         table.classList.add("stacked");
       }
     });
