@@ -11,7 +11,7 @@ its rule, the elements and the page; at 390 px the page must not scroll sideways
 The pages come from the app's url_map: `test_every_player_page_is_audited` fails while a
 GET route of the player blueprint is neither in PAGES nor in NOT_PAGES. A new page joins
 PAGES with the login state it needs; a route with parameters names them in braces
-("/coupons/{coupon}") and `seed` puts the real value under that name (a row it makes).
+("/coupons/{coupon}") and `_seed` puts the real value under that name (a row it makes).
 
 Screenshots of every page at both sizes: PORTAL_SCREENSHOTS=/some/dir.
 """
@@ -252,7 +252,7 @@ def _slug(state: str, path: str) -> str:
     return state + re.sub(r"[^a-z0-9]+", "-", path.split("?")[0].lower()).rstrip("-")
 
 
-def _audit(page, axe, size: str, state: str, path: str) -> list[str]:
+def _audit(page, size: str, state: str, path: str) -> list[str]:
     """What is wrong with the page now shown, each said with the page it is on."""
     where = f"{size} {state} {path}"
     problems = []
@@ -307,7 +307,7 @@ def test_every_player_page_passes_the_audit_at_both_sizes(chromium, site):
                 if found != path:
                     problems.append(f"{size} {state} {path}: sent on to {found}")
                     continue
-                problems += _audit(page, axe, size, state, path)
+                problems += _audit(page, size, state, path)
                 if shots:
                     page.screenshot(path=f"{shots}/{size}-{_slug(state, path)}.png", full_page=True)
             for who, path in SENT_EMPTY:
@@ -315,7 +315,7 @@ def test_every_player_page_passes_the_audit_at_both_sizes(chromium, site):
                     page.goto(url + path)
                     with page.expect_navigation():
                         page.locator("main form button[type=submit]").first.click()
-                    problems += _audit(page, axe, size, state, f"{path} (sent empty)")
+                    problems += _audit(page, size, state, f"{path} (sent empty)")
                     if shots:
                         name = _slug(state, path) + "-errors"
                         page.screenshot(path=f"{shots}/{size}-{name}.png", full_page=True)
