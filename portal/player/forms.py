@@ -51,7 +51,15 @@ def time_zone_choices() -> list[SelectChoice]:
 
 
 class ButtonForm(FlaskForm):
-    """A form with nothing but its CSRF token (log out, resend, acknowledge)."""
+    """A form with nothing but its CSRF token (log out, resend, acknowledge). A page may
+    show it many times (a cancel button per row), so its token field has no id: ids are
+    unique on a page."""
+
+    class Meta:
+        def render_field(self, field, render_kw):
+            if field.type == "CSRFTokenField":
+                render_kw = {**render_kw, "id": False}
+            return super().render_field(field, render_kw)
 
 
 class RegistrationForm(FlaskForm):
