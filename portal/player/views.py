@@ -10,6 +10,7 @@ from portal.database import transactional
 from portal.extensions import limiter, login_rate_limit
 from portal.i18n import page_language
 from portal.limits.pages import restricted_mode_start
+from portal.login_limits import limit_failed_logins, page_account
 from portal.player.auth import SessionUser
 from portal.player.blueprint import bp, client, safe_next, show_errors, site_brand, text
 from portal.player.forms import LoginForm, RegistrationForm
@@ -61,7 +62,7 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_rate_limit, methods=["POST"], scope="login")
+@limit_failed_logins(page_account)
 @transactional
 def login():
     brand = site_brand()
