@@ -154,9 +154,13 @@ def test_an_impossible_date_is_called_so(client, make_player):
 def test_incomplete_registration_is_sent_to_step_two(app, client, make_player):
     make_player(complete=False)
     log_in(client)
-    for path in ("/", "/account", "/account/password"):
+    for path, step in (
+        ("/", "/register/details"),
+        ("/account", "/register/details?next=/account"),
+        ("/account/password", "/register/details?next=/account/password"),
+    ):
         response = client.get(path)
-        assert (response.status_code, response.headers["Location"]) == (302, "/register/details")
+        assert (response.status_code, response.headers["Location"]) == (302, step)
     response = submit_form(client, "/register/details", {"first_name": "Ann"})
     text = page_text(response)
     assert response.status_code == 422

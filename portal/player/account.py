@@ -17,6 +17,7 @@ from portal.player.forms import (
     SelectChoice,
     TermsForm,
 )
+from portal.player.gating import continue_to, step_url
 
 
 def _details_form(player) -> DetailsForm:
@@ -66,7 +67,7 @@ def registration_details():
             show_errors(form, exc)
         else:
             flash("Thank you, your registration is complete.", "success")
-            return redirect(url_for("player.home"))
+            return redirect(continue_to())
     return render_template("player/registration_details.html", form=form), _status(form)
 
 
@@ -103,7 +104,7 @@ def change_password():
                 player, form.old_password.data, form.new_password.data, keep=current_user.session
             )
         except ActionRequired:
-            return redirect(url_for("player.terms"))
+            return redirect(step_url("player.terms"))
         except ValidationFailed as exc:
             show_errors(form, exc, aliases={"password": "new_password"})
             if "wrong_old_password" in exc.codes():
@@ -111,7 +112,7 @@ def change_password():
                 form.old_password.errors = [text("wrong_old_password")]
         else:
             flash(text("password_replaced"), "success")
-            return redirect(url_for("player.account"))
+            return redirect(continue_to("player.account"))
     return render_template(
         "player/change_password.html",
         form=form,
@@ -132,7 +133,7 @@ def terms():
     if pending and form.validate_on_submit():
         documents.sign_all(player, language=player.language, ip=client().ip)
         flash("Thank you for accepting.", "success")
-        return redirect(url_for("player.home"))
+        return redirect(continue_to())
     return render_template("player/terms.html", form=form, pending=pending), _status(form)
 
 

@@ -4,15 +4,18 @@ A link only shows a page; the change happens when the player presses its button 
 with CSRF), so mail scanners that prefetch links cannot use them up.
 """
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from portal.accounts import credentials
 from portal.accounts.errors import InvalidLink, ValidationFailed
 from portal.database import transactional
 from portal.extensions import limiter, login_rate_limit
-from portal.player.blueprint import bp, client, show_errors, site_brand, text
+from portal.player.blueprint import bp, client, safe_next, show_errors, site_brand, text
 from portal.player.forms import ButtonForm, ForgotPasswordForm, ResetPasswordForm
+from portal.player.gating import AFTER_VERIFICATION
 from portal.player.views import start_web_session
 
 
@@ -66,14 +69,21 @@ def _link_failed():
 
 
 LINKS = {
-    "verify_email": (credentials.activate, "Confirm my email address", "email_verified"),
+    "verify_email": (credentials.activate, _l("Confirm my email address"), "email_verified"),
     "confirm_email": (
         credentials.confirm_email_change,
-        "Confirm my new email address",
+        _l("Confirm my new email address"),
         "email_verified",
     ),
-    "cancel_email_change": (credentials.cancel_email_change, "Cancel the email change", None),
+    "cancel_email_change": (credentials.cancel_email_change, _l("Cancel the email change"), None),
 }
+
+
+def _continue_to() -> str:
+    """After a mail link: where a logged-in player was going when asked to confirm the
+    email address (portal/player/gating.py), else home."""
+    target = session.pop(AFTER_VERIFICATION, None) if current_user.is_authenticated else None
+    return safe_next(target)
 
 
 def _link_page(endpoint: str):
@@ -91,9 +101,11 @@ def _link_page(endpoint: str):
         message = (
             text(done_code)
             if done_code
-            else ("The change is cancelled. If you did not ask for it, change your password now.")
+            else _("The change is cancelled. If you did not ask for it, change your password now.")
         )
-        return render_template("player/link_result.html", ok=True, message=message)
+        return render_template(
+            "player/link_result.html", ok=True, message=message, continue_to=_continue_to()
+        )
     return render_template("player/link_confirm.html", form=form, button=button)
 
 
@@ -122,4 +134,4 @@ def cancel_email_change():
 def resend_activation():
     if ButtonForm().validate_on_submit() and credentials.send_activation(current_user.player):
         flash(text("activation_sent"), "success")
-    return redirect(url_for("player.email_unverified"))
+    return redirect(url_for("player.email_unverified", next=request.args.get("next")))

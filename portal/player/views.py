@@ -1,6 +1,7 @@
 """Player pages: home, register, log in, log out."""
 
 from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.accounts import operations
@@ -14,6 +15,7 @@ from portal.login_limits import limit_failed_logins, page_account
 from portal.player.auth import SessionUser
 from portal.player.blueprint import bp, client, safe_next, show_errors, site_brand, text
 from portal.player.forms import LoginForm, RegistrationForm
+from portal.player.gating import continue_to
 
 
 def start_web_session(token: str) -> None:
@@ -55,8 +57,8 @@ def register():
                 player, channel="web", ip=client().ip, user_agent=client().user_agent
             )
             start_web_session(token)
-            flash("Welcome! One more step: tell us who you are.", "success")
-            return redirect(url_for("player.home"))
+            flash(_("Welcome! One more step: tell us who you are."), "success")
+            return redirect(continue_to())
     status = 422 if form.is_submitted() else 200
     return render_template("player/register.html", form=form, brand=brand), status
 
@@ -92,5 +94,5 @@ def logout():
     revoke_session(current_user.session)
     logout_user()
     session.clear()
-    flash("You are logged out.", "info")
+    flash(_("You are logged out."), "info")
     return redirect(url_for("player.home"))
