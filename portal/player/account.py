@@ -101,15 +101,16 @@ def change_password():
     if form.validate_on_submit():
         try:
             credentials.change_password(
-                player, form.old_password.data, form.new_password.data, keep=current_user.session
+                player,
+                form.old_password.data,
+                form.new_password.data,
+                keep=current_user.session,
+                every_error=True,
             )
         except ActionRequired:
             return redirect(step_url("player.terms"))
         except ValidationFailed as exc:
             show_errors(form, exc, aliases={"password": "new_password"})
-            if "wrong_old_password" in exc.codes():
-                form.new_password.errors.remove(text("wrong_old_password"))
-                form.old_password.errors = [text("wrong_old_password")]
         else:
             flash(text("password_replaced"), "success")
             return redirect(continue_to("player.account"))
