@@ -72,9 +72,10 @@ bench: setup
 ## merge them into each language's messages.po (new ones empty: translate them there), and
 ## compile the catalogs the site reads (messages.mo, kept in git). tests/test_translations.py
 ## fails while a text has no German translation or a compiled catalog is stale.
+## (--ignore-dirs: pybabel skips directories named _* by default, e.g. templates/_macros.)
 BABEL_KEYWORDS := -k _l -k lazy_gettext -k ngettext:1,2 -k lazy_ngettext:1,2
 translations: test-setup
-	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --ignore-dirs ".*" --no-location --sort-output \
 		--project portal --copyright-holder "the portal" -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations \
 		--ignore-obsolete --no-fuzzy-matching

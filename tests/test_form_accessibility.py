@@ -105,3 +105,18 @@ def test_the_focus_script_is_loaded_with_the_nonce(client, brand_id):
     script = soup_of(response).find("script", src=re.compile(r"/static/forms\.js"))
     assert script is not None and script["nonce"] == nonce
     assert client.get(script["src"]).status_code == 200
+
+
+def test_the_limit_forms_link_their_errors(client, make_player):
+    """(templates/limits/responsible_gambling.html builds its forms by hand.)"""
+    make_player()
+    submit_form(client, "/login", {"identifier": "player@example.com", "password": "secret123"})
+    data = {"action": "limit", "kind": "deposit", "period": "day", "currency": "EUR"}
+    response = submit_form(client, "/responsible-gambling", {**data, "value": "lots", "do": "set"})
+    soup = soup_of(response)
+    assert_unique_ids(soup)
+    value = soup.find(id="deposit-value")
+    assert value["aria-invalid"] == "true"
+    errors = soup.find(id=value["aria-describedby"])
+    assert errors.get_text(strip=True) and errors["role"] == "alert"
+    assert soup.find(id="loss-value")["aria-invalid"] == "false"
