@@ -3,6 +3,8 @@ the gateway together; successful logins never count; the limited page says in wo
 to try again, with Retry-After (portal/login_limits.py, portal/errors.py)."""
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -152,3 +154,20 @@ def test_the_doors_share_the_account_window(limited_app, make_player, brand_id):
 def test_limits_are_off_when_disabled(client, make_player):
     make_player()
     assert {log_in(client, password="wrongpass1").status_code for _ in range(12)} == {401}
+
+
+def test_simultaneous_guesses_cannot_overrun_the_window(limited_app, make_player, brand_id):
+    """Each attempt takes its place before the password is checked (one atomic step), so
+    eight guesses at once from eight addresses get three answers, not eight."""
+    make_player()
+    barrier = threading.Barrier(8)
+
+    def guess(n):
+        client = limited_app.test_client()
+        barrier.wait()
+        ip = f"10.1.0.{n}"
+        return gateway_login(client, brand_id, "player@example.com", "wrongpass1", ip=ip)
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = sorted(response.status_code for response in pool.map(guess, range(8)))
+    assert statuses == [401] * 3 + [429] * 5
