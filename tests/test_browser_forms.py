@@ -65,3 +65,18 @@ def test_a_clean_page_keeps_the_focus_where_it_is(browser, site):
     page = browser.new_page()
     page.goto(site + "/login")
     assert focused_id(page) in ("", None)
+
+
+def test_the_limited_login_says_when_to_try_again(browser, make_app, make_player, expect, tmp_path):
+    make_player()
+    limited = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="2 per 5 minutes")
+    with LiveServer(limited) as server:
+        page = browser.new_page()
+        for _ in range(3):
+            page.goto(server.url + "/login")
+            page.get_by_label("Email or login name").fill("player@example.com")
+            page.get_by_label("Password").fill("wrong-pass1")
+            page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("heading", name="Too many attempts")).to_be_visible()
+        expect(page.get_by_role("alert")).to_contain_text("Please try again in 5 minutes.")
+        page.screenshot(path=str(tmp_path / "limited.png"), full_page=True)

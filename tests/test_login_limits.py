@@ -86,6 +86,7 @@ def test_the_limited_page_says_when_in_words(make_app, make_player):
     assert "Too many attempts" in text
     assert "Please try again in 10 minutes." in text
     assert "per 10 minute" not in text
+    assert "Forgot your password?" in text  # (the way out for a player who forgot it)
 
 
 def test_seconds_are_said_in_seconds(limited_app, make_player):
