@@ -62,7 +62,10 @@ _ENVIRONMENT = [
     ("MAIL_PASSWORD", str, ""),
     ("MAIL_USE_TLS", _bool, False),
     ("MAIL_DEFAULT_SENDER", str, "portal@localhost"),
+    # failed logins per client address (and per account, unless the next one is set);
+    # registrations, resets and the admin login: attempts per client address
     ("LOGIN_RATE_LIMIT", str, "10 per minute"),
+    ("LOGIN_ACCOUNT_RATE_LIMIT", str, ""),  # failed logins per account; "": LOGIN_RATE_LIMIT
     ("RATELIMIT_STORAGE_URI", str, "memory://"),
     ("SESSION_IDLE_MINUTES", int, 60),
     ("SESSION_MAX_HOURS", int, 24),

@@ -5,9 +5,12 @@ errors (404, 405, 413, 429, 500, CSRF) are rendered by the renderer registered f
 prefix of the request, so a vendor door never answers with an HTML page.
 """
 
+import math
+import time
 from collections.abc import Callable
 
 from flask import Flask, make_response, render_template, request
+from flask_babel import ngettext
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 
@@ -37,14 +40,52 @@ def _render_html(status: int, description: str):
     return render_template("errors/error.html", status=status, description=description), status
 
 
+def wait_seconds(exc: HTTPException) -> int | None:
+    """How long a refused client (429) must wait: the login limit's own figure, else the
+    reset of the Flask-Limiter window that refused the request."""
+    if exc.code != 429:
+        return None
+    if found := getattr(exc, "wait_seconds", None):
+        return found
+    from portal.extensions import limiter  # (the extensions import the models' modules)
+
+    current = limiter.current_limit
+    if current is None or not current.breached:
+        return None
+    return max(1, math.ceil(current.reset_at - time.time()))
+
+
+def try_again_in(seconds: int) -> str:
+    """'Please try again in 45 seconds' / 'in 2 minutes' / 'in 3 hours' (rounded up)."""
+    if seconds <= 90:
+        return ngettext(
+            "Please try again in %(num)d second.", "Please try again in %(num)d seconds.", seconds
+        )
+    if seconds < 3600:
+        minutes = math.ceil(seconds / 60)
+        return ngettext(
+            "Please try again in %(num)d minute.", "Please try again in %(num)d minutes.", minutes
+        )
+    hours = math.ceil(seconds / 3600)
+    return ngettext(
+        "Please try again in %(num)d hour.", "Please try again in %(num)d hours.", hours
+    )
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException):
-        rendered = _renderer_for_path(request.path)(exc.code or 500, exc.description or exc.name)
-        response = make_response(rendered)
+        renderer = _renderer_for_path(request.path)
+        description = exc.description or exc.name
+        wait = wait_seconds(exc)
+        if wait is not None and renderer is _render_html:  # (words instead of "10 per 1 minute")
+            description = try_again_in(wait)
+        response = make_response(renderer(exc.code or 500, description))
         for name, value in exc.get_headers():  # Allow on 405, Retry-After, WWW-Authenticate
             if name.lower() != "content-type":
                 response.headers[name] = value
+        if wait is not None and "Retry-After" not in response.headers:
+            response.headers["Retry-After"] = str(wait)
         return response
 
     @app.errorhandler(Exception)

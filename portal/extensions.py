@@ -1,6 +1,7 @@
 """Flask extensions, created unbound and bound to an app in create_app()."""
 
 from flask import current_app
+from flask_babel import gettext, lazy_gettext
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -21,6 +22,10 @@ NAMING_CONVENTION = {
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate(render_as_batch=True)
 login_manager = LoginManager()
+# Flask-Login's flashed "please log in" (set in create_app) in the page's language; the
+# marker puts its text into the catalogs.
+login_manager.localize_callback = gettext
+LOGIN_MESSAGE = lazy_gettext("Please log in to see this page.")
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 

@@ -58,5 +58,5 @@ def test_registration_errors_are_shown_next_to_the_fields(browser, site):
     page.get_by_role("button", name="Register").click()
     page.wait_for_selector("text=The email syntax is wrong.")
     assert page.locator(".has-error").count() >= 2
-    assert page.get_by_text("The password is too short.").is_visible()
+    assert page.get_by_text("The password must have at least 8 characters.").is_visible()
     assert page.get_by_text("You must confirm that you are over 18.").is_visible()

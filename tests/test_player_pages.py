@@ -47,8 +47,8 @@ def test_register_shows_every_rule_broken_as_text(client, brand_id, make_player)
     assert response.status_code == 422
     text = page_text(response)
     assert "This email address is already registered." not in text  # password checked first
-    assert "The password is too short." in text
-    assert "The password must have a combination of letters and digits." in text
+    assert "The password must have at least 8 characters." in text
+    assert "The password must contain both letters and digits." in text
     assert "password_short" not in text  # texts, not raw codes
     response = submit_form(client, "/register", {**REGISTRATION, "email": "TAKEN@example.com"})
     assert "This email address is already registered." in page_text(response)

@@ -72,13 +72,22 @@ def set_temporary_password(player: Player, password: str, *, operator="support")
 
 
 def change_password(
-    player: Player, old: str | None, new: str | None, *, keep: PlayerSession | None = None
+    player: Player,
+    old: str | None,
+    new: str | None,
+    *,
+    keep: PlayerSession | None = None,
+    every_error: bool = False,
 ) -> None:
     """Replace the password after checking the old one; end the player's other sessions.
-    The player must have accepted the current documents first (ActionRequired)."""
+    The player must have accepted the current documents first (ActionRequired).
+    A wrong old password is the only error reported (as seed 002's gateway answers),
+    unless `every_error`: then the new password's broken rules come with it (a page
+    shows them all at once)."""
     require_documents_signed(player)
     if not verify_password(player.password_hash, old or ""):
-        raise ValidationFailed([FieldError("password", "wrong_old_password")])
+        wrong = [FieldError("password", "wrong_old_password")]
+        raise ValidationFailed(wrong + (new_password_errors(player, new) if every_error else []))
     errors = new_password_errors(player, new)
     if not errors and new == old:
         errors = [FieldError("password", "password_not_changed")]

@@ -16,6 +16,7 @@ from portal.gateway.protocol import (
     field_errors,
     json_body,
 )
+from portal.login_limits import gateway_account, limit_failed_logins
 
 
 @bp.post("/reg-step-one/<version>/<brand_id>")
@@ -42,7 +43,7 @@ def reg_step_one(version, brand_id):
 
 
 @bp.post("/login/<version>/<brand_id>/player")
-@limiter.limit(login_rate_limit, scope="login")
+@limit_failed_logins(gateway_account)
 @transactional
 def login(version, brand_id):
     brand = brand_for(version, brand_id)

@@ -20,6 +20,7 @@ from portal.player.forms import (
     country_choices,
     time_zone_choices,
 )
+from portal.player.gating import continue_to, step_url
 
 
 def _details_form(player) -> DetailsForm:
@@ -72,7 +73,7 @@ def registration_details():
             show_errors(form, exc)
         else:
             flash(_("Thank you, your registration is complete."), "success")
-            return redirect(url_for("player.home"))
+            return redirect(continue_to())
     return render_template("player/registration_details.html", form=form), _status(form)
 
 
@@ -106,18 +107,19 @@ def change_password():
     if form.validate_on_submit():
         try:
             credentials.change_password(
-                player, form.old_password.data, form.new_password.data, keep=current_user.session
+                player,
+                form.old_password.data,
+                form.new_password.data,
+                keep=current_user.session,
+                every_error=True,
             )
         except ActionRequired:
-            return redirect(url_for("player.terms"))
+            return redirect(step_url("player.terms"))
         except ValidationFailed as exc:
             show_errors(form, exc, aliases={"password": "new_password"})
-            if "wrong_old_password" in exc.codes():
-                form.new_password.errors.remove(text("wrong_old_password"))
-                form.old_password.errors = [text("wrong_old_password")]
         else:
             flash(text("password_replaced"), "success")
-            return redirect(url_for("player.account"))
+            return redirect(continue_to("player.account"))
     return render_template(
         "player/change_password.html",
         form=form,
@@ -138,7 +140,7 @@ def terms():
     if pending and form.validate_on_submit():
         documents.sign_all(player, language=player.language, ip=client().ip)
         flash(_("Thank you for accepting."), "success")
-        return redirect(url_for("player.home"))
+        return redirect(continue_to())
     return render_template("player/terms.html", form=form, pending=pending), _status(form)
 
 

@@ -8,6 +8,8 @@ from flask_login import current_user
 from portal import i18n, messages
 from portal.accounts import operations
 from portal.accounts.errors import BrandNotFound, ValidationFailed
+from portal.i18n import page_language
+from portal.player import passwords
 from portal.player.forms import CORE_FIELDS
 from portal.wallet import queries as wallet_queries
 
@@ -38,24 +40,41 @@ def client() -> operations.Client:
 
 
 def language() -> str:
-    if current_user.is_authenticated:
-        return current_user.player.language
-    return i18n.page_language()
+    """The page's language (the player's own, else the visitor's: portal/i18n.py)."""
+    return page_language()
 
 
 def text(code: str) -> str:
     return messages.text(code, language())
 
 
+# Codes that belong under a field of their own, whatever field the core names.
+CODE_FIELDS = {"wrong_old_password": "old_password"}
+
+
+def error_text(code: str) -> str:
+    """A code's text on a page: a broken password rule in a sentence of its own
+    (portal/player/passwords.py), else the code's message text."""
+    maximum = site_brand().password_max_length if code.startswith("password_") else 0
+    return passwords.broken_rule(code, maximum) or text(code)
+
+
 def show_errors(form, exc: ValidationFailed, *, aliases: dict | None = None) -> None:
-    """Put the core's field errors, as texts, under the matching form fields."""
+    """Put the core's field errors, as texts, under the matching form fields; a text
+    shows once under its field (several codes may say the same)."""
     for error in exc.errors:
-        name = (aliases or {}).get(error.field) or CORE_FIELDS.get(error.field, "")
+        name = (
+            CODE_FIELDS.get(error.code)
+            or (aliases or {}).get(error.field)
+            or CORE_FIELDS.get(error.field, "")
+        )
         target = getattr(form, name, None)
+        message = error_text(error.code)
         if target is None:
-            form.form_errors.append(text(error.code))
-        else:
-            target.errors = [*target.errors, text(error.code)]
+            if message not in form.form_errors:
+                form.form_errors.append(message)
+        elif message not in target.errors:
+            target.errors = [*target.errors, message]
 
 
 def safe_next(target: str | None) -> str:
@@ -65,3 +84,15 @@ def safe_next(target: str | None) -> str:
         if not parts.scheme and not parts.netloc:
             return target
     return url_for("player.home")
+
+
+@bp.app_template_global("password_rules")
+def password_rules(max_length: int) -> list[str]:
+    """The rules of a new password in words, for the pages that ask for one."""
+    return passwords.stated_rules(max_length)
+
+
+@bp.app_template_filter("safe_next_url")
+def safe_next_url(target: str | None) -> str:
+    """A `next` value as a link: the local path, else the home page (see safe_next)."""
+    return safe_next(target)

@@ -50,30 +50,35 @@ def time_zone_choices() -> list[SelectChoice]:
     return [SelectChoice(zone, zone.replace("_", " ")) for zone in time_zones()]
 
 
-class ButtonForm(FlaskForm):
-    """A form with nothing but its CSRF token (log out, resend, acknowledge). A page may
-    show it many times (a cancel button per row), so its token field has no id: ids are
-    unique on a page."""
+class PageForm(FlaskForm):
+    """A form whose hidden CSRF field has no id: every page has the header's log-out form
+    besides its own, and ids must be unique on a page (the field is found by its name)."""
 
-    class Meta:
+    class Meta(FlaskForm.Meta):
         def render_field(self, field, render_kw):
             if field.type == "CSRFTokenField":
                 render_kw = {**render_kw, "id": False}
             return super().render_field(field, render_kw)
 
 
-class RegistrationForm(FlaskForm):
-    email = EmailField("Email", validators=[InputRequired(), Length(max=254)])
-    login_name = StringField("Login name (optional)", validators=[Length(max=50)])
-    password = PasswordField("Password", validators=[InputRequired(), Length(max=128)])
-    currency = SelectField("Currency")
-    over18 = BooleanField("I am over 18 years old")
-    accept_terms = BooleanField("I accept the terms and conditions")
+class ButtonForm(PageForm):
+    """A form with nothing but its CSRF token (log out, resend, acknowledge)."""
 
 
-class LoginForm(FlaskForm):
-    identifier = StringField("Email or login name", validators=[InputRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[InputRequired(), Length(max=128)])
+class RegistrationForm(PageForm):
+    email = EmailField(_l("Email"), validators=[InputRequired(), Length(max=254)])
+    login_name = StringField(_l("Login name (optional)"), validators=[Length(max=50)])
+    password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=128)])
+    currency = SelectField(_l("Currency"))
+    over18 = BooleanField(_l("I am over 18 years old"))
+    accept_terms = BooleanField(_l("I accept the terms and conditions"))
+
+
+class LoginForm(PageForm):
+    identifier = StringField(
+        _l("Email or login name"), validators=[InputRequired(), Length(max=254)]
+    )
+    password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=128)])
 
 
 class DetailsForm(FlaskForm):
@@ -129,21 +134,21 @@ class EmailChangeForm(FlaskForm):
     email = EmailField(_l("New email address"), validators=[Length(max=300)])
 
 
-class PasswordChangeForm(FlaskForm):
-    old_password = PasswordField("Current password", validators=[Length(max=128)])
-    new_password = PasswordField("New password", validators=[Length(max=128)])
+class PasswordChangeForm(PageForm):
+    old_password = PasswordField(_l("Current password"), validators=[Length(max=128)])
+    new_password = PasswordField(_l("New password"), validators=[Length(max=128)])
 
 
-class ForgotPasswordForm(FlaskForm):
-    email = EmailField("Email", validators=[Length(max=300)])
+class ForgotPasswordForm(PageForm):
+    email = EmailField(_l("Email"), validators=[Length(max=300)])
 
 
-class ResetPasswordForm(FlaskForm):
-    new_password = PasswordField("New password", validators=[Length(max=128)])
+class ResetPasswordForm(PageForm):
+    new_password = PasswordField(_l("New password"), validators=[Length(max=128)])
 
 
-class TermsForm(FlaskForm):
+class TermsForm(PageForm):
     accept = BooleanField(
-        "I have read and accept these documents",
-        validators=[InputRequired("Please tick the box to accept.")],
+        _l("I have read and accept these documents"),
+        validators=[InputRequired(_l("Please tick the box to accept."))],
     )

@@ -4,7 +4,7 @@ A link only shows a page; the change happens when the player presses its button 
 with CSRF), so mail scanners that prefetch links cannot use them up.
 """
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -13,8 +13,9 @@ from portal.accounts import credentials
 from portal.accounts.errors import InvalidLink, ValidationFailed
 from portal.database import transactional
 from portal.extensions import limiter, login_rate_limit
-from portal.player.blueprint import bp, client, show_errors, site_brand, text
+from portal.player.blueprint import bp, client, safe_next, show_errors, site_brand, text
 from portal.player.forms import ButtonForm, ForgotPasswordForm, ResetPasswordForm
+from portal.player.gating import AFTER_VERIFICATION
 from portal.player.views import start_web_session
 
 
@@ -78,6 +79,13 @@ LINKS = {
 }
 
 
+def _continue_to() -> str:
+    """After a mail link: where a logged-in player was going when asked to confirm the
+    email address (portal/player/gating.py), else home."""
+    target = session.pop(AFTER_VERIFICATION, None) if current_user.is_authenticated else None
+    return safe_next(target)
+
+
 def _link_page(endpoint: str):
     operation, button, done_code = LINKS[endpoint]
     form = ButtonForm()
@@ -95,7 +103,9 @@ def _link_page(endpoint: str):
             if done_code
             else _("The change is cancelled. If you did not ask for it, change your password now.")
         )
-        return render_template("player/link_result.html", ok=True, message=message)
+        return render_template(
+            "player/link_result.html", ok=True, message=message, continue_to=_continue_to()
+        )
     return render_template("player/link_confirm.html", form=form, button=button)
 
 
@@ -124,4 +134,4 @@ def cancel_email_change():
 def resend_activation():
     if ButtonForm().validate_on_submit() and credentials.send_activation(current_user.player):
         flash(text("activation_sent"), "success")
-    return redirect(url_for("player.email_unverified"))
+    return redirect(url_for("player.email_unverified", next=request.args.get("next")))

@@ -1,6 +1,7 @@
 """Player pages: register, log in, log out (the lobby at `/` is portal/player/lobby.py)."""
 
 from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.accounts import operations
@@ -10,9 +11,11 @@ from portal.database import transactional
 from portal.extensions import limiter, login_rate_limit
 from portal.i18n import page_language
 from portal.limits.pages import restricted_mode_start
+from portal.login_limits import limit_failed_logins, page_account
 from portal.player.auth import SessionUser
 from portal.player.blueprint import bp, client, safe_next, show_errors, site_brand, text
 from portal.player.forms import LoginForm, RegistrationForm
+from portal.player.gating import continue_to
 
 
 def start_web_session(token: str) -> None:
@@ -48,14 +51,14 @@ def register():
                 player, channel="web", ip=client().ip, user_agent=client().user_agent
             )
             start_web_session(token)
-            flash("Welcome! One more step: tell us who you are.", "success")
-            return redirect(url_for("player.home"))
+            flash(_("Welcome! One more step: tell us who you are."), "success")
+            return redirect(continue_to())
     status = 422 if form.is_submitted() else 200
     return render_template("player/register.html", form=form, brand=brand), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_rate_limit, methods=["POST"], scope="login")
+@limit_failed_logins(page_account)
 @transactional
 def login():
     brand = site_brand()
@@ -85,5 +88,5 @@ def logout():
     revoke_session(current_user.session)
     logout_user()
     session.clear()
-    flash("You are logged out.", "info")
+    flash(_("You are logged out."), "info")
     return redirect(url_for("player.home"))
