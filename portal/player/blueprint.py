@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, has_request_context, request, url_for
 from flask_login import current_user
 
-from portal import i18n, messages
+from portal import messages
 from portal.accounts import operations
 from portal.accounts.errors import BrandNotFound, ValidationFailed
 from portal.i18n import page_language
