@@ -99,6 +99,8 @@ PAGES = [
     ("player", "/coupons"),
     ("player", "/coupons/mine"),
     ("player", "/coupons/{coupon}"),
+    ("player", "/casino/rounds/{round}"),
+    ("player", "/sportsbook/bets/{bet}"),
     ("player", "/terms"),  # nothing left to accept
     ("player", "/verify-email-required"),
     ("player", "/no-such-page"),
@@ -211,16 +213,47 @@ def _seed(player: Player, brand: Brand) -> dict:
         for outcome in event.outcomes[:1]
     ]
     coupon = coupons.place(player, coupons.Slip(bets, "5.00"), "en")
+    round_id, bet_id = _play(player)
     link = autologin.link_token(autologin.issue(player))
     reset = tokens.issue(player, "reset", player.email, lifetime=timedelta(hours=1))
     db.session.commit()
     return {
         "coupon": coupon.id,
+        "round": round_id,
+        "bet": bet_id,
         "deposit": waiting.reference,
         "auto_login": link,
         "reset": reset,
         "link": "0-a-link-is-checked-when-its-button-is-pressed",
     }
+
+
+def _play(player: Player) -> tuple[int, int]:
+    """A casino round lost in BETCORE's frame and a sports bet lost at Betsy, as their
+    doors would record them: (round id, bet id)."""
+    from sqlalchemy import select
+
+    from portal.casino import operations as casino
+    from portal.casino.models import CasinoBet
+    from portal.sportsbook import operations as sportsbook
+    from portal.sportsbook.models import SportsBet
+    from tests.test_betsy_api import SETTLE, Who
+    from tests.test_betsy_api import bet as betsy_bet
+
+    casino.authenticate(casino.issue_token(player, "EUR", 7), 7)
+    for kind, amount in ((-1, "1.00"), (1, "0")):
+        casino.make_payment(
+            {"Amount": amount, "TaxAmount": "0", "BetId": 7001, "PartnerUserId": str(player.id),
+             "TransactionType": kind, "PromoCode": None, "TagId": 7}
+        )  # fmt: skip
+    who = Who(player.id, sportsbook.issue_token(player, "EUR"))
+    sportsbook.place_bet(betsy_bet(who, "audit-bet", Decimal("2.00")))
+    sportsbook.settle(
+        {"type": SETTLE, "transactionId": "audit-bet", "userId": str(player.id),
+         "currency": "EUR", "amount": Decimal("0"), "resultType": "lost", "requestId": "audit"}
+    )  # fmt: skip
+    db.session.commit()
+    return db.session.scalar(select(CasinoBet.id)), db.session.scalar(select(SportsBet.id))
 
 
 # --- the audit ---------------------------------------------------------------------------

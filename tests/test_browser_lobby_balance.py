@@ -6,6 +6,7 @@ message after the round makes the page ask /balance.json at once: the timer is s
 off to show it); money that moves elsewhere reaches the header of a game page by the
 timer (the Betsy frame sends no messages). No page scrolls sideways at 390 px."""
 
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,12 +23,13 @@ pytestmark = [
     pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
 ]
 SIZES = {"desktop": (1366, 900), "phone": (390, 844)}
-SHOTS = Path("/work/tmp/shots-lobby")
 
 
 def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    """A full-page screenshot into PORTAL_SCREENSHOTS (a directory), when it is set."""
+    if directory := os.environ.get("PORTAL_SCREENSHOTS"):
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(directory) / f"{name}.png"), full_page=True)
 
 
 def no_sideways_scroll(page, within: str = "body") -> None:

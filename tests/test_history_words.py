@@ -242,6 +242,23 @@ def test_detail_pages_are_the_players_own(app, betcore, client, make_player):  #
     assert bobs.get(f"/casino/rounds/{round_id}").status_code == 200
 
 
+def test_an_excluded_player_still_reads_the_history_and_its_bets(app, betcore, client, make_player):  # noqa: F811
+    from portal.limits import operations as limits
+
+    player_id = new_player(app, make_player)
+    sports_bet(app, app.test_client(), player_id)
+    casino_round(app, betcore, app.test_client(), player_id, 6002, "0")
+    with app.app_context():
+        bet_id = db.session.scalar(select(SportsBet.id))
+        round_id = db.session.scalar(select(CasinoBet.id))
+        limits.exclude(db.session.get(Player, player_id), "timeout", "24h")
+        db.session.commit()
+    log_in(client)
+    for path in ("/wallet/history", f"/sportsbook/bets/{bet_id}", f"/casino/rounds/{round_id}"):
+        assert client.get(path).status_code == 200, path
+    assert client.get("/casino").status_code == 302  # playing is what the exclusion stops
+
+
 def history_statements(app, client) -> int:
     with app.app_context():
         engine = db.engine

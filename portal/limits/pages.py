@@ -36,6 +36,9 @@ OPEN_WHILE_EXCLUDED = {
     "player.wallet",
     "player.switch_currency",
     "player.history",
+    "player.casino_round",  # the history's rows link a bet's page: reading it stays open
+    "player.sports_bet",
+    "player.coupon",
     "player.account",
     "player.change_password",
     "player.acknowledge_reality_check",
