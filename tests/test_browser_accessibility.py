@@ -315,7 +315,8 @@ def _paths(state: str, seed: dict) -> list[str]:
     return [path.format(**seed) for who, path in PAGES if who == state]
 
 
-def test_every_player_page_passes_the_audit_at_both_sizes(chromium, site):
+@pytest.mark.parametrize("size", SIZES)  # (one test per size: the two run side by side)
+def test_every_player_page_passes_the_audit(chromium, site, size):
     from axe_playwright_python.sync_playwright import Axe
 
     from tests.harness.browser import BrowserUnavailable
@@ -327,32 +328,32 @@ def test_every_player_page_passes_the_audit_at_both_sizes(chromium, site):
     axe = Axe()
     shots = os.environ.get("PORTAL_SCREENSHOTS")
     problems = []
-    for size, (width, height) in SIZES.items():
-        for state in ("visitor", *PLAYERS):
-            context = chromium.new_context(viewport={"width": width, "height": height})
-            context.add_init_script(script=axe.axe_script)  # (in every page it opens)
-            page = context.new_page()
-            if state != "visitor":
-                _log_in(page, url, PLAYERS[state])
-            for path in _paths(state, seed):
+    width, height = SIZES[size]
+    for state in ("visitor", *PLAYERS):
+        context = chromium.new_context(viewport={"width": width, "height": height})
+        context.add_init_script(script=axe.axe_script)  # (in every page it opens)
+        page = context.new_page()
+        if state != "visitor":
+            _log_in(page, url, PLAYERS[state])
+        for path in _paths(state, seed):
+            page.goto(url + path)
+            found = page.url.removeprefix(url)
+            if found != path:
+                problems.append(f"{size} {state} {path}: sent on to {found}")
+                continue
+            problems += _audit(page, size, state, path)
+            if shots:
+                page.screenshot(path=f"{shots}/{size}-{_slug(state, path)}.png", full_page=True)
+        for who, path in SENT_EMPTY:
+            if who == state:
                 page.goto(url + path)
-                found = page.url.removeprefix(url)
-                if found != path:
-                    problems.append(f"{size} {state} {path}: sent on to {found}")
-                    continue
-                problems += _audit(page, size, state, path)
+                with page.expect_navigation():
+                    page.locator("main form button[type=submit]").first.click()
+                problems += _audit(page, size, state, f"{path} (sent empty)")
                 if shots:
-                    page.screenshot(path=f"{shots}/{size}-{_slug(state, path)}.png", full_page=True)
-            for who, path in SENT_EMPTY:
-                if who == state:
-                    page.goto(url + path)
-                    with page.expect_navigation():
-                        page.locator("main form button[type=submit]").first.click()
-                    problems += _audit(page, size, state, f"{path} (sent empty)")
-                    if shots:
-                        name = _slug(state, path) + "-errors"
-                        page.screenshot(path=f"{shots}/{size}-{name}.png", full_page=True)
-            context.close()
+                    name = _slug(state, path) + "-errors"
+                    page.screenshot(path=f"{shots}/{size}-{name}.png", full_page=True)
+        context.close()
     assert not problems, "\n".join(problems)
 
 

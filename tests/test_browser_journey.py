@@ -3,6 +3,7 @@ the lobby, the footer's links, the switch to German, registration with reading t
 it asks for, registration step two, and the pages a new player goes through next, every
 one of them German: `<html lang="de">` and no English text of the catalogs left on it."""
 
+import os
 import re
 from pathlib import Path
 
@@ -44,6 +45,10 @@ def english_shown(page) -> list[str]:
 
 
 def assert_german(page, where: str) -> None:
+    """The page is German; with PORTAL_SCREENSHOTS=DIR its screenshot goes there."""
+    if directory := os.environ.get("PORTAL_SCREENSHOTS"):
+        name = f"{page.viewport_size['width']}-{re.sub(r'[^a-z0-9]+', '-', where)}.png"
+        page.screenshot(path=str(Path(directory) / name), full_page=True)
     assert page.evaluate("document.documentElement.lang") == "de", where
     left = english_shown(page)
     assert not left, f"{where} ({page.url}) shows English: {left}"
@@ -82,7 +87,7 @@ def german_site(app, sandboxed_site):
 
 @pytest.mark.parametrize("size", SIZES)
 def test_a_visitor_reads_the_terms_switches_to_german_registers_and_plays(
-    browser, german_site, size, tmp_path
+    browser, german_site, size
 ):
     from playwright.sync_api import expect
 
@@ -163,7 +168,6 @@ def test_a_visitor_reads_the_terms_switches_to_german_registers_and_plays(
     ):
         page.goto(url + path)
         assert_german(page, name)
-    page.screenshot(path=str(tmp_path / f"account-{size}.png"), full_page=True)
 
     open_menu_if_folded(page)
     page.get_by_role("button", name="Abmelden").first.click()
