@@ -4,6 +4,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask, abort, request
+from flask_babel import lazy_gettext
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -169,7 +170,7 @@ def register_input_guards(app: Flask) -> None:
         for values in sources:
             for key, value in values.items(multi=True):
                 if "\x00" in key or "\x00" in value:
-                    abort(400, "NUL characters are not accepted.")
+                    abort(400, lazy_gettext("NUL characters are not accepted."))
 
 
 def register_security_headers(app: Flask) -> None:

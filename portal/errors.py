@@ -40,6 +40,30 @@ def _render_html(status: int, description: str):
     return render_template("errors/error.html", status=status, description=description), status
 
 
+def page_words(exc: HTTPException) -> str:
+    """What a player page says about a refused request, in the page's language: the
+    portal's own reason where the code gave one (marked for translation where raised),
+    else a sentence for the status (the framework's descriptions are English and
+    technical)."""
+    from flask_babel import gettext as _
+    from flask_wtf.csrf import CSRFError
+
+    if isinstance(exc, CSRFError):
+        return _(
+            "The form has expired or did not come from this site. Please open the page again "
+            "and retry."
+        )
+    if exc.description and exc.description != type(exc).description:
+        return str(exc.description)
+    words = {
+        403: _("You cannot open this page."),
+        404: _("This page does not exist, or it is not yours to see."),
+        405: _("This page cannot be used that way."),
+        413: _("What you sent is too large."),
+    }
+    return words.get(exc.code, _("The request could not be accepted. Please go back and retry."))
+
+
 def wait_seconds(exc: HTTPException) -> int | None:
     """How long a refused client (429) must wait: the login limit's own figure, else the
     reset of the Flask-Limiter window that refused the request."""
@@ -80,6 +104,8 @@ def init_app(app: Flask) -> None:
         wait = wait_seconds(exc)
         if wait is not None and renderer is _render_html:  # (words instead of "10 per 1 minute")
             description = try_again_in(wait)
+        elif renderer is _render_html:
+            description = page_words(exc)
         response = make_response(renderer(exc.code or 500, description))
         for name, value in exc.get_headers():  # Allow on 405, Retry-After, WWW-Authenticate
             if name.lower() != "content-type":

@@ -29,7 +29,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, available_timezones
 
 from babel import Locale
-from babel.numbers import format_decimal
+from babel.numbers import NumberFormatError, format_decimal, get_decimal_symbol, parse_decimal
 from flask import Flask, g, has_request_context, request
 from flask_babel import (
     Babel,
@@ -147,6 +147,22 @@ def amount(value, currency: str | None = None) -> str:
     places = max(0, -value.as_tuple().exponent) if value.is_finite() else 0
     pattern = "#,##0" + ("." + "0" * places if places else "")
     return format_decimal(value, format=pattern, locale=get_locale() or DEFAULT)
+
+
+def typed_amount(text) -> str:
+    """What a player typed as an amount, as a plain decimal ("10,50" on a German page ->
+    "10.50"; "1.234,50" -> "1234.50"). A plain decimal ("10.50") is taken as it is in every
+    language; what is neither is returned unchanged, for the core to refuse in words."""
+    typed = str(text or "").strip().replace("\u00a0", "").replace(" ", "")
+    if not typed or typed.replace(".", "", 1).lstrip("-").isdigit():
+        return typed
+    locale = get_locale() or DEFAULT
+    if get_decimal_symbol(locale) != ",":
+        return typed
+    try:
+        return format(parse_decimal(typed, locale=locale, strict=True), "f")
+    except NumberFormatError:
+        return typed
 
 
 def when(value: datetime | None, style: str = "medium") -> str:

@@ -12,13 +12,15 @@ import json
 import secrets
 from decimal import Decimal, InvalidOperation
 
+from babel.numbers import get_decimal_symbol
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from portal import money
+from portal import i18n, money
 from portal.coupons import betstrings, line, operations
 from portal.coupons.models import Coupon
 from portal.database import rollback, transactional
@@ -80,7 +82,7 @@ def coupons():
 def place_coupon():
     form = ButtonForm()
     chosen = request.form.getlist("selection")
-    stake = request.form.get("stake", "").strip()
+    stake = i18n.typed_amount(request.form.get("stake"))
     mode = request.form.get("rate_mode", "reject")
     if not form.validate_on_submit():
         rollback()
@@ -142,6 +144,7 @@ def coupon(coupon_id: int):
         coupon=found,
         words=STATUS_WORDS,
         amount=_amount,
+        plain=_plain,
         potential=_potential,
         refusal=_service_refusal(found),
         retry=_retry(found),
@@ -173,6 +176,7 @@ def _slip(chosen=(), stake: str = "", mode: str = "reject"):
         win=win,
         currency=currency,
         decimals=money.digits(currency) if currency else 2,
+        decimal_symbol=get_decimal_symbol(get_locale() or i18n.DEFAULT),
         form=ButtonForm(),
         slip_key=new_slip_key(),
     )
@@ -193,13 +197,19 @@ def _odds_of(chosen) -> Decimal | None:
     return total.quantize(Decimal("0.0001")).normalize() if chosen else None
 
 
-def _amount(coupon: Coupon, minor: int) -> str:
+def _plain(coupon: Coupon, minor: int) -> str:
+    """An amount for a form's value: a plain decimal in every language."""
     return money.format_amount(minor, coupon.currency)
+
+
+def _amount(coupon: Coupon, minor: int) -> str:
+    """An amount to read, in the page's language."""
+    return i18n.amount(minor, coupon.currency)
 
 
 def _potential(coupon: Coupon) -> str:
     stake = money.from_minor(coupon.stake, coupon.currency)
-    return format(operations.potential_win(stake, Decimal(coupon.odds), coupon.currency), "f")
+    return i18n.amount(operations.potential_win(stake, Decimal(coupon.odds), coupon.currency))
 
 
 def _refusal_words(exc: operations.CouponRefused) -> str:

@@ -18,6 +18,7 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
+from portal import i18n
 from portal.database import commit, rollback, transactional
 from portal.i18n import N_
 from portal.limits import operations, rules, words
@@ -142,7 +143,7 @@ def _set_limit(player, form):
             raise LimitInvalid("nothing_to_remove")
         value = None
     else:
-        value = operations.parse_value(kind, currency, form.get("value"))
+        value = operations.parse_value(kind, currency, i18n.typed_amount(form.get("value")))
     view = operations.set_limit(player, kind, period, currency, value)
     flash(words.saved(view), "success")
     return redirect(url_for("player.responsible_gambling", _anchor="limits"))

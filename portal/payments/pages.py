@@ -55,7 +55,7 @@ def deposit():
     try:
         started = deposits.start(
             player,
-            values.get("amount", "").strip(),
+            i18n.typed_amount(values.get("amount")),
             values.get("currency", ""),
             values.get("provider", ""),
             values.get("bonus_code"),
@@ -91,7 +91,7 @@ def withdraw():
     try:
         asked = withdrawals.ask(
             current_user.player,
-            values.get("amount", "").strip(),
+            i18n.typed_amount(values.get("amount")),
             values.get("currency", ""),
             values.get("provider", ""),
             values.get("requisite", ""),

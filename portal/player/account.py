@@ -3,6 +3,7 @@
 from babel import Locale
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_required
 
 from portal.accounts import credentials, documents, profile
@@ -55,6 +56,7 @@ def account():
             show_errors(form, exc)
         else:
             profile.update_details(player, details, comment="changed on the account page")
+            refresh()  # the page's language and time zone are the new ones from here on
             flash(_("Your details are saved."), "success")
             return redirect(url_for("player.account"))
     return render_template("player/account.html", form=form, player=player), _status(form)
@@ -129,9 +131,10 @@ def change_password():
 
 
 @bp.route("/terms", methods=["GET", "POST"])
-@login_required
 @transactional
 def terms():
+    if not current_user.is_authenticated:  # (old links: a visitor reads the terms)
+        return redirect(url_for("player.document", doc_type="tnc"))
     player = current_user.player
     pending = [
         documents.latest(player.brand, t, player.language) for t in documents.unsigned_types(player)

@@ -56,6 +56,19 @@ Disallow: /sandbox/
 Disallow: /account
 Disallow: /wallet
 Disallow: /cashier
+Disallow: /bonuses
+Disallow: /balance.json
+Disallow: /coupons/
+Disallow: /casino/rounds/
+Disallow: /sportsbook/bets/
+Disallow: /register/details
+Disallow: /terms
+Disallow: /responsible-gambling/
+Disallow: /reset-password
+Disallow: /verify-email
+Disallow: /confirm-email
+Disallow: /cancel-email-change
+Disallow: /language
 """
 
 

@@ -12,7 +12,11 @@ from bs4 import BeautifulSoup
 from tests.attack.web_pages import crawl, html_rules, log_in, snapshot, start_urls
 from tests.conftest import csrf_token, page_text
 
-CSRF_REFUSALS = ("The CSRF token is missing.", "The CSRF tokens do not match.")
+CSRF_REFUSALS = (
+    "The CSRF token is missing.",  # (the back office)
+    "The CSRF tokens do not match.",
+    "The form has expired or did not come from this site.",  # (the player pages)
+)
 
 
 @pytest.fixture
