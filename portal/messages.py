@@ -53,7 +53,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "4 different characters."
         ),
         "password_mix_characters": "The password must have a combination of letters and digits.",
-        "wrong_old_password": "The verification password entered is not valid.",
+        "wrong_old_password": "The current password is not correct.",
         "password_not_changed": "The new password must differ from the current one.",
         "password_replaced": "Your password was changed.",
         "password_successfully_changed": "Your password was changed. You are logged in.",
@@ -74,6 +74,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "birthdate_required": "Please enter your date of birth.",
         "birthdate_invalid": "Please enter your date of birth as YYYY-MM-DD.",
         "birthdate_not_exist": "This date does not exist.",
+        "birthdate_out_of_range": "Please enter a real date of birth: from 1900 on, not in the future.",
         "underage": "You must be at least 18 years old to play.",
         "gender_invalid": "Please choose F or M.",
         "country_required": "Please choose your country.",
@@ -133,7 +134,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "totp_secret_invalid": "The TOTP secret must be base32 (16 to 64 characters).",
     },
     "de": {
-        "email_required": "Bitte gib eine E-Mail-Adresse ein.",
+        "email_required": "Bitte geben Sie eine E-Mail-Adresse ein.",
         "email_syntax_error": "Die E-Mail-Adresse hat das falsche Format (aaa@bbb.ccc).",
         "email_fraud": "E-Mail-Adressen dieser Domain werden nicht angenommen.",
         "email_already_exists": "Diese E-Mail-Adresse ist schon registriert.",
@@ -143,7 +144,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "username_long": "Der Benutzername darf höchstens 50 Zeichen haben.",
         "username_invalid": "Der Benutzername darf nur Buchstaben, Ziffern, '_', '.' und '-' enthalten.",
         "username_already_exists": "Dieser Benutzername ist schon vergeben.",
-        "password_required": "Bitte gib ein Passwort ein.",
+        "password_required": "Bitte geben Sie ein Passwort ein.",
         "password_short": (
             "Das Passwort ist zu kurz. Es braucht mindestens 8 Zeichen mit Buchstaben und "
             "Ziffern und mindestens 4 verschiedene Zeichen."
@@ -154,71 +155,78 @@ TEXTS: dict[str, dict[str, str]] = {
             "Das Passwort wiederholt zu viele Zeichen. Es braucht mindestens 4 verschiedene Zeichen."
         ),
         "password_mix_characters": "Das Passwort braucht Buchstaben und Ziffern.",
-        "wrong_old_password": "Das bisherige Passwort stimmt nicht.",
-        "password_not_changed": "Das neue Passwort muss sich vom bisherigen unterscheiden.",
-        "password_replaced": "Dein Passwort wurde geändert.",
-        "password_successfully_changed": "Dein Passwort wurde geändert. Du bist angemeldet.",
+        "wrong_old_password": "Das aktuelle Passwort ist nicht korrekt.",
+        "password_not_changed": "Das neue Passwort muss sich vom aktuellen unterscheiden.",
+        "password_replaced": "Ihr Passwort wurde geändert.",
+        "password_successfully_changed": "Ihr Passwort wurde geändert. Sie sind angemeldet.",
         "forgot_email_sent": (
-            "Falls ein Konto diese Adresse nutzt, haben wir einen Link für ein neues Passwort "
-            "geschickt."
+            "Falls ein Konto diese Adresse nutzt, haben wir dorthin einen Link geschickt, mit "
+            "dem Sie ein neues Passwort wählen können."
         ),
-        "general_failure": "Dieser Link gilt nicht mehr. Bitte fordere einen neuen an.",
+        "general_failure": "Dieser Link gilt nicht mehr. Bitte fordern Sie einen neuen an.",
         "currency_invalid": "Diese Währung wird nicht angeboten.",
         "language_invalid": "Diese Sprache wird nicht angeboten.",
-        "time_zone_invalid": "Diese Zeitzone ist unbekannt: bitte eine aus der Liste wählen.",
-        "over18_required": "Bitte bestätige, dass du über 18 bist.",
-        "tnc_required": "Bitte akzeptiere die Geschäftsbedingungen.",
-        "first_name_required": "Bitte gib deinen Vornamen ein.",
+        "time_zone_invalid": "Diese Zeitzone ist unbekannt. Bitte wählen Sie eine aus der Liste.",
+        "over18_required": "Bitte bestätigen Sie, dass Sie über 18 sind.",
+        "tnc_required": "Bitte akzeptieren Sie die Allgemeinen Geschäftsbedingungen.",
+        "first_name_required": "Bitte geben Sie Ihren Vornamen ein.",
         "first_name_invalid": "Ein Vorname hat nur Buchstaben, Leerzeichen, Apostrophe und Bindestriche (höchstens 100).",
-        "last_name_required": "Bitte gib deinen Nachnamen ein.",
+        "last_name_required": "Bitte geben Sie Ihren Nachnamen ein.",
         "last_name_invalid": "Ein Nachname hat nur Buchstaben, Leerzeichen, Apostrophe und Bindestriche (höchstens 100).",
-        "birthdate_required": "Bitte gib dein Geburtsdatum ein.",
-        "birthdate_invalid": "Bitte gib dein Geburtsdatum als JJJJ-MM-TT ein.",
+        "birthdate_required": "Bitte geben Sie Ihr Geburtsdatum ein.",
+        "birthdate_invalid": "Bitte geben Sie Ihr Geburtsdatum als JJJJ-MM-TT ein.",
         "birthdate_not_exist": "Dieses Datum gibt es nicht.",
-        "underage": "Du musst mindestens 18 Jahre alt sein.",
-        "gender_invalid": "Bitte wähle F oder M.",
-        "country_required": "Bitte wähle dein Land.",
-        "country_invalid": "Bitte wähle ein Land aus der Liste.",
+        "birthdate_out_of_range": (
+            "Bitte geben Sie ein echtes Geburtsdatum ein: ab 1900 und nicht in der Zukunft."
+        ),
+        "underage": "Sie müssen mindestens 18 Jahre alt sein, um zu spielen.",
+        "gender_invalid": "Bitte wählen Sie F oder M.",
+        "country_required": "Bitte wählen Sie Ihr Land.",
+        "country_invalid": "Bitte wählen Sie ein Land aus der Liste.",
         "city_invalid": "Der Ort darf höchstens 100 Zeichen haben.",
         "address_invalid": "Die Adresse darf höchstens 200 Zeichen haben.",
         "zip_code_invalid": "Eine Postleitzahl hat nur Buchstaben, Ziffern, Leerzeichen und Bindestriche (höchstens 20).",
-        "phone_invalid": "Bitte gib eine Telefonnummer aus Ziffern ein, z. B. 49-1701234567.",
+        "phone_invalid": "Bitte geben Sie eine Telefonnummer aus Ziffern ein, z. B. 49-1701234567.",
         "opt_out_invalid": "Kontaktwünsche müssen ja oder nein sein.",
         "custom_field_invalid": "Ein Zusatzfeld hat eine falsche Kennung, Bezeichnung oder einen falschen Wert.",
-        "tnc_approval_required": "Bitte akzeptiere zuerst die aktuellen Geschäftsbedingungen.",
-        "privacy_approval_required": "Bitte akzeptiere zuerst die aktuelle Datenschutzerklärung.",
-        "incomplete_registration": "Bitte schließe zuerst deine Registrierung ab.",
-        "password_change_required": "Bitte wähle zuerst ein neues Passwort.",
-        "email_not_verified": "Bitte bestätige zuerst deine E-Mail-Adresse.",
+        "tnc_approval_required": (
+            "Bitte akzeptieren Sie zuerst die aktuellen Allgemeinen Geschäftsbedingungen."
+        ),
+        "privacy_approval_required": "Bitte akzeptieren Sie zuerst die aktuelle Datenschutzerklärung.",
+        "incomplete_registration": "Bitte schließen Sie zuerst Ihre Registrierung ab.",
+        "password_change_required": "Bitte wählen Sie zuerst ein neues Passwort.",
+        "email_not_verified": "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse.",
         "document_type_invalid": "Unbekannte Dokumentart.",
         "document_not_published": "Es gibt kein solches Dokument zum Akzeptieren.",
         "email_change_pending": (
-            "Wir haben einen Bestätigungslink an deine neue Adresse geschickt. Bis du ihn "
-            "öffnest, behält dein Konto die bisherige Adresse."
+            "Wir haben einen Bestätigungslink an Ihre neue Adresse geschickt. Bis Sie ihn "
+            "öffnen, behält Ihr Konto die bisherige Adresse."
         ),
-        "email_verified": "Deine E-Mail-Adresse ist bestätigt.",
-        "activation_sent": "Wir haben dir einen neuen Bestätigungslink geschickt.",
+        "email_verified": "Ihre E-Mail-Adresse ist bestätigt.",
+        "activation_sent": "Wir haben Ihnen einen neuen Bestätigungslink geschickt.",
         "login_failed": "Benutzername, E-Mail oder Passwort stimmen nicht.",
-        "player_blocked": "Dieses Konto ist gesperrt. Bitte wende dich an den Support.",
+        "player_blocked": "Dieses Konto ist gesperrt. Bitte wenden Sie sich an den Support.",
         "player_timed_out": (
-            "Du machst gerade eine Spielpause. Wenn sie endet, kannst du dich wieder "
-            "anmelden; bis dahin kannst du dein Geld auf unserer Website auszahlen lassen."
+            "Sie nehmen gerade eine Auszeit vom Spielen. Wenn sie endet, können Sie sich "
+            "wieder anmelden; bis dahin können Sie Ihr Geld auf unserer Website auszahlen lassen."
         ),
         "player_self_excluded": (
-            "Du hast dich selbst vom Spielen ausgeschlossen. Wenn eine befristete "
-            "Selbstsperre abgelaufen ist, kannst du auf unserer Website die Wiedereröffnung "
-            "deines Kontos beantragen; sie gilt 24 Stunden später. Auszahlen kannst du dort "
-            "weiterhin."
+            "Sie haben sich selbst vom Spielen ausgeschlossen. Wenn ein befristeter "
+            "Selbstausschluss abgelaufen ist, können Sie auf unserer Website die "
+            "Wiedereröffnung Ihres Kontos beantragen; es wird 24 Stunden später wieder "
+            "geöffnet. Ihr Geld können Sie dort weiterhin auszahlen lassen."
         ),
         "player_closed": (
-            "Dieses Konto ist geschlossen. Du kannst auf unserer Website beantragen, es "
-            "wieder zu eröffnen; das gilt 24 Stunden später. Auszahlen kannst du dort "
-            "weiterhin."
+            "Dieses Konto ist geschlossen. Sie können auf unserer Website die Wiedereröffnung "
+            "beantragen; es wird 24 Stunden später wieder geöffnet. Ihr Geld können Sie dort "
+            "weiterhin auszahlen lassen."
         ),
-        "player_under_age": "Du musst mindestens 18 Jahre alt sein, um zu spielen.",
-        "player_not_verified": "Bitte bestätige deine E-Mail-Adresse, bevor du spielst.",
-        "too_many_requests": "Zu viele Versuche. Bitte warte eine Minute.",
-        "session_expired": "Deine Sitzung ist abgelaufen. Bitte melde dich erneut an.",
+        "player_under_age": "Sie müssen mindestens 18 Jahre alt sein, um zu spielen.",
+        "player_not_verified": "Bitte bestätigen Sie Ihre E-Mail-Adresse, bevor Sie spielen.",
+        "too_many_requests": (
+            "Zu viele Versuche. Bitte warten Sie eine Minute und versuchen Sie es dann erneut."
+        ),
+        "session_expired": "Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.",
         "name_invalid": "Der Name muss 1 bis 100 Zeichen haben.",
         "name_already_exists": "Dieser Name ist schon vergeben.",
         "password_max_length_invalid": "Die Passwort-Höchstlänge muss zwischen 8 und 128 liegen.",

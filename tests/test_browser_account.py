@@ -211,7 +211,7 @@ def test_password_change_logs_out_the_other_sessions(browser, expect, site, make
     page.get_by_label("Current password").fill("notmypass9")
     page.get_by_label("New password").fill("better456")
     page.get_by_role("button", name="Change password").click()
-    expect(page.get_by_text("The verification password entered is not valid.")).to_be_visible()
+    expect(page.get_by_text("The current password is not correct.")).to_be_visible()
 
     page.get_by_label("Current password").fill("secret123")
     page.get_by_label("New password").fill("better456")

@@ -266,7 +266,7 @@ def test_a_message_format_in_english_and_german(client):
         "language": "de",
         "type": "error",
         "title": "Bitte prüfen",
-        "content": "Du musst mindestens 18 Jahre alt sein.",
+        "content": "Sie müssen mindestens 18 Jahre alt sein, um zu spielen.",
         "button_text": "OK",
     }
 

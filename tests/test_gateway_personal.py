@@ -264,8 +264,8 @@ def test_the_18th_birthday_is_old_enough(client, brand_id, john):
     [
         ({"birthdate": "01.01.2000"}, ("birthdate", "birthdate_invalid")),
         ({"birthdate": "2000-02-30"}, ("birthdate", "birthdate_not_exist")),
-        ({"birthdate": "1899-12-31"}, ("birthdate", "birthdate_invalid")),
-        ({"birthdate": "2999-01-01"}, ("birthdate", "birthdate_invalid")),
+        ({"birthdate": "1899-12-31"}, ("birthdate", "birthdate_out_of_range")),
+        ({"birthdate": "2999-01-01"}, ("birthdate", "birthdate_out_of_range")),
         ({"birthdate": 20000101}, ("birthdate", "birthdate_invalid")),
         ({"birthdate": "2015-06-01"}, ("birthdate", "underage")),
         ({"birthdate": "DAY_BEFORE_18"}, ("birthdate", "underage")),

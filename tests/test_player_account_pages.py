@@ -19,6 +19,7 @@ from portal.accounts.models import (
 )
 from portal.extensions import db
 from portal.player.passwords import broken_rule
+from portal.timeutil import utcnow
 from tests.conftest import page_text, submit_form
 
 PASSWORD = "secret123"
@@ -97,6 +98,8 @@ def test_details_are_saved_with_history(app, logged_in):
     [("birthdate", "2015-01-01", "birthdate", "underage"),
      ("birthdate", "01.04.1990", "birthdate", "birthdate_invalid"),
      ("birthdate", "2015-02-30", "birthdate", "birthdate_not_exist"),
+     ("birthdate", "1899-01-01", "birthdate", "birthdate_out_of_range"),
+     ("birthdate", "2999-01-01", "birthdate", "birthdate_out_of_range"),
      ("phone", "call me", "phone", "phone_invalid"),
      ("first_name", "J0hn!", "firstName", "first_name_invalid"),
      ("last_name", "Lee <3", "lastName", "last_name_invalid"),
@@ -147,6 +150,35 @@ def test_an_impossible_date_is_called_so(client, make_player):
     assert page.status_code == 422
     assert "This date does not exist." in page_text(page)
     assert "YYYY-MM-DD" not in page_text(page).replace("Date of birth (YYYY-MM-DD)", "")
+
+
+@pytest.mark.parametrize("born", ["1899-01-01", "TOMORROW"])
+def test_a_date_of_birth_too_old_or_to_come_is_called_so(app, client, make_player, born):
+    """The date has the asked-for shape: the text says what is wrong, not the format."""
+    make_player()
+    log_in(client)
+    if born == "TOMORROW":
+        born = (utcnow().date() + timedelta(days=1)).isoformat()
+    page = submit_form(client, "/account", {"birthdate": born, "language": "en"})
+    assert page.status_code == 422
+    shown = page_text(page)
+    assert "Please enter a real date of birth: from 1900 on, not in the future." in shown
+    assert "YYYY-MM-DD" not in shown.replace("Date of birth (YYYY-MM-DD)", "")
+
+    token = app.test_client().post(
+        "/gateway/login/1/1/player", json={"email": "player@example.com", "password": PASSWORD}
+    )
+    api = app.test_client().put(
+        "/gateway/player-personal-details/player/details/1/1",
+        json={"birthdate": born},
+        headers={"x-auth-token": token.json["auth_token"]},
+    )
+    assert api.status_code == 400
+    assert api.json["result"] == [{"field": "birthdate", "errorCode": "birthdate_out_of_range"}]
+    text = "/gateway/site-management/1/content/message/format/birthdate_out_of_range"
+    assert app.test_client().get(text, query_string={"language": "de"}).json["content"] == (
+        "Bitte geben Sie ein echtes Geburtsdatum ein: ab 1900 und nicht in der Zukunft."
+    )
 
 
 # --- registration step two and gating --------------------------------------------------

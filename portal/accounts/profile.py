@@ -1,10 +1,10 @@
 """Personal details, registration step two and custom fields (seed 002).
 
 Field codes: first_name_required/_invalid, last_name_required/_invalid,
-birthdate_required/_invalid/_not_exist, underage, gender_invalid, country_required/_invalid,
-city_invalid, address_invalid, zip_code_invalid, phone_invalid, language_invalid,
-time_zone_invalid (`timeZone`: an IANA name, the zone the pages show times in),
-custom_field_invalid.
+birthdate_required/_invalid/_not_exist/_out_of_range (before 1900 or in the future), underage,
+gender_invalid, country_required/_invalid, city_invalid, address_invalid, zip_code_invalid,
+phone_invalid, language_invalid, time_zone_invalid (`timeZone`: an IANA name, the zone the
+pages show times in), custom_field_invalid.
 """
 
 import re
@@ -150,8 +150,8 @@ def _birthdate(value):
     except ValueError:  # the shape is right: 2015-02-30, 1990-13-01
         return FieldError("birthdate", "birthdate_not_exist")
     today = utcnow().date()
-    if born.year < 1900 or born > today:
-        return FieldError("birthdate", "birthdate_invalid")
+    if born.year < 1900 or born > today:  # the shape is right, the date cannot be a birth date
+        return FieldError("birthdate", "birthdate_out_of_range")
     return born if rules.age_on(born, today) >= MINIMUM_AGE else FieldError("birthdate", "underage")
 
 
