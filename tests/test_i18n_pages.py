@@ -32,7 +32,6 @@ DATA_WORDS = {
     "BeGambleAware", "GamCare", "begambleaware", "org", "gamcare", "uk",
     "Free", "ten", "Terms", "text", "tnc", "de",  # a bonus's name, a document's title and text
     "Deutsch", "English",  # the language switch names each language in itself
-    "OK",  # the layout's "session ended" button: not marked yet
 }  # fmt: skip
 
 
