@@ -37,6 +37,32 @@ def cheap_password_hashing():
     passwords.use_hasher(None)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def url_builders_compiled_once():
+    """The suite builds an app for nearly every test, and werkzeug compiles a URL builder
+    (Python code from an AST) for each of the ~770 routes of every app: ~50 ms an app. A
+    builder's code depends only on the rule's parts (it calls the rule's own converters;
+    only a default for a part of the path is built into it), so the tests compile each
+    one once and bind it to every equal rule (werkzeug binds it with __get__ either way;
+    the processes the tests start compile their own, as in production)."""
+    from werkzeug.routing.rules import Rule
+
+    original = Rule._compile_builder
+    compiled = {}
+
+    def compile_once(rule, append_unknown=True):
+        if any(name in (rule.defaults or {}) for name in rule._converters):
+            return original(rule, append_unknown)  # (a default is built into the code)
+        key = (tuple(rule._trace), append_unknown)
+        if key not in compiled:
+            compiled[key] = original(rule, append_unknown)
+        return compiled[key]
+
+    Rule._compile_builder = compile_once
+    yield
+    Rule._compile_builder = original
+
+
 @pytest.fixture(scope="session")
 def postgres_server():
     server = TemporaryPostgres()
