@@ -3,7 +3,7 @@ the player's rounds (linked from the history)."""
 
 from urllib.parse import urlencode
 
-from flask import abort, current_app, render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.player import history_words as words
 from portal.player.balance import live_balance
 from portal.player.blueprint import bp as player_pages
-from portal.player.blueprint import site_brand
+from portal.player.blueprint import players_own, site_brand
 
 DEFAULT_TAG_ID = 1
 # BETCORE's TransactionType, in words
@@ -75,9 +75,7 @@ def casino_sandbox_missing():
 @transactional
 def casino_round(round_id: int):
     """One of the player's casino rounds (a BETCORE bet): game, result and its payments."""
-    bet = db.session.get(CasinoBet, round_id)
-    if bet is None or bet.player_id != current_user.player.id:
-        abort(404)
+    bet = players_own(CasinoBet, round_id)
     session = db.session.get(GameSession, bet.game_session_id) if bet.game_session_id else None
     payments = db.session.scalars(
         select(CasinoPayment).where(CasinoPayment.bet_id == bet.bet_id).order_by(CasinoPayment.id)

@@ -13,7 +13,7 @@ import secrets
 from decimal import Decimal, InvalidOperation
 
 from babel.numbers import get_decimal_symbol
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -25,7 +25,7 @@ from portal.coupons import betstrings, line, operations
 from portal.coupons.models import Coupon
 from portal.database import rollback, transactional
 from portal.extensions import db
-from portal.player.blueprint import bp
+from portal.player.blueprint import bp, players_own
 from portal.player.forms import ButtonForm
 
 STATUS_WORDS = {
@@ -136,9 +136,7 @@ def my_coupons():
 @login_required
 @transactional
 def coupon(coupon_id: int):
-    found = db.session.get(Coupon, coupon_id)
-    if found is None or found.player_id != current_user.player.id:
-        abort(404)
+    found = players_own(Coupon, coupon_id)
     return render_template(
         "coupons/coupon.html",
         coupon=found,

@@ -12,7 +12,6 @@ from decimal import Decimal, InvalidOperation
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -24,18 +23,9 @@ from portal.limits import checks
 from portal.limits import words as limit_words
 from portal.payments import deposits, withdrawals
 from portal.payments.models import Deposit, Withdrawal
+from portal.payments.words import STATE_WORDS
 from portal.player.blueprint import bp
 from portal.player.forms import ButtonForm
-
-STATE_WORDS = {
-    "new": _l("Waiting for the payment"),
-    "process": _l("Being processed"),
-    "success": _l("Completed"),
-    "fail": _l("Failed"),
-    "pending": _l("Waiting for approval"),
-    "cancelled": _l("Cancelled"),
-    "declined": _l("Declined"),
-}
 
 
 @bp.get("/cashier")

@@ -2,12 +2,13 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, has_request_context, request, url_for
+from flask import Blueprint, abort, current_app, has_request_context, request, url_for
 from flask_login import current_user
 
 from portal import messages
 from portal.accounts import operations
 from portal.accounts.errors import BrandNotFound, ValidationFailed
+from portal.extensions import db
 from portal.i18n import page_language
 from portal.player import passwords
 from portal.player.forms import CORE_FIELDS
@@ -96,3 +97,12 @@ def password_rules(max_length: int) -> list[str]:
 def safe_next_url(target: str | None) -> str:
     """A `next` value as a link: the local path, else the home page (see safe_next)."""
     return safe_next(target)
+
+
+def players_own(model, row_id: int):
+    """The logged-in player's row of `model` with this id; 404 for another player's (or
+    none), so an id says nothing about others' bets or coupons."""
+    found = db.session.get(model, row_id)
+    if found is None or found.player_id != current_user.player.id:
+        abort(404)
+    return found

@@ -27,6 +27,7 @@ from portal.coupons.models import Coupon
 from portal.extensions import db
 from portal.i18n import amount
 from portal.payments.models import Deposit, Withdrawal
+from portal.payments.words import STATE_WORDS
 from portal.sportsbook.models import SportsBet, SportsEvent, SportsSelection
 from portal.wallet.models import Transaction
 
@@ -58,15 +59,6 @@ CASINO_RESULTS = {
     "won": _l("Won"),
     "lost": _l("Lost"),
     "returned": _l("Stake returned"),
-}
-PAYMENT_STATES = {
-    "new": _l("Waiting for the payment"),
-    "process": _l("Being processed"),
-    "success": _l("Completed"),
-    "fail": _l("Failed"),
-    "pending": _l("Waiting for approval"),
-    "cancelled": _l("Cancelled"),
-    "declined": _l("Declined"),
 }
 BONUS_STATES = {
     "active": _l("Active"),
@@ -309,7 +301,7 @@ def _deposits(rows) -> dict:
     for deposit in db.session.scalars(select(Deposit).where(Deposit.reference.in_(list(wanted)))):
         by = " ".join(p for p in (deposit.payment_system, deposit.requisite) if p)
         words = _("Deposit by %(method)s", method=by) if by else _("Deposit")
-        state = str(PAYMENT_STATES.get(deposit.status, deposit.status))
+        state = str(STATE_WORDS.get(deposit.status, deposit.status))
         url = url_for("player.deposit_state", reference=deposit.reference)
         for t in wanted[deposit.reference]:
             described[t.id] = Row(t, words, state, deposit.status, deposit.reference, url, True)
@@ -321,7 +313,7 @@ def _withdrawals(rows) -> dict:
     described = {}
     for found in db.session.scalars(select(Withdrawal).where(Withdrawal.id.in_(list(wanted)))):
         to = " ".join(p for p in (found.payment_system, found.requisite) if p)
-        state = str(PAYMENT_STATES.get(found.status, found.status))
+        state = str(STATE_WORDS.get(found.status, found.status))
         reference = _("Withdrawal %(number)s", number=found.id)
         url = url_for("player.cashier")
         for t in wanted[found.id]:

@@ -3,7 +3,7 @@ and the page of one of the player's bets (linked from the history)."""
 
 from urllib.parse import urlencode
 
-from flask import abort, current_app, render_template, url_for
+from flask import current_app, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -13,7 +13,7 @@ from portal.player import history_words as words
 from portal.player import wallet as wallet_pages
 from portal.player.balance import live_balance
 from portal.player.blueprint import bp as player_pages
-from portal.player.blueprint import site_brand
+from portal.player.blueprint import players_own, site_brand
 from portal.sportsbook import operations
 from portal.sportsbook.models import SportsBet
 from portal.wallet.models import Transaction
@@ -49,9 +49,7 @@ def sportsbook_missing():
 @transactional
 def sports_bet(bet_id: int):
     """One of the player's Betsy bets: its selections, result and the money it moved."""
-    bet = db.session.get(SportsBet, bet_id)
-    if bet is None or bet.player_id != current_user.player.id:
-        abort(404)
+    bet = players_own(SportsBet, bet_id)
     movements = db.session.scalars(
         select(Transaction)
         .where(
