@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from babel import Locale
 from babel.numbers import NumberFormatError, format_decimal, get_decimal_symbol, parse_decimal
-from flask import Flask, g, has_request_context, request
+from flask import Flask, has_request_context, request
 from flask_babel import (
     Babel,
     force_locale,
@@ -44,6 +44,8 @@ from flask_babel import (
 LANGUAGE_COOKIE = "portal_lang"
 SUPPORTED = ("en", "de")
 DEFAULT = "en"
+# The player door's blueprints (None: static files, unknown URLs); the others speak English.
+PLAYER_BLUEPRINTS = ("player", "live", None)
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 babel = Babel()
 
@@ -76,12 +78,9 @@ def site_languages() -> list[str]:
 def select_language() -> str:
     if not has_request_context():
         return DEFAULT
-    chosen = getattr(g, "portal_language", None)
-    if chosen:
-        return chosen
     from flask_login import current_user
 
-    if request.blueprint not in ("player", None):
+    if request.blueprint not in PLAYER_BLUEPRINTS:
         return DEFAULT  # back office, vendor doors: English
     if getattr(current_user, "is_authenticated", False):
         language = current_user.player.language

@@ -12,11 +12,11 @@ several statements) do not run for a read that shows what /wallet shows anyway. 
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
 from portal.database import transactional
-from portal.i18n import DEFAULT, SUPPORTED, amount
+from portal.i18n import amount
 from portal.player.auth import PASSIVE_ENDPOINTS
 from portal.wallet import queries as wallet_queries
 
@@ -32,7 +32,6 @@ def balance_json():
         response.status_code = 401
     else:
         player = current_user.player
-        g.portal_language = player.language if player.language in SUPPORTED else DEFAULT
         currency = player.active_currency
         real = wallet_queries.real_balance(player.id, currency)
         response = jsonify(

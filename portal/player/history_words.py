@@ -22,8 +22,10 @@ from sqlalchemy.orm import selectinload
 
 from portal import money
 from portal.bonuses.models import BonusAssignment
+from portal.bonuses.pages import STATE_WORDS as BONUS_STATES
 from portal.casino.models import CasinoBet, CasinoPayment, GameSession
 from portal.coupons.models import Coupon
+from portal.coupons.pages import STATUS_WORDS as COUPON_STATES
 from portal.extensions import db
 from portal.i18n import amount
 from portal.payments.models import Deposit, Withdrawal
@@ -45,26 +47,12 @@ SPORTS_RESULTS = {
     "cashout": _l("Cashed out"),
     "rolled_back": _l("Cancelled, stake returned"),
 }
-COUPON_RESULTS = {
-    "placing": _l("Being placed"),
-    "open": _l("Open"),
-    "won": _l("Won"),
-    "lost": _l("Lost"),
-    "returned": _l("Returned"),
-    "refused": _l("Refused, stake returned"),
-    "unknown": _l("Awaiting confirmation"),
-}
+COUPON_RESULTS = {**COUPON_STATES, "refused": _l("Refused, stake returned")}
 CASINO_RESULTS = {
     "open": _l("Open"),
     "won": _l("Won"),
     "lost": _l("Lost"),
     "returned": _l("Stake returned"),
-}
-BONUS_STATES = {
-    "active": _l("Active"),
-    "completed": _l("Wagering completed"),
-    "expired": _l("Expired"),
-    "forfeited": _l("Forfeited"),
 }
 WON = ("won", "cashout")  # results that name what was paid
 

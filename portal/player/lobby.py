@@ -17,7 +17,6 @@ from flask import current_app, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from portal import money
 from portal.bonuses import operations as bonuses
 from portal.database import transactional
 from portal.player.blueprint import bp, site_brand
@@ -82,20 +81,11 @@ def product_entries() -> tuple[Entry, Entry]:
 def player_summary(player) -> dict:
     """The logged-in player's balance in the active currency and the active bonus there."""
     currency = player.active_currency
-    bonus = bonuses.active(player.id, currency)
-    found = {"balance": wallet_queries.balance(player, currency), "currency": currency}
-    if bonus is not None:
-        required = bonus.wagering_required
-        found["bonus"] = {
-            "name": bonus.bonus.name,
-            "amount": money.from_minor(bonus.amount, currency),
-            "wagered": money.from_minor(min(bonus.wagered, required), currency),
-            "required": money.from_minor(required, currency),
-            "progress": min(bonus.wagered, required),
-            "max": required or 1,
-            "expires_at": bonus.expires_at,
-        }
-    return found
+    return {
+        "balance": wallet_queries.balance(player, currency),
+        "currency": currency,
+        "bonus": bonuses.active(player.id, currency),  # (a BonusAssignment, or None)
+    }
 
 
 @bp.get("/")
