@@ -38,7 +38,6 @@ from flask_babel import (
     format_datetime,
     format_time,
     get_locale,
-    get_timezone,
 )
 
 LANGUAGE_COOKIE = "portal_lang"
@@ -197,7 +196,3 @@ def valid_time_zone(name: str) -> bool:
     except (ValueError, KeyError, OSError):
         return False
     return True
-
-
-def current_time_zone_name() -> str:
-    return str(get_timezone() or "UTC")
